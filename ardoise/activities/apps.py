@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "ardoise.activities"
+    label = "activities"

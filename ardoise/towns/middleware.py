@@ -1,0 +1,36 @@
+"""Resolves the town from the first URL segment (/<town>/…).
+
+Every town URL is declared under `<slug:town_slug>/`; this middleware turns the
+slug into `request.town` (404 for an unknown town) and makes sure a logged-in
+account of another town is never let through: for this town's pages it is
+treated as a stranger, and pages that need a login answer 404.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from ardoise.towns.models import Town
+
+
+class TownMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: list[Any], view_kwargs: dict[str, Any]
+    ) -> None:
+        slug = view_kwargs.pop("town_slug", None)
+        request.town = None  # type: ignore[attr-defined]
+        if slug is None:
+            return
+        town = get_object_or_404(Town, slug=slug)
+        request.town = town  # type: ignore[attr-defined]
+        user = request.user
+        if user.is_authenticated and getattr(user, "town_id", None) != town.pk:
+            raise Http404
