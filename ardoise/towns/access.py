@@ -1,0 +1,109 @@
+"""Who may see what: the one place where isolation between towns, families and
+staff roles is decided. Every read that needs permission goes through here and
+answers 404 (Http404) for anything outside the caller's reach.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+
+from ardoise.accounts.models import User
+from ardoise.families.models import Child, Family
+from ardoise.towns.models import Role, StaffRole, Town
+
+
+def family_of(user: User) -> Family | None:
+    """The family a parent account belongs to, or None for staff accounts."""
+    guardian = getattr(user, "guardian", None)
+    if guardian is None or guardian.town_id != user.town_id:
+        return None
+    return guardian.family
+
+
+def roles_of(user: User, town: Town) -> set[str]:
+    if not user.is_authenticated or user.town_id != town.pk:
+        return set()
+    cached = getattr(user, "_roles_cache", None)
+    if cached is None:
+        cached = set(StaffRole.objects.filter(town=town, user=user).values_list("role", flat=True))
+        user._roles_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def site_ids_of(user: User, town: Town) -> set[int]:
+    """Sites a site agent works at (empty for other roles)."""
+    return set(
+        StaffRole.objects.filter(town=town, user=user, role=Role.SITE_AGENT).values_list("site_id", flat=True)
+    )
+
+
+def is_staff_member(user: User, town: Town) -> bool:
+    return bool(roles_of(user, town))
+
+
+def access_child(family: Family, child_id: int) -> Child:
+    """A child of this family, or 404."""
+    try:
+        return Child.objects.select_related("site").get(town_id=family.town_id, family=family, pk=child_id)
+    except (Child.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+
+
+type View = Callable[..., HttpResponse]
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponse:
+    return redirect_to_login(request.get_full_path(), reverse("accounts:login", args=[request.town.slug]))
+
+
+def parent_required[**P](
+    view: Callable[Concatenate[HttpRequest, Family, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """The view gets the parent's family as its second argument."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return _login_redirect(request)
+        family = family_of(request.user)  # type: ignore[arg-type]
+        if family is None or family.town_id != request.town.pk:
+            raise Http404
+        return view(request, family, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(*roles: str) -> Callable[[View], View]:
+    """Staff of this town holding one of `roles` (any role when none given).
+
+    Someone who is not staff of this town gets 404; a staff member of this town
+    whose role lacks the page gets 403.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return _login_redirect(request)
+            held = roles_of(request.user, request.town)  # type: ignore[arg-type]
+            if not held:
+                raise Http404
+            if roles and not held.intersection(roles) and Role.ADMIN not in held:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def may_read_health(user: User, town: Town, child: Child) -> bool:
+    held = roles_of(user, town)
+    if held.intersection({Role.ADMIN, Role.FRONT_DESK, Role.KITCHEN}):
+        return True
+    return Role.SITE_AGENT in held and child.site_id in site_ids_of(user, town)
