@@ -68,6 +68,9 @@ class LoginFailure(models.Model):
     class Meta:
         indexes = [models.Index(fields=["town", "login", "at"]), models.Index(fields=["town", "ip_address", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.login} {self.at:%d/%m/%Y %H:%M}"
+
 
 class ApiToken(models.Model):
     """A bearer token of the JSON API; only its SHA-256 digest is stored."""
@@ -77,3 +80,6 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"jeton de {self.user} (expire le {self.expires_at:%d/%m/%Y})"

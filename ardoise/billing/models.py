@@ -51,7 +51,10 @@ class Tariff(TownScoped):
     penalty_from_nth = models.PositiveSmallIntegerField(_("pénalité à partir du N-ième jour"), default=1)
     # Percentage off for the 2nd, 3rd… child of the family enrolled ("10" = 10 %).
     sibling_discount_percent = models.DecimalField(
-        _("réduction fratrie (%)"), max_digits=5, decimal_places=2, default=ZERO,
+        _("réduction fratrie (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
         validators=[MinValueValidator(ZERO)],
     )
 
@@ -61,7 +64,9 @@ class Tariff(TownScoped):
         constraints = [
             models.UniqueConstraint(fields=["activity", "valid_from"], name="tariff_unique_start"),
             models.CheckConstraint(condition=models.Q(base_price__gte=0), name="tariff_base_price_non_negative"),
-            models.CheckConstraint(condition=models.Q(sibling_discount_percent__lte=100), name="tariff_discount_le_100"),
+            models.CheckConstraint(
+                condition=models.Q(sibling_discount_percent__lte=100), name="tariff_discount_le_100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -134,7 +139,9 @@ class InvoiceLine(TownScoped):
     amount = money_field(_("montant"))
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoiceline_amount_non_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoiceline_amount_non_negative")
+        ]
 
 
 class CreditNote(TownScoped):

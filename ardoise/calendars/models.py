@@ -25,7 +25,9 @@ class SchoolYear(TownScoped):
         ordering = ["start_year"]
         constraints = [
             models.UniqueConstraint(fields=["town", "start_year"], name="schoolyear_unique_per_town"),
-            models.CheckConstraint(condition=models.Q(ends_on__gt=models.F("starts_on")), name="schoolyear_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="schoolyear_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -38,10 +40,17 @@ class SchoolYear(TownScoped):
 class Closure(TownScoped):
     """Days a site (or every site) or one activity does not run: strike, training day…"""
 
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                             help_text=_("Vide : toutes les écoles"))
-    activity = models.ForeignKey("activities.Activity", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="+", help_text=_("Vide : toutes les activités"))
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text=_("Vide : toutes les écoles")
+    )
+    activity = models.ForeignKey(
+        "activities.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Vide : toutes les activités"),
+    )
     starts_on = models.DateField(_("du"))
     ends_on = models.DateField(_("au"))
     label = models.CharField(_("motif"), max_length=200)
@@ -50,7 +59,9 @@ class Closure(TownScoped):
         verbose_name = _("fermeture")
         ordering = ["starts_on"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["town", "starts_on", "ends_on"])]
 

@@ -37,9 +37,7 @@ def roles_of(user: User, town: Town) -> set[str]:
 
 def site_ids_of(user: User, town: Town) -> set[int]:
     """Sites a site agent works at (empty for other roles)."""
-    return set(
-        StaffRole.objects.filter(town=town, user=user, role=Role.SITE_AGENT).values_list("site_id", flat=True)
-    )
+    return set(StaffRole.objects.filter(town=town, user=user, role=Role.SITE_AGENT).values_list("site_id", flat=True))
 
 
 def is_staff_member(user: User, town: Town) -> bool:

@@ -25,7 +25,11 @@ class TownMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: list[Any], view_kwargs: dict[str, Any]
     ) -> None:
-        slug = view_kwargs.pop("town_slug", None)
+        # The JSON API (django-ninja) needs the slug to build its OpenAPI paths;
+        # every other view gets the town as request.town only.
+        match = request.resolver_match
+        in_api = match is not None and "api" in match.namespaces
+        slug = view_kwargs.get("town_slug") if in_api else view_kwargs.pop("town_slug", None)
         request.town = None  # type: ignore[attr-defined]
         if slug is None:
             return

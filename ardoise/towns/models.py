@@ -85,9 +85,7 @@ class StaffRole(TownScoped):
     class Meta:
         verbose_name = _("rôle d'agent")
         constraints = [
-            models.UniqueConstraint(
-                fields=["town", "user", "role", "site"], name="staffrole_unique"
-            ),
+            models.UniqueConstraint(fields=["town", "user", "role", "site"], name="staffrole_unique"),
             models.CheckConstraint(
                 condition=models.Q(role="site_agent", site__isnull=False) | ~models.Q(role="site_agent"),
                 name="staffrole_site_agent_has_site",

@@ -1,0 +1,297 @@
+"""JSON API v1 (../shared/API.md), thin over the same actions as the HTML portal.
+
+Every call but `auth/token` needs a bearer token of this town; a family's token
+reaches only that family: anything else answers 404.
+"""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from ardoise.accounts import api_tokens, throttling
+from ardoise.accounts.models import User
+from ardoise.activities.models import AbsenceReason
+from ardoise.api import schemas
+from ardoise.billing.balance import family_balance
+from ardoise.bookings import actions, queries
+from ardoise.bookings.calendar import FamilyCalendar
+from ardoise.bookings.models import Booking, Request
+from ardoise.families.models import Family
+from ardoise.towns.access import access_child, family_of
+
+MAX_PLANNING_DAYS = 93
+
+
+class TownBearer(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        found = api_tokens.user_for_token(request.town.pk, token)  # type: ignore[attr-defined]
+        if found is None:
+            return None
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
+
+
+api = NinjaAPI(
+    title="Ardoise — API du portail famille",
+    version="1",
+    description="API v1 des familles : planning, réservations, absences, demandes, factures.",
+    urls_namespace="api",
+    auth=TownBearer(),
+)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(part) for part in error.get("loc", ())), "message": error.get("msg", "")}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": _("Données invalides."), "errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Authentification requise ou jeton invalide.")}, status=401)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+
+
+def family_for(request: HttpRequest) -> Family:
+    family = family_of(request.auth)  # type: ignore[attr-defined]
+    if family is None:
+        raise Http404
+    return family
+
+
+def money(amount: Any) -> str:
+    return f"{amount:.2f}"
+
+
+# Authentication
+
+
+@api.post("auth/token", auth=None, response={200: schemas.TokenOut, 401: schemas.ErrorOut, 429: schemas.ErrorOut})
+def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Any:
+    town = request.town  # type: ignore[attr-defined]
+    ip = throttling.client_ip(request)
+    if throttling.is_throttled(town, payload.login, ip):
+        return 429, {
+            "detail": _("Trop de tentatives. Réessayez dans quelques minutes ou réinitialisez votre mot de passe.")
+        }
+    user = authenticate(request, town=town, login=payload.login, password=payload.password)
+    if user is None:
+        throttling.record_failure(town, payload.login, ip)
+        return 401, {"detail": _("Identifiant ou mot de passe incorrect.")}
+    throttling.clear_failures(town, payload.login)
+    token, expires_at = api_tokens.issue_token(user)
+    return 200, {"token": token, "expires_at": timezone.localtime(expires_at)}
+
+
+@api.delete("auth/token", response={204: None})
+def delete_token(request: HttpRequest) -> Any:
+    api_tokens.revoke_token(request.api_token)  # type: ignore[attr-defined]
+    return 204, None
+
+
+# The family
+
+
+@api.get("family", response=schemas.FamilyOut)
+def get_family(request: HttpRequest) -> Any:
+    family = family_for(request)
+    children = family.children.filter(town_id=family.town_id).select_related("site")
+    return {
+        "number": family.number,
+        "name": family.name,
+        "balance": money(family_balance(family)),
+        "guardians": [
+            {
+                "id": guardian.pk,
+                "civility": guardian.civility,
+                "first_name": guardian.first_name,
+                "last_name": guardian.last_name,
+                "email": guardian.email,
+                "phone": guardian.phone,
+            }
+            for guardian in family.guardians.filter(town_id=family.town_id)
+        ],
+        "children": [
+            {
+                "id": child.pk,
+                "first_name": child.first_name,
+                "last_name": child.last_name,
+                "birth_date": child.birth_date,
+                "site": {"id": child.site.pk, "name": child.site.name},
+            }
+            for child in children
+        ],
+    }
+
+
+@api.get("activities", response=list[schemas.ActivityOut])
+def list_activities(request: HttpRequest) -> Any:
+    family = family_for(request)
+    return [
+        {
+            "id": activity.pk,
+            "code": activity.code,
+            "label": activity.label,
+            "site_id": activity.site_id,
+            "weekdays": activity.weekdays,
+            "needs_validation": activity.needs_validation,
+            "capacity": activity.capacity,
+            "deadline_rule": activity.deadline_rule.describe(),
+        }
+        for activity in queries.activities_of_family(family, timezone.localdate())
+    ]
+
+
+@api.get("absence-reasons", response=list[schemas.AbsenceReasonOut])
+def list_absence_reasons(request: HttpRequest) -> Any:
+    family = family_for(request)
+    return AbsenceReason.objects.filter(town_id=family.town_id)
+
+
+# Planning and bookings
+
+
+class PlanningQuery(schemas.Input):
+    start: datetime.date = Field(alias="from")
+    end: datetime.date = Field(alias="to")
+
+
+@api.get("children/{child_id}/planning", response={200: schemas.PlanningOut, 422: schemas.ErrorOut})
+def get_planning(request: HttpRequest, child_id: int, period: Query[PlanningQuery]) -> Any:
+    family = family_for(request)
+    child = access_child(family, child_id)
+    if period.end < period.start:
+        return 422, {"detail": _("La date de fin précède la date de début.")}
+    if (period.end - period.start).days + 1 > MAX_PLANNING_DAYS:
+        return 422, {"detail": _("La période demandée dépasse %(days)s jours.") % {"days": MAX_PLANNING_DAYS}}
+    calendar = FamilyCalendar.load(family, period.start, period.end, children=[child])
+    now = timezone.now()
+    return {
+        "child_id": child.pk,
+        "days": [
+            {"date": day, "activities": [entry_out(entry) for entry in entries]}
+            for day, entries in calendar.days(child, now)
+        ],
+    }
+
+
+def entry_out(entry: Any) -> dict[str, Any]:
+    status = entry.status
+    return {
+        "activity_id": entry.activity.pk,
+        "code": entry.activity.code,
+        "state": entry.state,
+        "open": status.open,
+        "closed_reason": status.closed_reason.value if status.closed_reason else None,
+        "deadline": timezone.localtime(status.deadline) if status.deadline else None,
+        "changeable": status.changeable,
+        "unit_price": money(entry.unit_price),
+    }
+
+
+def changes_of(payload: schemas.BatchIn) -> list[actions.Change]:
+    return [actions.Change(change.date, change.activity_id, change.book) for change in payload.changes]
+
+
+def errors_out(refusals: list[actions.Refusal]) -> list[dict[str, Any]]:
+    return [
+        {"date": refusal.date, "activity_id": refusal.activity_id, "code": refusal.code, "message": refusal.message}
+        for refusal in refusals
+    ]
+
+
+@api.post("children/{child_id}/bookings/quote", response=schemas.QuoteOut)
+def quote_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn) -> Any:
+    family = family_for(request)
+    child = access_child(family, child_id)
+    review = actions.review(child, changes_of(payload), now=timezone.now())
+    return {
+        "lines": [
+            {"date": outcome.change.date, "activity_id": outcome.activity.pk, "unit_price": money(outcome.unit_price)}
+            for outcome in review.outcomes
+            if outcome.change.book
+        ],
+        "total": money(review.total),
+        "errors": errors_out(review.refusals),
+    }
+
+
+@api.post("children/{child_id}/bookings", response={200: schemas.BatchOut, 409: schemas.BatchErrorOut})
+def apply_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn) -> Any:
+    family = family_for(request)
+    child = access_child(family, child_id)
+    try:
+        review = actions.apply(child, changes_of(payload), actor=request.auth)  # type: ignore[attr-defined]
+    except actions.BatchRefused as refused:
+        return 409, {
+            "detail": _("Aucune modification n'a été enregistrée : %(count)s refusée(s).")
+            % {"count": len(refused.refusals)},
+            "errors": errors_out(refused.refusals),
+        }
+    return 200, {
+        "changes": [
+            {"date": outcome.change.date, "activity_id": outcome.activity.pk, "state": outcome.state}
+            for outcome in review.outcomes
+        ],
+        "total": money(review.total),
+    }
+
+
+@api.post(
+    "children/{child_id}/absences", response={201: schemas.AbsenceOut, 409: schemas.ErrorOut, 422: schemas.ErrorOut}
+)
+def declare_absence(request: HttpRequest, child_id: int, payload: schemas.AbsenceIn) -> Any:
+    family = family_for(request)
+    child = access_child(family, child_id)
+    reason = AbsenceReason.objects.filter(town_id=family.town_id, code=payload.reason).first()
+    if reason is None:
+        return 422, {"detail": _("Motif d'absence inconnu.")}
+    booking = Booking.objects.filter(
+        town_id=family.town_id, child=child, activity_id=payload.activity_id, date=payload.date
+    ).first()
+    if booking is None:
+        return 409, {"detail": _("Ce jour n'est pas réservé.")}
+    try:
+        absence = actions.declare_absence(booking, reason, actor=request.auth, comment=payload.comment)  # type: ignore[attr-defined]
+    except actions.AbsenceRefused as refused:
+        return 409, {"detail": refused.message}
+    return 201, {"id": absence.pk, "state": absence.booking.state, "billed": reason.billed}
+
+
+@api.get("requests", response=list[schemas.RequestOut])
+def list_requests(request: HttpRequest, status: str | None = None) -> Any:
+    family = family_for(request)
+    found = Request.objects.filter(town_id=family.town_id, family=family).select_related("booking")
+    if status is not None:
+        if status not in ("pending", "accepted", "refused"):
+            raise HttpError(422, _("Statut inconnu : pending, accepted ou refused."))
+        found = found.filter(status=status)
+    return [
+        {
+            "id": item.pk,
+            "kind": item.kind,
+            "child_id": item.child_id,
+            "date": item.booking.date if item.booking else None,
+            "activity_id": item.booking.activity_id if item.booking else None,
+            "status": item.status,
+            "created_at": timezone.localtime(item.created_at),
+            "decided_at": timezone.localtime(item.decided_at) if item.decided_at else None,
+            "reason": item.reason,
+        }
+        for item in found
+    ]

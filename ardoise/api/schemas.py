@@ -1,0 +1,195 @@
+"""The JSON shapes of API v1 (../shared/API.md). Inputs refuse unknown fields."""
+
+import datetime
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ChangeError(Schema):
+    date: datetime.date
+    activity_id: int
+    code: str
+    message: str
+
+
+class BatchErrorOut(Schema):
+    detail: str
+    errors: list[ChangeError]
+
+
+class TokenIn(Input):
+    login: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=4096)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime.datetime
+
+
+class GuardianOut(Schema):
+    id: int
+    civility: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+
+
+class SiteOut(Schema):
+    id: int
+    name: str
+
+
+class ChildOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    site: SiteOut
+
+
+class FamilyOut(Schema):
+    number: str
+    name: str
+    balance: str
+    guardians: list[GuardianOut]
+    children: list[ChildOut]
+
+
+class ActivityOut(Schema):
+    id: int
+    code: str
+    label: str
+    site_id: int
+    weekdays: list[int]
+    needs_validation: bool
+    capacity: int | None
+    deadline_rule: str
+
+
+class AbsenceReasonOut(Schema):
+    code: str
+    label: str
+    billed: bool
+    document_required: bool
+
+
+class EntryOut(Schema):
+    activity_id: int
+    code: str
+    state: str
+    open: bool
+    closed_reason: str | None
+    deadline: datetime.datetime | None
+    changeable: bool
+    unit_price: str
+
+
+class PlanningDayOut(Schema):
+    date: datetime.date
+    activities: list[EntryOut]
+
+
+class PlanningOut(Schema):
+    child_id: int
+    days: list[PlanningDayOut]
+
+
+class ChangeIn(Input):
+    date: datetime.date
+    activity_id: int
+    book: bool
+
+
+class BatchIn(Input):
+    changes: list[ChangeIn] = Field(max_length=1000)
+
+
+class QuoteLineOut(Schema):
+    date: datetime.date
+    activity_id: int
+    unit_price: str
+
+
+class QuoteOut(Schema):
+    lines: list[QuoteLineOut]
+    total: str
+    # Additive to v1: the changes the rules would refuse, so a client can warn before sending.
+    errors: list[ChangeError]
+
+
+class AppliedChangeOut(Schema):
+    date: datetime.date
+    activity_id: int
+    state: str
+
+
+class BatchOut(Schema):
+    changes: list[AppliedChangeOut]
+    total: str
+
+
+class AbsenceIn(Input):
+    date: datetime.date
+    activity_id: int
+    reason: str = Field(max_length=40)
+    comment: str = Field(default="", max_length=2000)
+
+
+class AbsenceOut(Schema):
+    id: int
+    state: str
+    billed: bool
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    child_id: int | None
+    date: datetime.date | None
+    activity_id: int | None
+    status: str
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None
+    reason: str
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    issued_on: datetime.date
+    due_on: datetime.date
+    period_start: datetime.date
+    period_end: datetime.date
+    total: str
+    paid: str
+    status: str
+
+
+class OperationOut(Schema):
+    date: datetime.date
+    reference: str
+    label: str
+    debit: str
+    credit: str
+
+
+class StatementOut(Schema):
+    school_year: int
+    opening_balance: str
+    operations: list[OperationOut]
+    balance: str
+
+
+class PaymentRedirectOut(Schema):
+    redirect_url: str

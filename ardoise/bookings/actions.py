@@ -1,0 +1,401 @@
+"""The one door for booking changes: quote, book, cancel — for parents and staff.
+
+A batch of changes is all-or-nothing: every change is checked first (deadline,
+closed day, enrollment, capacity); if any is refused nothing is written and
+every refusal comes back with its reason. Sending the same batch twice changes
+nothing the second time.
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import User
+from ardoise.activities.models import AbsenceReason, Activity
+from ardoise.audit import actions as audit
+from ardoise.billing.pricing import total
+from ardoise.bookings.calendar import NO_BOOKING, FamilyCalendar
+from ardoise.bookings.models import (
+    STATES_HOLDING_A_PLACE,
+    Absence,
+    Booking,
+    BookingState,
+    Request,
+    RequestKind,
+    RequestStatus,
+)
+from ardoise.families.models import Child
+
+# The longest span one batch may touch: a school year and a bit.
+MAX_BATCH_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Change:
+    date: datetime.date
+    activity_id: int
+    book: bool
+
+
+@dataclass(frozen=True)
+class Refusal:
+    date: datetime.date
+    activity_id: int
+    code: str  # deadline_passed, closed, full, not_enrolled, not_booked, invalid
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change does: the state the day ends in, and what it costs."""
+
+    change: Change
+    child: Child
+    activity: Activity
+    state: str
+    unit_price: Decimal
+    previous_state: str
+    # False when the day is already in the asked state (a repeated batch).
+    changes_something: bool
+
+
+@dataclass
+class Review:
+    outcomes: list[Outcome] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return total(outcome.unit_price for outcome in self.outcomes if outcome.change.book)
+
+    @property
+    def accepted(self) -> bool:
+        return not self.refusals
+
+
+class BatchRefused(Exception):
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__(f"{len(refusals)} change(s) refused")
+        self.refusals = refusals
+
+
+def _date_label(day: datetime.date) -> str:
+    return formats.date_format(day, "l j F Y")
+
+
+def review(
+    child: Child,
+    changes: Sequence[Change],
+    *,
+    now: datetime.datetime,
+    as_staff: bool = False,
+    override_capacity: bool = False,
+    calendar: FamilyCalendar | None = None,
+) -> Review:
+    """Check a batch for one child without writing anything."""
+    result = Review()
+    if not changes:
+        return result
+    days = [change.date for change in changes]
+    start, end = min(days), max(days)
+    if (end - start).days > MAX_BATCH_DAYS:
+        result.refusals.append(Refusal(end, changes[-1].activity_id, "invalid", _("Période trop longue.")))
+        return result
+    if calendar is None:
+        calendar = FamilyCalendar.load(child.family, start, end, children=[child])
+    activities = {activity.pk: activity for activity in calendar.activities_of(child)}
+    seen = Counter((change.date, change.activity_id) for change in changes)
+    booked_here: Counter[tuple[int, datetime.date]] = Counter()
+    for change in changes:
+        activity = activities.get(change.activity_id)
+        if seen[(change.date, change.activity_id)] > 1:
+            result.refusals.append(
+                Refusal(change.date, change.activity_id, "invalid", _("Ce jour figure deux fois dans la demande."))
+            )
+            continue
+        if activity is None or not calendar.is_enrolled(child, change.activity_id, change.date):
+            result.refusals.append(
+                Refusal(
+                    change.date,
+                    change.activity_id,
+                    "not_enrolled",
+                    _("%(child)s n'est pas inscrit(e) à cette activité le %(day)s.")
+                    % {"child": child.first_name, "day": _date_label(change.date)},
+                )
+            )
+            continue
+        entry = calendar.entry(child, activity, change.date, now)
+        if not entry.status.open:
+            result.refusals.append(
+                Refusal(
+                    change.date,
+                    activity.pk,
+                    "closed",
+                    _("%(activity)s n'a pas lieu le %(day)s (%(reason)s).")
+                    % {
+                        "activity": activity.label,
+                        "day": _date_label(change.date),
+                        "reason": entry.status.closed_reason.label if entry.status.closed_reason else "",
+                    },
+                )
+            )
+            continue
+        wanted = _target_state(entry.state, entry.stored_state, change.book, activity.needs_validation and not as_staff)
+        if wanted is None:
+            result.refusals.append(
+                Refusal(
+                    change.date,
+                    activity.pk,
+                    "not_booked",
+                    _("Rien n'est réservé le %(day)s pour %(activity)s.")
+                    % {"day": _date_label(change.date), "activity": activity.label},
+                )
+            )
+            continue
+        changes_something = wanted != entry.state
+        if changes_something and not as_staff and not entry.status.changeable:
+            assert entry.status.deadline is not None
+            result.refusals.append(
+                Refusal(
+                    change.date,
+                    activity.pk,
+                    "deadline_passed",
+                    _("La date limite pour le %(day)s est dépassée (%(deadline)s).")
+                    % {
+                        "day": _date_label(change.date),
+                        "deadline": formats.date_format(timezone.localtime(entry.status.deadline), "l j F Y à H\\hi"),
+                    },
+                )
+            )
+            continue
+        if changes_something and change.book and entry.state not in STATES_HOLDING_A_PLACE:
+            booked_here[(activity.pk, change.date)] += 1
+        result.outcomes.append(
+            Outcome(
+                change,
+                child,
+                activity,
+                wanted,
+                entry.unit_price if change.book else Decimal("0.00"),
+                entry.state,
+                changes_something,
+            )
+        )
+    if not override_capacity:
+        result.refusals.extend(_capacity_refusals(child, activities, booked_here))
+    return result
+
+
+def _target_state(current: str, stored: str | None, book: bool, needs_validation: bool) -> str | None:
+    """The state a day ends in; None when cancelling a day that was never booked."""
+    if book:
+        if current in (BookingState.BOOKED, BookingState.REQUESTED):
+            return current
+        if current in (NO_BOOKING, BookingState.REFUSED):
+            return BookingState.REQUESTED if needs_validation else BookingState.BOOKED
+        return current  # present, absent…: the day has happened; nothing to book.
+    if current in (BookingState.BOOKED, BookingState.REQUESTED):
+        return NO_BOOKING
+    if stored == BookingState.CANCELLED:
+        return NO_BOOKING
+    return None
+
+
+def _capacity_refusals(
+    child: Child, activities: dict[int, Activity], booked_here: Counter[tuple[int, datetime.date]]
+) -> list[Refusal]:
+    limited = {key: count for key, count in booked_here.items() if activities[key[0]].capacity is not None}
+    if not limited:
+        return []
+    taken = {
+        (row["activity_id"], row["date"]): row["n"]
+        for row in Booking.objects.filter(
+            town_id=child.town_id,
+            activity_id__in={activity_id for activity_id, _ in limited},
+            date__in={day for _, day in limited},
+            state__in=STATES_HOLDING_A_PLACE,
+        )
+        .values("activity_id", "date")
+        .annotate(n=Count("id"))
+    }
+    refusals = []
+    for (activity_id, day), wanted in sorted(limited.items(), key=lambda item: item[0][1]):
+        activity = activities[activity_id]
+        assert activity.capacity is not None
+        if taken.get((activity_id, day), 0) + wanted > activity.capacity:
+            refusals.append(
+                Refusal(
+                    day,
+                    activity_id,
+                    "full",
+                    _("Plus de place en %(activity)s le %(day)s.")
+                    % {"activity": activity.label, "day": _date_label(day)},
+                )
+            )
+    return refusals
+
+
+def apply(
+    child: Child,
+    changes: Sequence[Change],
+    *,
+    actor: User,
+    as_staff: bool = False,
+    override_capacity: bool = False,
+    now: datetime.datetime | None = None,
+) -> Review:
+    """Check and apply a batch for one child, all or nothing. Raises BatchRefused."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Bookings of activities with a capacity are counted then written under
+        # a lock on the activity row, so that two families racing for the last
+        # place cannot both get it.
+        limited_ids = sorted(
+            Activity.objects.filter(
+                town_id=child.town_id, pk__in={change.activity_id for change in changes}, capacity__isnull=False
+            ).values_list("pk", flat=True)
+        )
+        if limited_ids:
+            list(Activity.objects.select_for_update().filter(pk__in=limited_ids).order_by("pk").values_list("pk"))
+        result = review(child, changes, now=now, as_staff=as_staff, override_capacity=override_capacity)
+        if result.refusals:
+            raise BatchRefused(result.refusals)
+        _write(child, [outcome for outcome in result.outcomes if outcome.changes_something], actor, as_staff, now)
+    return result
+
+
+def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, now: datetime.datetime) -> None:
+    if not outcomes:
+        return
+    existing = {
+        (booking.activity_id, booking.date): booking
+        for booking in Booking.objects.filter(
+            town_id=child.town_id,
+            child=child,
+            activity_id__in={outcome.activity.pk for outcome in outcomes},
+            date__in={outcome.change.date for outcome in outcomes},
+        )
+    }
+    to_create, to_update = [], []
+    for outcome in outcomes:
+        state = BookingState.CANCELLED if outcome.state == NO_BOOKING else outcome.state
+        booking = existing.get((outcome.activity.pk, outcome.change.date))
+        if booking is None:
+            to_create.append(
+                Booking(
+                    town_id=child.town_id,
+                    child=child,
+                    activity=outcome.activity,
+                    date=outcome.change.date,
+                    state=state,
+                    created_at=now,
+                )
+            )
+        else:
+            booking.state = state
+            booking.refusal_reason = ""
+            booking.updated_at = now
+            to_update.append(booking)
+    Booking.objects.bulk_create(to_create)
+    Booking.objects.bulk_update(to_update, ["state", "refusal_reason", "updated_at"])
+    written = to_create + to_update
+    requested = [booking for booking in written if booking.state == BookingState.REQUESTED]
+    Request.objects.bulk_create(
+        Request(
+            town_id=child.town_id,
+            family_id=child.family_id,
+            kind=RequestKind.BOOKING,
+            child=child,
+            booking=booking,
+            created_by=actor,
+            created_at=now,
+        )
+        for booking in requested
+    )
+    # A parent withdrawing a booking that waited for staff withdraws the request too.
+    cancelled_ids = [booking.pk for booking in written if booking.state == BookingState.CANCELLED]
+    Request.objects.filter(town_id=child.town_id, booking_id__in=cancelled_ids, status=RequestStatus.PENDING).delete()
+    if as_staff:
+        for outcome in outcomes:
+            audit.record(
+                child.town,
+                actor,
+                "booking.change",
+                child,
+                summary=f"{child.full_name} — {outcome.activity.label} {outcome.change.date:%d/%m/%Y}: {outcome.state}",
+                changes={"state": [outcome.previous_state, outcome.state], "date": outcome.change.date.isoformat()},
+            )
+
+
+class AbsenceRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def declare_absence(
+    booking: Booking,
+    reason: AbsenceReason,
+    *,
+    actor: User,
+    comment: str = "",
+    document: UploadedFile | None = None,
+    as_staff: bool = False,
+) -> Absence:
+    """Declare an absence on a booked day (seed 001 "Déclarer une absence").
+
+    The day becomes absent_excused or absent_billed as the reason says; a reason
+    that asks for a document also opens a request for staff to check it.
+    """
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("child", "activity").get(pk=booking.pk)
+        if booking.state != BookingState.BOOKED:
+            raise AbsenceRefused(
+                _("On ne peut déclarer une absence que sur un jour réservé (ce jour est : %(state)s).")
+                % {"state": booking.get_state_display()}
+            )
+        if reason.town_id != booking.town_id:
+            raise AbsenceRefused(_("Motif d'absence inconnu."))
+        previous = booking.state
+        booking.state = BookingState.ABSENT_BILLED if reason.billed else BookingState.ABSENT_EXCUSED
+        booking.save(update_fields=["state", "updated_at"])
+        absence = Absence.objects.create(
+            town_id=booking.town_id,
+            booking=booking,
+            reason=reason,
+            comment=comment,
+            document=document or "",
+            declared_by=actor,
+        )
+        if reason.document_required or not as_staff:
+            Request.objects.create(
+                town_id=booking.town_id,
+                family_id=booking.child.family_id,
+                kind=RequestKind.ABSENCE,
+                child=booking.child,
+                booking=booking,
+                comment=comment,
+                created_by=actor,
+                # An absence is recorded at once; staff only need to act when a
+                # document has to be checked.
+                status=RequestStatus.PENDING if reason.document_required else RequestStatus.ACCEPTED,
+                decided_at=None if reason.document_required else timezone.now(),
+            )
+        if as_staff:
+            audit.record(
+                booking.town,
+                actor,
+                "absence.declare",
+                booking,
+                summary=f"{booking.child.full_name} — {booking.activity.label} {booking.date:%d/%m/%Y}: {reason.label}",
+                changes={"state": [previous, booking.state]},
+            )
+    return absence

@@ -1,0 +1,180 @@
+"""A family's days as the portal, the API and the booking actions see them.
+
+`FamilyCalendar.load` reads everything a month's planning needs in a fixed
+number of queries (enrollments, closures, tariffs, bookings, school years),
+whatever the number of children, activities or days; `entry` then answers for
+one child, activity and day with no further query.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from ardoise.activities.models import Activity
+from ardoise.billing.models import Tariff, TariffBand
+from ardoise.billing.pricing import PricedFor, TariffTerms, terms_of, terms_on, unit_price
+from ardoise.bookings.models import Booking, BookingState, Enrollment
+from ardoise.calendars.days import DayStatus, day_status, load_closures
+from ardoise.calendars.models import SchoolYear
+from ardoise.calendars.opening import ClosureSpan
+from ardoise.families.models import Child, Family
+
+# How a booking's state reads to a family and in the API ("none": nothing booked).
+NO_BOOKING = "none"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One child, one activity, one day (API.md's ENTRY)."""
+
+    activity: Activity
+    day: datetime.date
+    state: str
+    # The stored state, None when no booking row exists (a cancelled booking
+    # keeps its row: cancelling it again is a harmless repeat, not an error).
+    stored_state: str | None
+    status: DayStatus
+    unit_price: Decimal
+
+    @property
+    def is_booked(self) -> bool:
+        return self.state in (BookingState.BOOKED, BookingState.REQUESTED)
+
+
+def daterange(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    return [start + datetime.timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def visible_state(booking: Booking | None) -> str:
+    if booking is None or booking.state == BookingState.CANCELLED:
+        return NO_BOOKING
+    return booking.state
+
+
+@dataclass
+class FamilyCalendar:
+    family: Family
+    children: list[Child]
+    start: datetime.date
+    end: datetime.date
+    zone: str
+    school_years: list[SchoolYear]
+    # child id -> enrollments (with their activity), all school years touching the range.
+    enrollments: dict[int, list[Enrollment]]
+    closures: list[ClosureSpan]
+    tariffs: dict[int, list[TariffTerms]]
+    bookings: dict[tuple[int, int, datetime.date], Booking]
+    sibling_ranks: dict[tuple[int, int], int]
+
+    @classmethod
+    def load(
+        cls, family: Family, start: datetime.date, end: datetime.date, children: list[Child] | None = None
+    ) -> "FamilyCalendar":
+        town_id = family.town_id
+        if children is None:
+            children = list(Child.objects.filter(town_id=town_id, family=family).select_related("site"))
+        school_years = list(SchoolYear.objects.filter(town_id=town_id, starts_on__lte=end, ends_on__gte=start))
+        # Every enrollment of the family (not only the children shown) so that
+        # sibling ranks are right when one child is shown alone.
+        family_enrollments = list(
+            Enrollment.objects.filter(
+                town_id=town_id,
+                child__family=family,
+                school_year__starts_on__lte=end,
+                school_year__ends_on__gte=start,
+            )
+            .select_related("activity", "school_year", "child")
+            .order_by("activity__starts_at", "activity__label")
+        )
+        activity_ids = {enrollment.activity_id for enrollment in family_enrollments}
+        tariffs: dict[int, list[TariffTerms]] = defaultdict(list)
+        for tariff in Tariff.objects.filter(town_id=town_id, activity_id__in=activity_ids).prefetch_related(
+            Prefetch("bands", queryset=TariffBand.objects.filter(town_id=town_id))
+        ):
+            tariffs[tariff.activity_id].append(terms_of(tariff))
+        child_ids = [child.pk for child in children]
+        bookings = {
+            (booking.child_id, booking.activity_id, booking.date): booking
+            for booking in Booking.objects.filter(town_id=town_id, child_id__in=child_ids, date__range=(start, end))
+        }
+        enrollments: dict[int, list[Enrollment]] = defaultdict(list)
+        for enrollment in family_enrollments:
+            if enrollment.child_id in child_ids:
+                enrollments[enrollment.child_id].append(enrollment)
+        return cls(
+            family=family,
+            children=children,
+            start=start,
+            end=end,
+            zone=family.town.zone,
+            school_years=school_years,
+            enrollments=enrollments,
+            closures=load_closures(family.town, start, end),
+            tariffs=tariffs,
+            bookings=bookings,
+            sibling_ranks=sibling_ranks(family_enrollments),
+        )
+
+    def activities_of(self, child: Child) -> list[Activity]:
+        seen: dict[int, Activity] = {}
+        for enrollment in self.enrollments.get(child.pk, []):
+            seen.setdefault(enrollment.activity_id, enrollment.activity)
+        return list(seen.values())
+
+    def is_enrolled(self, child: Child, activity_id: int, day: datetime.date) -> bool:
+        return any(
+            enrollment.activity_id == activity_id and enrollment.school_year.contains(day)
+            for enrollment in self.enrollments.get(child.pk, [])
+        )
+
+    def zone_on(self, day: datetime.date) -> str:
+        for year in self.school_years:
+            if year.contains(day):
+                return year.zone
+        return self.zone
+
+    def price(self, child: Child, activity: Activity, day: datetime.date, *, unbooked: bool = False) -> Decimal:
+        terms = terms_on(day, self.tariffs.get(activity.pk, []))
+        if terms is None:
+            return Decimal("0.00")
+        who = PricedFor(
+            quotient_familial=self.family.quotient_familial,
+            resident=self.family.resident,
+            has_pai=child.has_pai,
+            sibling_rank=self.sibling_ranks.get((child.pk, activity.pk), 1),
+        )
+        return unit_price(terms, who, unbooked=unbooked)
+
+    def entry(self, child: Child, activity: Activity, day: datetime.date, now: datetime.datetime) -> Entry:
+        booking = self.bookings.get((child.pk, activity.pk, day))
+        return Entry(
+            activity=activity,
+            day=day,
+            state=visible_state(booking),
+            stored_state=booking.state if booking else None,
+            status=day_status(day, activity, self.zone_on(day), self.closures, now),
+            unit_price=self.price(child, activity, day),
+        )
+
+    def days(self, child: Child, now: datetime.datetime) -> list[tuple[datetime.date, list[Entry]]]:
+        activities = self.activities_of(child)
+        return [
+            (day, [self.entry(child, activity, day, now) for activity in activities])
+            for day in daterange(self.start, self.end)
+        ]
+
+
+def sibling_ranks(enrollments: list[Enrollment]) -> dict[tuple[int, int], int]:
+    """Rank of each child among the family's children enrolled in an activity, eldest first."""
+    by_activity: dict[int, dict[int, Child]] = defaultdict(dict)
+    for enrollment in enrollments:
+        by_activity[enrollment.activity_id][enrollment.child_id] = enrollment.child
+    ranks = {}
+    for activity_id, children in by_activity.items():
+        ordered = sorted(children.values(), key=lambda child: (child.birth_date, child.pk))
+        for rank, child in enumerate(ordered, start=1):
+            ranks[(child.pk, activity_id)] = rank
+    return ranks
