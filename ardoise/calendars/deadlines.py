@@ -4,11 +4,14 @@ Plain functions with no database and no clock: they take the service day and the
 rule and give an aware Europe/Paris datetime. The four kinds met in the field:
 
 - weekly: "Thursday 12:00 for the following week": every day of week W closes
-  at that weekday and time of week W-1;
+  at that weekday and time of week W-1 (weeks run Monday to Sunday);
 - working_days: "J-2 at 12:00": N working days before the day (Monday to
   Friday; public holidays count as working days unless the rule skips them);
 - day_before: "la veille à 18h": the previous calendar day at that time;
 - fixed: one instant for a whole period (registration windows).
+
+A day may be changed up to and including the deadline instant: with a 12:00
+deadline, 12:00:00 is accepted and 12:00:01 refused.
 """
 
 import datetime
@@ -17,7 +20,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from ardoise.calendars.opening import FRENCH_PUBLIC_HOLIDAYS
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -34,48 +40,78 @@ class DeadlineKind(models.TextChoices):
 @dataclass(frozen=True)
 class DeadlineRule:
     kind: DeadlineKind
+    # Local (Europe/Paris) wall-clock time; not read by fixed rules.
     time: datetime.time = datetime.time(12, 0)
+    # weekly: the weekday of the previous week, Monday = 0.
     weekday: int | None = None
+    # working_days: how many working days before the service day.
     days: int | None = None
+    # fixed: the one instant closing every day of the period (aware).
     fixed_at: datetime.datetime | None = None
+    # working_days: public holidays are not counted as working days either.
     skip_public_holidays: bool = False
 
     def validate(self) -> None:
         """Raise ValueError (in French, shown to administrators) when incomplete."""
         if self.kind == DeadlineKind.WEEKLY and (self.weekday is None or not 0 <= self.weekday <= 6):
-            raise ValueError("Indiquez le jour de la semaine de la date butoir.")
+            raise ValueError(gettext("Indiquez le jour de la semaine de la date butoir."))
         if self.kind == DeadlineKind.WORKING_DAYS and (self.days is None or self.days < 1):
-            raise ValueError("Indiquez un nombre de jours ouvrés d'au moins 1.")
+            raise ValueError(gettext("Indiquez un nombre de jours ouvrés d'au moins 1."))
         if self.kind == DeadlineKind.FIXED and self.fixed_at is None:
-            raise ValueError("Indiquez la date limite fixe.")
+            raise ValueError(gettext("Indiquez la date limite fixe."))
+        if self.kind == DeadlineKind.FIXED and self.fixed_at is not None and self.fixed_at.utcoffset() is None:
+            raise ValueError(gettext("La date limite fixe doit préciser son fuseau horaire."))
 
     def describe(self) -> str:
         """The rule as a French sentence, for parents and the API."""
-        hour = f"{self.time.hour}h{self.time.minute:02d}"
+        hour = _format_hour(self.time)
         match self.kind:
             case DeadlineKind.WEEKLY:
                 assert self.weekday is not None
-                return f"Le {WEEKDAY_NAMES[self.weekday]} à {hour} pour la semaine suivante"
+                return gettext("Le %(weekday)s à %(hour)s pour la semaine suivante") % {
+                    "weekday": WEEKDAY_NAMES[self.weekday],
+                    "hour": hour,
+                }
             case DeadlineKind.WORKING_DAYS:
-                holidays = "" if self.skip_public_holidays else ", jours fériés comptés"
-                return f"{self.days} jour(s) ouvré(s) avant à {hour} (week-ends non comptés{holidays})"
+                assert self.days is not None
+                if self.skip_public_holidays:
+                    counted = gettext("week-ends et jours fériés non comptés")
+                else:
+                    counted = gettext("week-ends non comptés, jours fériés comptés")
+                sentence = ngettext(
+                    "%(days)d jour ouvré avant, à %(hour)s (%(counted)s)",
+                    "%(days)d jours ouvrés avant, à %(hour)s (%(counted)s)",
+                    self.days,
+                )
+                return sentence % {"days": self.days, "hour": hour, "counted": counted}
             case DeadlineKind.DAY_BEFORE:
-                return f"La veille à {hour}"
+                return gettext("La veille à %(hour)s") % {"hour": hour}
             case DeadlineKind.FIXED:
                 assert self.fixed_at is not None
                 local = self.fixed_at.astimezone(PARIS)
-                return f"Jusqu'au {local:%d/%m/%Y} à {local.hour}h{local.minute:02d}"
+                return gettext("Jusqu'au %(date)s à %(hour)s") % {
+                    "date": f"{local:%d/%m/%Y}",
+                    "hour": _format_hour(local.time()),
+                }
         raise AssertionError(self.kind)
+
+
+def _format_hour(time: datetime.time) -> str:
+    return f"{time.hour}h{time.minute:02d}"
 
 
 def at_paris_time(day: datetime.date, time: datetime.time) -> datetime.datetime:
     """`day` at the local wall-clock `time` in Paris, whatever the season.
 
-    On the spring-forward Sunday a time between 02:00 and 03:00 does not exist;
-    zoneinfo then reads it with the offset before the change, which normalises
-    to the instant one hour later — the deadline is never earlier than written.
+    The result is normalised (round-tripped through UTC), so its offset is the
+    one in force at that instant. On the spring-forward Sunday a time between
+    02:00 and 03:00 does not exist: it is read with the winter offset, which is
+    the instant one hour later (02:30 becomes 03:30+02:00) — never earlier than
+    written. On the fall-back Sunday a time between 02:00 and 03:00 happens
+    twice: the first one (summer time) is taken.
     """
-    return datetime.datetime.combine(day, time, tzinfo=PARIS)
+    naive_paris = datetime.datetime.combine(day, time.replace(tzinfo=None, fold=0), tzinfo=PARIS)
+    return naive_paris.astimezone(datetime.UTC).astimezone(PARIS)
 
 
 def is_working_day(day: datetime.date, public_holidays: Container[datetime.date] = frozenset()) -> bool:
@@ -85,11 +121,12 @@ def is_working_day(day: datetime.date, public_holidays: Container[datetime.date]
 def deadline_for(
     day: datetime.date,
     rule: DeadlineRule,
-    public_holidays: Container[datetime.date] = frozenset(),
+    public_holidays: Container[datetime.date] | None = None,
 ) -> datetime.datetime:
     """The last instant at which a parent may book or cancel `day` under `rule`.
 
-    `public_holidays` is only read by working-day rules that skip them.
+    `public_holidays` is only read by working-day rules that skip them; it
+    defaults to the French public holidays (calendars.opening).
     """
     match rule.kind:
         case DeadlineKind.WEEKLY:
@@ -98,7 +135,10 @@ def deadline_for(
             return at_paris_time(monday - datetime.timedelta(days=7 - rule.weekday), rule.time)
         case DeadlineKind.WORKING_DAYS:
             assert rule.days is not None
-            skipped = public_holidays if rule.skip_public_holidays else frozenset()
+            assert rule.days >= 1, "a day closes before itself"
+            skipped: Container[datetime.date] = frozenset()
+            if rule.skip_public_holidays:
+                skipped = FRENCH_PUBLIC_HOLIDAYS if public_holidays is None else public_holidays
             cursor, remaining = day, rule.days
             while remaining:
                 cursor -= datetime.timedelta(days=1)
@@ -109,6 +149,9 @@ def deadline_for(
             return at_paris_time(day - datetime.timedelta(days=1), rule.time)
         case DeadlineKind.FIXED:
             assert rule.fixed_at is not None
+            if rule.fixed_at.utcoffset() is None:
+                # astimezone() would read a naive value in the server's zone, silently.
+                raise ValueError("A fixed deadline must be an aware datetime.")
             return rule.fixed_at.astimezone(PARIS)
     raise AssertionError(rule.kind)
 
@@ -117,7 +160,11 @@ def is_changeable(
     day: datetime.date,
     rule: DeadlineRule,
     now: datetime.datetime,
-    public_holidays: Container[datetime.date] = frozenset(),
+    public_holidays: Container[datetime.date] | None = None,
 ) -> bool:
-    """Whether a parent may still book or cancel `day` at `now` (inclusive of the deadline minute)."""
-    return now <= deadline_for(day, rule, public_holidays)
+    """Whether a parent may still book or cancel `day` at `now` (up to and including the deadline instant)."""
+    if now.utcoffset() is None:
+        raise ValueError("`now` must be an aware datetime.")
+    # Compare in UTC: two datetimes sharing the Paris tzinfo would be compared
+    # on their wall clocks, which is wrong around the daylight-saving changes.
+    return now.astimezone(datetime.UTC) <= deadline_for(day, rule, public_holidays).astimezone(datetime.UTC)
