@@ -29,6 +29,9 @@ from ardoise.families.models import Civility, Family, Sex
 from ardoise.towns.models import Role, Site, Town, Zone
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFactory, TownFactory, staff_member
 
+# The family at a fixed moment (Tuesday 9 March 2027) used by booking, portal and API tests.
+pytest_plugins = ["tests.moment"]
+
 # Faker's names are drawn from a seeded generator: the same data at every run.
 factory.random.reseed_random("ardoise")
 

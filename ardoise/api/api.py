@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -86,22 +86,23 @@ def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Any:
     town = request.town  # type: ignore[attr-defined]
     ip = throttling.client_ip(request)
     if throttling.is_throttled(town, payload.login, ip):
-        return 429, {
-            "detail": _("Trop de tentatives. Réessayez dans quelques minutes ou réinitialisez votre mot de passe.")
-        }
+        return Status(
+            429,
+            {"detail": _("Trop de tentatives. Réessayez dans quelques minutes ou réinitialisez votre mot de passe.")},
+        )
     user = authenticate(request, town=town, login=payload.login, password=payload.password)
     if user is None:
         throttling.record_failure(town, payload.login, ip)
-        return 401, {"detail": _("Identifiant ou mot de passe incorrect.")}
+        return Status(401, {"detail": _("Identifiant ou mot de passe incorrect.")})
     throttling.clear_failures(town, payload.login)
     token, expires_at = api_tokens.issue_token(user)
-    return 200, {"token": token, "expires_at": timezone.localtime(expires_at)}
+    return Status(200, {"token": token, "expires_at": timezone.localtime(expires_at)})
 
 
 @api.delete("auth/token", response={204: None})
 def delete_token(request: HttpRequest) -> Any:
     api_tokens.revoke_token(request.api_token)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)
 
 
 # The family
@@ -176,9 +177,9 @@ def get_planning(request: HttpRequest, child_id: int, period: Query[PlanningQuer
     family = family_for(request)
     child = access_child(family, child_id)
     if period.end < period.start:
-        return 422, {"detail": _("La date de fin précède la date de début.")}
+        return Status(422, {"detail": _("La date de fin précède la date de début.")})
     if (period.end - period.start).days + 1 > MAX_PLANNING_DAYS:
-        return 422, {"detail": _("La période demandée dépasse %(days)s jours.") % {"days": MAX_PLANNING_DAYS}}
+        return Status(422, {"detail": _("La période demandée dépasse %(days)s jours.") % {"days": MAX_PLANNING_DAYS}})
     calendar = FamilyCalendar.load(family, period.start, period.end, children=[child])
     now = timezone.now()
     return {
@@ -238,18 +239,24 @@ def apply_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn
     try:
         review = actions.apply(child, changes_of(payload), actor=request.auth)  # type: ignore[attr-defined]
     except actions.BatchRefused as refused:
-        return 409, {
-            "detail": _("Aucune modification n'a été enregistrée : %(count)s refusée(s).")
-            % {"count": len(refused.refusals)},
-            "errors": errors_out(refused.refusals),
-        }
-    return 200, {
-        "changes": [
-            {"date": outcome.change.date, "activity_id": outcome.activity.pk, "state": outcome.state}
-            for outcome in review.outcomes
-        ],
-        "total": money(review.total),
-    }
+        return Status(
+            409,
+            {
+                "detail": _("Aucune modification n'a été enregistrée : %(count)s refusée(s).")
+                % {"count": len(refused.refusals)},
+                "errors": errors_out(refused.refusals),
+            },
+        )
+    return Status(
+        200,
+        {
+            "changes": [
+                {"date": outcome.change.date, "activity_id": outcome.activity.pk, "state": outcome.state}
+                for outcome in review.outcomes
+            ],
+            "total": money(review.total),
+        },
+    )
 
 
 @api.post(
@@ -260,17 +267,17 @@ def declare_absence(request: HttpRequest, child_id: int, payload: schemas.Absenc
     child = access_child(family, child_id)
     reason = AbsenceReason.objects.filter(town_id=family.town_id, code=payload.reason).first()
     if reason is None:
-        return 422, {"detail": _("Motif d'absence inconnu.")}
+        return Status(422, {"detail": _("Motif d'absence inconnu.")})
     booking = Booking.objects.filter(
         town_id=family.town_id, child=child, activity_id=payload.activity_id, date=payload.date
     ).first()
     if booking is None:
-        return 409, {"detail": _("Ce jour n'est pas réservé.")}
+        return Status(409, {"detail": _("Ce jour n'est pas réservé.")})
     try:
         absence = actions.declare_absence(booking, reason, actor=request.auth, comment=payload.comment)  # type: ignore[attr-defined]
     except actions.AbsenceRefused as refused:
-        return 409, {"detail": refused.message}
-    return 201, {"id": absence.pk, "state": absence.booking.state, "billed": reason.billed}
+        return Status(409, {"detail": refused.message})
+    return Status(201, {"id": absence.pk, "state": absence.booking.state, "billed": reason.billed})
 
 
 @api.get("requests", response=list[schemas.RequestOut])

@@ -1,0 +1,269 @@
+"""API v1 (../shared/API.md): answers, refusals, and isolation between families and towns."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ardoise.accounts.models import User
+from ardoise.activities.models import Activity
+from ardoise.bookings.models import Booking, BookingState
+from ardoise.families.models import Child
+from tests.factories import AbsenceReasonFactory, BookingFactory
+from tests.moment import NEXT_MONDAY, week
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+
+class Api:
+    """A JSON client for one town, with an optional bearer token."""
+
+    def __init__(self, town_slug: str, token: str | None = None) -> None:
+        self.client = Client()
+        self.base = f"/{town_slug}/api/v1/"
+        self.token = token
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(self.base + path, params, headers=self.headers())
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.client.post(
+            self.base + path, json.dumps(body), content_type="application/json", headers=self.headers()
+        )
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(self.base + path, headers=self.headers())
+
+
+def login(user: User, slug: str | None = None) -> Api:
+    user.set_password(PASSWORD)
+    user.save()
+    assert user.town is not None
+    api = Api(slug or user.town.slug)
+    response = api.post("auth/token", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.content
+    api.token = response.json()["token"]
+    return api
+
+
+def test_it_gives_a_token_for_the_email_or_the_family_number(parent: User, frozen: Any) -> None:
+    parent.set_password(PASSWORD)
+    parent.save()
+    api = Api(parent.town.slug)
+    for login_name in (parent.email, parent.email.upper(), parent.guardian.family.number):
+        response = api.post("auth/token", {"login": login_name, "password": PASSWORD})
+        assert response.status_code == 200
+        # Thirty days after 9 March: summer time, and said so.
+        assert response.json()["expires_at"].endswith("+02:00")
+
+
+def test_it_refuses_bad_credentials_then_throttles(parent: User, settings: Any) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 3
+    parent.set_password(PASSWORD)
+    parent.save()
+    api = Api(parent.town.slug)
+    for _ in range(3):
+        response = api.post("auth/token", {"login": parent.email, "password": "wrong"})
+        assert response.status_code == 401
+        assert response.json()["detail"] == "Identifiant ou mot de passe incorrect."
+    response = api.post("auth/token", {"login": parent.email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_it_requires_a_valid_token(parent: User) -> None:
+    assert Api(parent.town.slug).get("family").status_code == 401
+    assert Api(parent.town.slug, token="forged").get("family").status_code == 401
+
+
+def test_it_forgets_a_deleted_token(parent: User) -> None:
+    api = login(parent)
+    assert api.delete("auth/token").status_code == 204
+    assert api.get("family").status_code == 401
+
+
+def test_it_refuses_a_token_in_another_town(parent: User, stranger: User) -> None:
+    api = login(parent)
+    api.base = f"/{stranger.town.slug}/api/v1/"
+    assert api.get("family").status_code == 401
+
+
+def test_it_describes_the_family(parent: User, co_parent: User, children: list[Child]) -> None:
+    body = login(parent).get("family").json()
+    assert body["number"] == "1"
+    assert body["balance"] == "0.00"
+    assert {guardian["first_name"] for guardian in body["guardians"]} == {"Marie", "Paul"}
+    assert sorted(child["first_name"] for child in body["children"]) == sorted(c.first_name for c in children)
+    assert body["children"][0]["site"]["name"] == "École Jules Ferry"
+
+
+def test_it_lists_activities_and_absence_reasons(parent: User, meals: Activity, wednesdays: Activity) -> None:
+    AbsenceReasonFactory(town=meals.town, code="medical", label="Raison médicale", document_required=True)
+    api = login(parent)
+    activities = {activity["code"]: activity for activity in api.get("activities").json()}
+    assert activities["repas"]["weekdays"] == [0, 1, 3, 4]
+    assert activities["repas"]["deadline_rule"] == "Le jeudi à 12h00 pour la semaine suivante"
+    assert activities["mercredi"]["needs_validation"] is True
+    assert activities["mercredi"]["capacity"] == 24
+    reasons = api.get("absence-reasons").json()
+    assert reasons == [{"code": "medical", "label": "Raison médicale", "billed": False, "document_required": True}]
+
+
+def test_it_gives_the_planning_with_states_deadlines_and_prices(
+    parent: User, children: list[Child], meals: Activity
+) -> None:
+    sarah = children[0]
+    BookingFactory(child=sarah, activity=meals, date=NEXT_MONDAY)
+    body = login(parent).get(f"children/{sarah.pk}/planning", **{"from": "2027-03-15", "to": "2027-03-29"}).json()
+    days = {day["date"]: day["activities"][0] for day in body["days"]}
+    assert len(days) == 15
+    assert days["2027-03-15"] == {
+        "activity_id": meals.pk,
+        "code": "repas",
+        "state": "booked",
+        "open": True,
+        "closed_reason": None,
+        "deadline": "2027-03-11T12:00:00+01:00",
+        "changeable": True,
+        "unit_price": "2.50",
+    }
+    assert days["2027-03-17"]["closed_reason"] == "not_running"
+    assert days["2027-03-17"]["deadline"] is None
+    assert days["2027-03-29"]["closed_reason"] == "public_holiday"
+    assert days["2027-03-16"]["state"] == "none"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2027-03-15"},
+        {"from": "not-a-date", "to": "2027-03-20"},
+        {"from": "2027-03-20", "to": "2027-03-15"},
+        {"from": "2027-01-01", "to": "2027-06-30"},
+        {"from": "2027-02-30", "to": "2027-03-01"},
+    ],
+)
+def test_it_refuses_a_malformed_planning_period(
+    parent: User, children: list[Child], meals: Activity, params: dict[str, str]
+) -> None:
+    response = login(parent).get(f"children/{children[0].pk}/planning", **params)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_it_quotes_without_saving(parent: User, children: list[Child], meals: Activity) -> None:
+    changes = [{"date": day.isoformat(), "activity_id": meals.pk, "book": True} for day in week(NEXT_MONDAY)]
+    body = login(parent).post(f"children/{children[0].pk}/bookings/quote", {"changes": changes}).json()
+    assert body["total"] == "10.00"
+    assert [line["unit_price"] for line in body["lines"]] == ["2.50"] * 4
+    assert not Booking.objects.exists()
+
+
+def test_it_books_all_or_nothing(parent: User, children: list[Child], meals: Activity) -> None:
+    api = login(parent)
+    sarah = children[0]
+    good = [{"date": day.isoformat(), "activity_id": meals.pk, "book": True} for day in week(NEXT_MONDAY)]
+    late = {"date": "2027-03-12", "activity_id": meals.pk, "book": True}
+    refused = api.post(f"children/{sarah.pk}/bookings", {"changes": [*good, late]})
+    assert refused.status_code == 409
+    assert refused.json()["errors"] == [
+        {
+            "date": "2027-03-12",
+            "activity_id": meals.pk,
+            "code": "deadline_passed",
+            "message": refused.json()["errors"][0]["message"],
+        }
+    ]
+    assert not Booking.objects.exists()
+    first = api.post(f"children/{sarah.pk}/bookings", {"changes": good})
+    second = api.post(f"children/{sarah.pk}/bookings", {"changes": good})
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert first.json()["total"] == "10.00"
+    assert Booking.objects.filter(state=BookingState.BOOKED).count() == 4
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"changes": "everything"},
+        {"changes": [{"date": "2027-03-15", "activity_id": "repas", "book": True}]},
+        {"changes": [{"date": "15/03/2027", "activity_id": 1, "book": True}]},
+        {"changes": [{"date": "2027-03-15", "activity_id": 1, "book": True, "extra": 1}]},
+        {"changes": [], "surprise": True},
+    ],
+)
+def test_it_refuses_malformed_bookings_with_422(
+    parent: User, children: list[Child], meals: Activity, body: dict[str, Any]
+) -> None:
+    response = login(parent).post(f"children/{children[0].pk}/bookings", body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == "Données invalides."
+
+
+def test_it_refuses_a_body_that_is_not_json(parent: User, children: list[Child]) -> None:
+    api = login(parent)
+    response = api.client.post(
+        f"{api.base}children/{children[0].pk}/bookings",
+        "{not json",
+        content_type="application/json",
+        headers=api.headers(),
+    )
+    assert response.status_code in (400, 422)
+
+
+def test_it_declares_an_absence(parent: User, children: list[Child], meals: Activity) -> None:
+    AbsenceReasonFactory(town=meals.town, code="medical", billed=False)
+    BookingFactory(child=children[0], activity=meals, date=NEXT_MONDAY)
+    api = login(parent)
+    body = {"date": NEXT_MONDAY.isoformat(), "activity_id": meals.pk, "reason": "medical", "comment": "Fièvre"}
+    response = api.post(f"children/{children[0].pk}/absences", body)
+    assert response.status_code == 201
+    assert response.json()["state"] == "absent_excused"
+    assert response.json()["billed"] is False
+    # The day is no longer booked: a second declaration is refused.
+    assert api.post(f"children/{children[0].pk}/absences", body).status_code == 409
+    assert api.post(f"children/{children[0].pk}/absences", {**body, "reason": "unknown"}).status_code == 422
+
+
+def test_it_lists_requests_by_status(parent: User, children: list[Child], wednesdays: Activity) -> None:
+    api = login(parent)
+    change = {"date": "2027-03-17", "activity_id": wednesdays.pk, "book": True}
+    assert api.post(f"children/{children[0].pk}/bookings", {"changes": [change]}).status_code == 200
+    pending = api.get("requests", status="pending").json()
+    assert [(item["kind"], item["date"], item["status"]) for item in pending] == [("booking", "2027-03-17", "pending")]
+    assert api.get("requests", status="refused").json() == []
+    assert api.get("requests", status="nonsense").status_code == 422
+
+
+def test_it_answers_404_for_another_familys_child_on_every_call(
+    parent: User, outsider: User, stranger: User, children: list[Child], meals: Activity
+) -> None:
+    api = login(parent)
+    foreign_children = [outsider.guardian.family.children.get(), stranger.guardian.family.children.get()]
+    batch = {"changes": [{"date": NEXT_MONDAY.isoformat(), "activity_id": meals.pk, "book": True}]}
+    absence = {"date": NEXT_MONDAY.isoformat(), "activity_id": meals.pk, "reason": "x", "comment": ""}
+    for child in [*foreign_children]:
+        assert api.get(f"children/{child.pk}/planning", **{"from": "2027-03-15", "to": "2027-03-20"}).status_code == 404
+        assert api.post(f"children/{child.pk}/bookings/quote", batch).status_code == 404
+        assert api.post(f"children/{child.pk}/bookings", batch).status_code == 404
+        assert api.post(f"children/{child.pk}/absences", absence).status_code in (404, 422)
+    assert not Booking.objects.exists()
+
+
+def test_it_serves_its_openapi_document(town: Any) -> None:
+    response = Client().get(f"/{town.slug}/api/v1/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert f"/{town.slug}/api/v1/children/{{child_id}}/planning" in paths
+    assert Client().get(f"/{town.slug}/api/v1/docs").status_code == 200
+
+
+def test_it_answers_404_for_an_unknown_town(db: None) -> None:
+    assert Client().get("/nowhere/api/v1/family").status_code == 404
