@@ -46,7 +46,13 @@ free_port() {
 
 start() {
     mkdir -p "$dir"
-    [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown postgres: "$dir"
+        if ! runuser -u postgres -- test -w "$dir"; then
+            echo "pg-cluster: the postgres user cannot write to $dir (is a parent folder private?)" >&2
+            exit 1
+        fi
+    fi
     as_owner "$bindir/initdb" --pgdata="$dir/data" --username=postgres --auth=trust \
         --encoding=UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1 || {
         cat "$dir/initdb.log" >&2

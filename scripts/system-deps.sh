@@ -2,13 +2,14 @@
 # Installs the Debian packages that `make test` needs and that pip cannot
 # provide: a PostgreSQL server (the suite runs on a throwaway cluster),
 # Chromium (Playwright drives Debian's build; it cannot download its own
-# here), and the libraries and fonts WeasyPrint renders PDFs with.
+# here), the libraries and fonts WeasyPrint renders PDFs with, and poppler's
+# pdfinfo/pdftotext, with which the tests read the PDFs back.
 #
 # Does nothing when everything is there. Installs through apt-get when run as
 # root; otherwise says what is missing and fails.
 set -euo pipefail
 
-packages=(postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+packages=(postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils)
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'

@@ -25,7 +25,8 @@ workers=${PYTEST_WORKERS:-auto}
 read -r -a extra_args <<<"${PYTEST_ARGS:-}"
 
 tmp=$(mktemp -d /tmp/ardoise-test.XXXXXX)
-pgdir=$tmp/postgresql
+# Not inside $tmp: as root, the cluster runs as the postgres user, who may not enter $tmp.
+pgdir=$(mktemp -d /tmp/ardoise-pg.XXXXXX)
 cleanup() {
     if [[ -d $pgdir ]]; then
         PYTHON=$py scripts/pg-cluster.sh stop "$pgdir" || true
@@ -80,11 +81,12 @@ gate "makemigrations --check" env DATABASE_URL="sqlite:///$tmp/migrations-check.
 
 # pytest's exit status 5 means "no test collected": a failure here, since the
 # suite has tests and a selection that finds none is a broken selection.
+# run_pytest LABEL DATABASE_URL PYTEST_ARGS...
 run_pytest() {
-    local label=$1
-    shift
+    local label=$1 database_url=$2
+    shift 2
     local status=0
-    "$py" -m pytest -n "$workers" --junitxml="$tmp/$label.xml" "$@" "${extra_args[@]}" || status=$?
+    DATABASE_URL=$database_url "$py" -m pytest -n "$workers" --junitxml="$tmp/$label.xml" "$@" "${extra_args[@]}" || status=$?
     if ((status == 5)); then
         echo "pytest ($label) collected no test: treated as a failure" >&2
     fi
@@ -93,15 +95,14 @@ run_pytest() {
 
 banner "PostgreSQL cluster"
 if database_url=$(PYTHON=$py scripts/pg-cluster.sh start "$pgdir"); then
-    gate "pytest, whole suite, PostgreSQL" env DATABASE_URL="$database_url" run_pytest postgresql
+    gate "pytest, whole suite, PostgreSQL" run_pytest postgresql "$database_url"
     PYTHON=$py scripts/pg-cluster.sh stop "$pgdir" || true
 else
     summary+=("FAILED  PostgreSQL cluster did not start: whole suite not run")
     failed+=("PostgreSQL cluster")
 fi
 
-gate "pytest, unit tests, SQLite" env DATABASE_URL="sqlite:///$tmp/unit.sqlite3" \
-    run_pytest sqlite -m "not browser and not postgres"
+gate "pytest, unit tests, SQLite" run_pytest sqlite "sqlite:///$tmp/unit.sqlite3" -m "not browser and not postgres"
 
 # Adds up the JUnit reports: "PostgreSQL: 120 passed, 0 failed, 1 skipped" per run, then the total.
 counts=$("$py" - "$tmp" <<'PY'

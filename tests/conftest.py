@@ -15,6 +15,7 @@ Every account's password is `factories.PASSWORD`; `client_for(user)` gives a
 test client logged in as that user.
 """
 
+import datetime
 import ipaddress
 import socket
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from typing import Any
 import factory.random
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ardoise.accounts.models import User
 from ardoise.families.models import Civility, Family, Sex
@@ -31,6 +33,11 @@ from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFa
 
 # The family at a fixed moment (Tuesday 9 March 2027) used by booking, portal and API tests.
 pytest_plugins = ["tests.moment"]
+
+
+def years_ago(years: int) -> datetime.date:
+    return datetime.date(timezone.localdate().year - years, 3, 14)
+
 
 # Faker's names are drawn from a seeded generator: the same data at every run.
 factory.random.reseed_random("ardoise")
@@ -98,8 +105,9 @@ def other_site(town: Town) -> Site:
 def family(town: Town, site: Site) -> Family:
     """The DUPONT family: quotient familial 800, resident, Sarah and Chloé at École Jules Ferry."""
     dupont = FamilyFactory(town=town, number="1", name="DUPONT", quotient_familial=800, resident=True)
-    ChildFactory(family=dupont, site=site, first_name="Sarah", sex=Sex.FEMALE, school_class="CM1")
-    ChildFactory(family=dupont, site=site, first_name="Chloé", sex=Sex.FEMALE, school_class="CP")
+    # Sarah is the elder: children are listed by birth date.
+    ChildFactory(family=dupont, site=site, first_name="Sarah", birth_date=years_ago(9), school_class="CM1")
+    ChildFactory(family=dupont, site=site, first_name="Chloé", birth_date=years_ago(6), school_class="CP")
     return dupont
 
 
