@@ -255,6 +255,9 @@ def apply(
     """Check and apply a batch for one child, all or nothing. Raises BatchRefused."""
     now = now or timezone.now()
     with transaction.atomic():
+        # One batch at a time per child: a double click or a retry sent while
+        # the first is still running waits, then finds the days already booked.
+        list(Child.objects.select_for_update().filter(pk=child.pk).values_list("pk"))
         # Bookings of activities with a capacity are counted then written under
         # a lock on the activity row, so that two families racing for the last
         # place cannot both get it.
