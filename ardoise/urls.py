@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -12,7 +14,16 @@ town_patterns = [
     path("api/v1/", api.urls),
 ]
 
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: the process answers and reaches its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("<slug:town_slug>/", include(town_patterns)),
 ]
 

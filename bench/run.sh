@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmarks of Ardoise, run on demand (`make bench`), never in the test suite.
+#
+#   bench/run.sh [rush]      the deadline rush (default)
+#
+# The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
+# children (`build_demo --children`), gunicorn with production settings on
+# loopback, then bench/rush.py (families log in and book a week) and, in the
+# same run, the throughput of a trivial Django JSON view and of PostgreSQL
+# itself (pgbench), so that the figures read as ratios. The JSON results go to
+# bench/results/; copy the figures into docs/benchmarks.md with the machine and date.
+#
+# Settings (environment): CHILDREN (4000), FAMILIES (all of the town's), WORKERS (4 gunicorn
+# workers), THREADS (2 per worker), CLIENTS (2 processes × 16 threads).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py=.venv/bin/python
+children=${CHILDREN:-4000}
+workers=${WORKERS:-4}
+threads=${THREADS:-2}
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+mkdir -p bench/results
+out=bench/results/rush-$stamp.json
+
+pgdir=$(mktemp -d /tmp/ardoise-bench-pg.XXXXXX)
+server_pid=""
+cleanup() {
+    [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    PYTHON=$py scripts/pg-cluster.sh stop "$pgdir" || true
+}
+trap cleanup EXIT
+
+database_url=$(PYTHON=$py scripts/pg-cluster.sh start "$pgdir")
+port_file="$pgdir/port"
+export DATABASE_URL=$database_url
+export ARDOISE_ENV=production SECRET_KEY=$("$py" -c 'import secrets; print(secrets.token_urlsafe(64))')
+export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 DB_CONN_MAX_AGE=60 LOG_LEVEL=WARNING
+
+echo "bench: migrate and build a town of $children children" >&2
+"$py" manage.py migrate --no-input -v 0
+build_started=$SECONDS
+"$py" manage.py build_demo --children "$children" >&2
+build_seconds=$((SECONDS - build_started))
+families=${FAMILIES:-$("$py" manage.py shell -c \
+    "from ardoise.families.models import Family; print(Family.objects.filter(town__slug='demo').count())")}
+
+http_port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+.venv/bin/gunicorn ardoise.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
+    --threads "$threads" --log-level warning &
+server_pid=$!
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+
+echo "bench: rush of $families families on gunicorn ($workers workers × $threads threads)" >&2
+"$py" bench/rush.py --port "$http_port" --families "$families" >"$out.rush"
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+echo "bench: pgbench (select-only and TPC-B-like, 8 clients, 20 s each)" >&2
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgport=$(cat "$port_file")
+runuser -u postgres -- "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -i -q -s 10 ardoise >/dev/null 2>&1
+select_tps=$(runuser -u postgres -- "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -S -c 8 -j 2 -T 20 ardoise 2>/dev/null |
+    awk '/^tps/ {print $3; exit}')
+tpcb_tps=$(runuser -u postgres -- "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -c 8 -j 2 -T 20 ardoise 2>/dev/null |
+    awk '/^tps/ {print $3; exit}')
+
+"$py" - "$out.rush" "$out" <<PY
+import json, os, platform, subprocess, sys
+rush = json.load(open(sys.argv[1]))
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+rush.update(
+    date="$stamp",
+    machine={"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()},
+    town_children=$children,
+    build_seconds=$build_seconds,
+    gunicorn={"workers": $workers, "threads": $threads},
+    pgbench={"select_only_tps": float("${select_tps:-0}"), "tpcb_tps": float("${tpcb_tps:-0}")},
+)
+json.dump(rush, open(sys.argv[2], "w"), indent=2)
+print(json.dumps(rush, indent=2))
+PY
+rm -f "$out.rush"
+echo "bench: results in $out" >&2
