@@ -27,8 +27,10 @@ import threading
 import time
 from collections import defaultdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
-PASSWORD = "demo-parent"
+PARIS = ZoneInfo("Europe/Paris")
+PASSWORD = "demo-parent"  # noqa: S105 - the demo town's published password (DEMO.md)
 
 
 class Client:
@@ -82,7 +84,7 @@ def one_family(client: Client, base: str, number: int, record: Any) -> None:
     record("family", status, elapsed)
     if status != 200 or not family["children"]:
         return
-    today = datetime.date.today()
+    today = datetime.datetime.now(PARIS).date()
     start, end = today + datetime.timedelta(days=14), today + datetime.timedelta(days=34)
     first = family["children"][0]["id"]
     status, planning, elapsed = client.call("GET", f"{base}children/{first}/planning?from={start}&to={end}")
@@ -142,7 +144,7 @@ def baseline(args: argparse.Namespace, queue: Any) -> None:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summarise(samples: list[tuple[str, int, float]], elapsed: float) -> dict[str, Any]:
