@@ -1,0 +1,83 @@
+"""The main navigation of the layout, for parents and for staff.
+
+Each entry is a label and a URL name; an entry whose URL does not exist yet is
+left out, so adding a page to the menu is one line here.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.towns.access import family_of, roles_of
+
+register = template.Library()
+
+PARENT_NAV: list[tuple[Promise, str]] = [
+    (_("Accueil"), "portal:home"),
+    (_("Planning"), "portal:planning"),
+    (_("Demandes"), "portal:requests"),
+    (_("Mon dossier"), "portal:family"),
+    (_("Factures"), "portal:invoices"),
+    (_("Messages"), "portal:messages"),
+    (_("Mot de passe"), "accounts:password_change"),
+]
+
+STAFF_NAV: list[tuple[Promise, str]] = [
+    (_("Accueil"), "backoffice:home"),
+    (_("Familles"), "backoffice:families"),
+    (_("Demandes"), "backoffice:requests"),
+    (_("Pointage"), "backoffice:roll_call"),
+    (_("Facturation"), "backoffice:invoicing"),
+    (_("Messages"), "backoffice:messages"),
+    (_("Mot de passe"), "accounts:password_change"),
+]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url: str
+    current: bool
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: template.Context) -> list[NavEntry]:
+    """The entries of the logged-in user's menu in this town (none when logged out)."""
+    request = context.get("request")
+    town = getattr(request, "town", None)
+    if request is None or town is None or not request.user.is_authenticated:
+        return []
+    if roles_of(request.user, town):
+        entries = STAFF_NAV
+    elif family_of(request.user) is not None:
+        entries = PARENT_NAV
+    else:
+        entries = [(label, name) for label, name in PARENT_NAV if name.startswith("accounts:")]
+    match = getattr(request, "resolver_match", None)
+    current_name = match.view_name if match else ""
+    nav: list[NavEntry] = []
+    for label, name in entries:
+        try:
+            url = reverse(name, args=[town.slug])
+        except NoReverseMatch:
+            continue
+        nav.append(NavEntry(label=str(label), url=url, current=name == current_name))
+    return nav
+
+
+@register.simple_tag(takes_context=True)
+def home_url(context: template.Context) -> Any:
+    """The logged-in user's home in this town, or the login page."""
+    request = context.get("request")
+    town = getattr(request, "town", None)
+    if town is None:
+        return ""
+    if request.user.is_authenticated and roles_of(request.user, town):
+        return reverse("backoffice:home", args=[town.slug])
+    if request.user.is_authenticated:
+        return reverse("portal:home", args=[town.slug])
+    return reverse("accounts:login", args=[town.slug])
