@@ -1,0 +1,86 @@
+"""Changes to accounts: the e-mails that let someone choose a password.
+
+One flow serves a forgotten password and a first connection: the account
+receives a link, valid once and for `PASSWORD_RESET_TIMEOUT`, to a page where
+they choose a password. No password is ever sent by e-mail.
+"""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from ardoise.accounts.backends import accounts_for_login
+from ardoise.accounts.models import User
+from ardoise.audit import actions as audit
+from ardoise.towns.models import Town
+
+
+def password_link(town: Town, user: User, base_url: str) -> str:
+    """The absolute single-use link where `user` chooses a password."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset", kwargs={"town_slug": town.slug, "uidb64": uidb64, "token": token})
+    return base_url.rstrip("/") + path
+
+
+def _base_url(request_or_base_url: HttpRequest | str) -> str:
+    if isinstance(request_or_base_url, str):
+        return request_or_base_url
+    return request_or_base_url.build_absolute_uri("/")
+
+
+def _send_password_email(town: Town, user: User, base_url: str, *, activation: bool) -> None:
+    context = {
+        "town": town,
+        "user": user,
+        "activation": activation,
+        "link": password_link(town, user, base_url),
+        "login_url": base_url.rstrip("/") + reverse("accounts:login", args=[town.slug]),
+        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    subject = render_to_string("emails/password_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string("emails/password.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("emails/password.html", context), "text/html")
+    message.send()
+
+
+def request_password_reset(town: Town, login: str, request_or_base_url: HttpRequest | str) -> None:
+    """E-mail a link to every active account of `town` that `login` designates.
+
+    Says nothing about whether any account matched: the caller answers the same
+    either way. An account that never logged in gets the activation wording.
+    """
+    base_url = _base_url(request_or_base_url)
+    for user in accounts_for_login(town, login):
+        if user.email:
+            activation = user.last_login is None
+            transaction.on_commit(
+                lambda user=user, activation=activation: _send_password_email(
+                    town, user, base_url, activation=activation
+                )
+            )
+
+
+def send_access(town: Town, user: User, request_or_base_url: HttpRequest | str) -> None:
+    """E-mail `user` a link to activate their account by choosing a password.
+
+    Used by the back office to "send a parent their access". When given the
+    staff member's request, the sending is recorded in the audit trail.
+    """
+    if user.town_id != town.pk:
+        raise ValueError("The account does not belong to this town.")
+    base_url = _base_url(request_or_base_url)
+    if isinstance(request_or_base_url, HttpRequest) and request_or_base_url.user.is_authenticated:
+        actor: User = request_or_base_url.user  # type: ignore[assignment]
+        audit.record(town, actor, "account.send_access", user, summary=f"Accès envoyé à {user.email}")
+    transaction.on_commit(lambda: _send_password_email(town, user, base_url, activation=True))

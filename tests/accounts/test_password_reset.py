@@ -1,0 +1,156 @@
+import datetime as dt
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from ardoise import settings as project_settings
+from tests.factories import PASSWORD
+
+NEW_PASSWORD = "goûter-du-mercredi-42"
+
+
+@pytest.fixture
+def send_now(django_capture_on_commit_callbacks):
+    """Run the on-commit callbacks (the e-mails) of the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def forgot(town, login: str):
+    return Client().post(reverse("accounts:password_forgot", args=[town.slug]), {"login": login}, follow=True)
+
+
+def link_in(message) -> str:
+    match = re.search(r"https?://testserver(/\S+/password/reset/\S+/)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_it_gives_the_same_answer_whether_the_login_exists_or_not(town, parent, send_now):
+    with send_now():
+        known = forgot(town, "marie.dupont@example.test")
+        unknown = forgot(town, "personne@example.test")
+    assert known.status_code == unknown.status_code == 200
+    assert known.redirect_chain == unknown.redirect_chain
+    assert "Si cette adresse e-mail ou ce n° de famille correspond à un compte" in unknown.content.decode()
+    without_token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+    assert without_token.sub(b"", known.content) == without_token.sub(b"", unknown.content)
+    assert len(mail.outbox) == 1
+
+
+def test_it_mails_a_link_and_never_a_password(town, parent, send_now):
+    with send_now():
+        forgot(town, "MARIE.dupont@example.test")
+    [message] = mail.outbox
+    assert message.to == ["marie.dupont@example.test"]
+    assert "Saint-Exemple" in message.subject
+    assert PASSWORD not in message.body
+    assert "valable 24 heures" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert link_in(message) in html
+
+
+def test_it_mails_every_guardian_of_a_family_number(town, family, parent, co_parent, send_now):
+    with send_now():
+        forgot(town, family.number)
+    assert sorted(m.to[0] for m in mail.outbox) == ["marie.dupont@example.test", "paul.dupont@example.test"]
+
+
+def test_it_does_not_mail_an_account_of_another_town(town, stranger, send_now):
+    with send_now():
+        forgot(town, "claire.durand@example.test")
+    assert mail.outbox == []
+
+
+def test_it_does_not_mail_an_inactive_account(town, parent, send_now):
+    parent.is_active = False
+    parent.save()
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    assert mail.outbox == []
+
+
+def test_it_sets_a_password_through_the_link_once_only(town, parent, send_now, settings):
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    parent.set_unusable_password()  # first connection: no password yet, never logged in
+    parent.save()
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    assert "activez votre compte" in mail.outbox[0].subject
+    link = link_in(mail.outbox[0])
+
+    client = Client()
+    assert client.get(link).status_code == 200
+    response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response["Location"] == reverse("accounts:login", args=[town.slug])
+    parent.refresh_from_db()
+    assert parent.check_password(NEW_PASSWORD)
+    assert parent.password.startswith("argon2")
+
+    reused = client.post(link, {"new_password1": "encore-un-autre-mdp", "new_password2": "encore-un-autre-mdp"})
+    assert reused.status_code == 404
+    assert "Ce lien n'est plus valable" in reused.content.decode()
+    parent.refresh_from_db()
+    assert parent.check_password(NEW_PASSWORD)
+
+    login = {"login": "marie.dupont@example.test", "password": NEW_PASSWORD}
+    assert client.post(reverse("accounts:login", args=[town.slug]), login).status_code == 302
+
+
+def test_it_uses_the_reset_wording_for_an_account_already_used(town, parent, send_now, client_for):
+    client_for(parent)  # sets last_login
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    assert "nouveau mot de passe" in mail.outbox[0].subject
+
+
+def test_it_expires_the_link_after_the_timeout(town, parent, send_now, time_machine):
+    start = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)
+    time_machine.move_to(start)
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    link = link_in(mail.outbox[0])
+    time_machine.move_to(start + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT - 60))
+    assert Client().get(link).status_code == 200
+    time_machine.move_to(start + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1))
+    assert Client().get(link).status_code == 404
+
+
+def test_it_refuses_a_short_password_in_french(town, parent, send_now):
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    response = Client().post(link_in(mail.outbox[0]), {"new_password1": "court123", "new_password2": "court123"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "trop court" in html
+    assert "10 caractères" in html
+    parent.refresh_from_db()
+    assert parent.check_password(PASSWORD)
+
+
+def test_it_refuses_a_link_of_another_town(town, other_town, parent, send_now):
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    link = link_in(mail.outbox[0]).replace(f"/{town.slug}/", f"/{other_town.slug}/", 1)
+    assert Client().get(link).status_code == 404
+
+
+def test_it_refuses_a_forged_link(town, parent):
+    assert Client().get(f"/{town.slug}/password/reset/MQ/abc-123/").status_code == 404
+    assert Client().get(f"/{town.slug}/password/reset/@@@/abc-123/").status_code == 404
+
+
+def test_it_requires_the_csrf_token(town):
+    client = Client(enforce_csrf_checks=True)
+    url = reverse("accounts:password_forgot", args=[town.slug])
+    assert client.post(url, {"login": "marie.dupont@example.test"}).status_code == 403
+
+
+def test_it_sends_staff_their_link_too(town, front_desk, send_now):
+    with send_now():
+        forgot(town, "accueil@example.test")
+    assert mail.outbox[0].to == ["accueil@example.test"]
