@@ -1,0 +1,170 @@
+"""Invoice PDFs: the HTML is ours, the PDF engine sits behind a small interface.
+
+`ARDOISE_PDF_RENDERER` (a dotted path to a class) chooses the engine: WeasyPrint
+by default; `FakePdfRenderer` returns a minimal valid PDF for tests that do not
+look inside. The real engine never fetches anything from the network: only
+`file:` and `data:` URLs are allowed, and fonts come from the system (DejaVu).
+"""
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+
+from ardoise.billing.models import Invoice, InvoiceLine
+from ardoise.billing.money import ZERO, format_euros
+from ardoise.billing.statements import InvoiceStatus, invoice_summary
+
+DEFAULT_RENDERER = "ardoise.billing.pdf.WeasyPrintRenderer"
+TEMPLATE = "billing/invoice_pdf.html"
+
+
+class PdfRenderer(Protocol):
+    def render(self, html: str) -> bytes:
+        """Turn a self-contained HTML document into PDF bytes."""
+        ...
+
+
+class WeasyPrintRenderer:
+    """The real engine. Refuses every URL but `file:` and `data:` (no network fetch)."""
+
+    allowed_protocols = ("file", "data")
+
+    def __init__(self) -> None:
+        from weasyprint.urls import URLFetcher
+
+        self.url_fetcher = URLFetcher(allowed_protocols=self.allowed_protocols)
+
+    def render(self, html: str) -> bytes:
+        from weasyprint import HTML
+
+        base_url = (settings.BASE_DIR / "ardoise" / "static").as_uri() + "/"
+        document = HTML(string=html, base_url=base_url, url_fetcher=self.url_fetcher, media_type="print")
+        pdf = document.write_pdf()
+        assert pdf is not None
+        return pdf
+
+
+class FakePdfRenderer:
+    """A one-page blank PDF, valid but empty: for tests that only need bytes."""
+
+    def render(self, html: str) -> bytes:
+        return minimal_pdf()
+
+
+@functools.cache
+def minimal_pdf() -> bytes:
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
+    return bytes(out)
+
+
+def get_renderer() -> PdfRenderer:
+    path = getattr(settings, "ARDOISE_PDF_RENDERER", DEFAULT_RENDERER)
+    factory: Callable[[], PdfRenderer] = import_string(path)
+    return factory()
+
+
+# What the template shows: amounts already formatted French-style.
+
+
+@dataclass(frozen=True, slots=True)
+class PdfLine:
+    label: str
+    quantity: int
+    unit_price: str
+    amount: str
+
+
+@dataclass(frozen=True, slots=True)
+class PdfChild:
+    name: str
+    lines: list[PdfLine]
+    subtotal: str
+
+
+def _grouped_lines(invoice: Invoice) -> list[PdfChild]:
+    """One block per child (in the order children were first billed), one row per line."""
+    lines = (
+        InvoiceLine.objects.filter(town_id=invoice.town_id, invoice=invoice)
+        .select_related("child", "activity")
+        .order_by("child__birth_date", "child_id", "pk")
+    )
+    blocks: dict[int | None, tuple[str, list[InvoiceLine]]] = {}
+    for line in lines:
+        name = line.child.full_name if line.child else "Famille"
+        blocks.setdefault(line.child_id, (name, []))[1].append(line)
+    return [
+        PdfChild(
+            name=name,
+            lines=[
+                PdfLine(
+                    label=line.label or (line.activity.label if line.activity else ""),
+                    quantity=line.quantity,
+                    unit_price=format_euros(line.unit_price),
+                    amount=format_euros(line.amount),
+                )
+                for line in rows
+            ],
+            subtotal=format_euros(sum((line.amount for line in rows), ZERO)),
+        )
+        for name, rows in blocks.values()
+    ]
+
+
+def invoice_context(invoice: Invoice) -> dict[str, object]:
+    town = invoice.town
+    summary = invoice_summary(invoice)
+    regie = invoice.regie_name or town.regie_name
+    remaining = max(summary.remaining, ZERO)
+    return {
+        "invoice": invoice,
+        "town": town,
+        "town_address_lines": [line for line in town.address.splitlines() if line.strip()],
+        "regie": regie,
+        "family_number": invoice.family.number,
+        "payer_address_lines": [line for line in invoice.payer_address.splitlines() if line.strip()],
+        "children": _grouped_lines(invoice),
+        "total": format_euros(summary.total),
+        "credited": format_euros(summary.credited) if summary.credited else "",
+        "paid": format_euros(summary.paid),
+        "remaining": format_euros(remaining),
+        "is_settled": remaining == Decimal(0),
+        "is_cancelled": summary.status == InvoiceStatus.CANCELLED,
+        # Cheques are made out to the régie when the town has one, else to the Trésor public.
+        "cheque_payee": regie or "Trésor public",
+    }
+
+
+def render_invoice_html(invoice: Invoice) -> str:
+    return render_to_string(TEMPLATE, invoice_context(invoice))
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as a PDF, rendered now by the configured engine. Nothing is saved."""
+    return get_renderer().render(render_invoice_html(invoice))
+
+
+def invoice_pdf_bytes(invoice: Invoice) -> bytes:
+    """The stored PDF when there is one (the invoice as issued), else a fresh rendering."""
+    if invoice.pdf:
+        with invoice.pdf.open("rb") as stored:
+            return stored.read()
+    return render_invoice_pdf(invoice)

@@ -1,0 +1,412 @@
+"""What a family owes and has paid: invoice summaries, the statement (relevé de compte), last movements.
+
+Reads only. Every function runs a fixed number of aggregate queries, whatever the
+number of invoices, credit notes and payments. The balance follows the one rule
+of DESIGN.md: balance = invoices − credit notes − payments; positive means the
+family owes the town, negative is a credit in the family's favour.
+"""
+
+import datetime
+import enum
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, PaymentMethod
+from ardoise.billing.money import ZERO, round_money
+from ardoise.families.models import Family
+from ardoise.towns.models import Town
+
+# Sums are computed by the database; this output field keeps them Decimal (never float).
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+class InvoiceStatus(enum.StrEnum):
+    """Values of `status` in API.md's `invoices` call."""
+
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceSummary:
+    id: int
+    number: str
+    issued_on: datetime.date
+    due_on: datetime.date
+    period_start: datetime.date
+    period_end: datetime.date
+    # Euros, two places.
+    total: Decimal
+    # Sum of the credit notes (avoirs) on this invoice.
+    credited: Decimal
+    # Sum of the payment allocations that settle this invoice.
+    paid: Decimal
+    # total − credited − paid: what is still due on this invoice.
+    remaining: Decimal
+    status: InvoiceStatus
+
+
+OperationKind = Literal["invoice", "credit_note", "payment"]
+
+# Within a day, invoices come before the credit notes and payments that settle
+# them, then insertion order: the running balance reads naturally and the order
+# never changes from one display to the next.
+_KIND_RANK: dict[OperationKind, int] = {"invoice": 0, "credit_note": 1, "payment": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One line of a statement: an invoice (debit), a credit note or a payment (credit)."""
+
+    kind: OperationKind
+    id: int
+    date: datetime.date
+    # The invoice, credit note or payment number.
+    reference: str
+    # French, as in seed 001: "Facture : 01/04/2015 - 30/04/2015", "Règlement : Chèque".
+    label: str
+    regie: str
+    # Euros, two places; 0.00 on the side that does not apply.
+    debit: Decimal
+    credit: Decimal
+    # The account balance just after this operation (positive: the family owes).
+    balance: Decimal
+    # The invoice to link to (its PDF): the invoice itself, or the one a credit note corrects.
+    invoice_id: int | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        """Effect on the balance: + for a debit, − for a credit."""
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Relevé de compte of a family for one school year."""
+
+    family_id: int
+    # The year the school year starts: 2026 for 2026–2027 (API.md `school_year`).
+    school_year: int
+    starts_on: datetime.date
+    ends_on: datetime.date
+    # Balance of every operation dated before `starts_on` (ancien solde).
+    opening_balance: Decimal
+    operations: tuple[Operation, ...]
+    total_debit: Decimal
+    total_credit: Decimal
+    # opening_balance + total_debit − total_credit (solde du compte).
+    balance: Decimal
+
+
+# Invoice summaries
+
+
+def _invoices_with_sums(town_id: int, **filters: object) -> QuerySet[Invoice]:
+    """Invoices of a town annotated with what was credited and paid: one query."""
+    credited = (
+        CreditNote.objects.filter(town_id=town_id, invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    paid = (
+        PaymentAllocation.objects.filter(town_id=town_id, invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return (
+        Invoice.objects.filter(town_id=town_id, **filters)
+        .annotate(
+            credited=Coalesce(Subquery(credited, output_field=MONEY), Value(ZERO), output_field=MONEY),
+            paid=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY),
+        )
+        .only("id", "number", "issued_on", "due_on", "period_start", "period_end", "total")
+    )
+
+
+def invoice_status(total: Decimal, credited: Decimal, paid: Decimal) -> InvoiceStatus:
+    """API.md's status of an invoice from its total, credit notes and payments."""
+    if credited > ZERO and credited >= total:
+        return InvoiceStatus.CANCELLED
+    if total - credited - paid <= ZERO:
+        return InvoiceStatus.PAID
+    if paid + credited > ZERO:
+        return InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.UNPAID
+
+
+def _summary(invoice: Invoice) -> InvoiceSummary:
+    total = round_money(invoice.total)
+    credited = round_money(invoice.credited)  # type: ignore[attr-defined]
+    paid = round_money(invoice.paid)  # type: ignore[attr-defined]
+    return InvoiceSummary(
+        id=invoice.pk,
+        number=invoice.number,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        total=total,
+        credited=credited,
+        paid=paid,
+        remaining=total - credited - paid,
+        status=invoice_status(total, credited, paid),
+    )
+
+
+def invoice_summaries(family: Family) -> list[InvoiceSummary]:
+    """Every invoice of the family, newest first, with what was credited and paid. One query."""
+    return [
+        _summary(invoice)
+        for invoice in _invoices_with_sums(family.town_id, family=family).order_by("-issued_on", "-pk")
+    ]
+
+
+def unpaid_invoices(family: Family) -> list[InvoiceSummary]:
+    """Invoices with something still due, oldest first (home page, "Factures impayées"). One query.
+
+    Filtered here on exact Decimals, not in SQL: SQLite computes total − credited − paid
+    in binary floating point, where 0.07 − 0.01 − 0.06 is a little above zero.
+    """
+    oldest_first = _invoices_with_sums(family.town_id, family=family).order_by("issued_on", "pk")
+    return [summary for summary in map(_summary, oldest_first) if summary.remaining > ZERO]
+
+
+def invoice_summary(invoice: Invoice) -> InvoiceSummary:
+    """The summary of one invoice (amount already paid and remaining, for its PDF). One query."""
+    return _summary(_invoices_with_sums(invoice.town_id, pk=invoice.pk).get())
+
+
+# Balance and operations
+
+
+def _account_balance(family: Family, before: datetime.date | None = None) -> Decimal:
+    """invoices − credit notes − payments, over all time or for operations dated before `before`.
+
+    DESIGN.md's "Money is never lost" rule, the same as billing.balance: one query.
+    """
+    town_id = family.town_id
+    invoices = Invoice.objects.filter(town_id=town_id, family=OuterRef("pk"))
+    credit_notes = CreditNote.objects.filter(town_id=town_id, invoice__family=OuterRef("pk"))
+    payments = Payment.objects.filter(town_id=town_id, family=OuterRef("pk"))
+    if before is not None:
+        invoices = invoices.filter(issued_on__lt=before)
+        credit_notes = credit_notes.filter(issued_on__lt=before)
+        payments = payments.filter(received_on__lt=before)
+    sums = (
+        Family.objects.filter(pk=family.pk)
+        .annotate(
+            invoiced=_sum_of(invoices.values("family"), "total"),
+            credited=_sum_of(credit_notes.values("invoice__family"), "amount"),
+            paid=_sum_of(payments.values("family"), "amount"),
+        )
+        .values("invoiced", "credited", "paid")
+        .get()
+    )
+    return round_money(sums["invoiced"] - sums["credited"] - sums["paid"])
+
+
+def _sum_of(grouped: QuerySet, field: str) -> Coalesce:  # type: ignore[type-arg]
+    """A correlated subquery summing `field` over `grouped` (one group), 0.00 when empty."""
+    summed = grouped.order_by().annotate(s=Sum(field)).values("s")
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def _period(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+# (sort key, operation): the key is (date, kind rank, id), see _KIND_RANK.
+type _Keyed = list[tuple[tuple[datetime.date, int, int], Operation]]
+
+
+def _between_or_latest[Q: QuerySet](  # type: ignore[type-arg]
+    queryset: Q, date_field: str, between: tuple[datetime.date, datetime.date] | None, latest: int | None
+) -> Q:
+    if between is not None:
+        queryset = queryset.filter(**{f"{date_field}__gte": between[0], f"{date_field}__lte": between[1]})
+    if latest is not None:
+        return queryset.order_by(f"-{date_field}", "-pk")[:latest]
+    return queryset.order_by()
+
+
+def _invoice_operations(
+    family: Family,
+    regie: str,
+    between: tuple[datetime.date, datetime.date] | None = None,
+    latest: int | None = None,
+) -> _Keyed:
+    queryset = Invoice.objects.filter(town_id=family.town_id, family=family)
+    rows = _between_or_latest(queryset, "issued_on", between, latest).values_list(
+        "pk", "number", "issued_on", "period_start", "period_end", "total", "regie_name"
+    )
+    return [
+        (
+            (issued_on, _KIND_RANK["invoice"], pk),
+            Operation(
+                kind="invoice",
+                id=pk,
+                date=issued_on,
+                reference=number,
+                label=f"Facture : {_period(start)} - {_period(end)}",
+                regie=regie_name or regie,
+                debit=round_money(total),
+                credit=ZERO,
+                balance=ZERO,
+                invoice_id=pk,
+            ),
+        )
+        for pk, number, issued_on, start, end, total, regie_name in rows
+    ]
+
+
+def _credit_note_operations(
+    family: Family,
+    regie: str,
+    between: tuple[datetime.date, datetime.date] | None = None,
+    latest: int | None = None,
+) -> _Keyed:
+    queryset = CreditNote.objects.filter(town_id=family.town_id, invoice__family=family)
+    rows = _between_or_latest(queryset, "issued_on", between, latest).values_list(
+        "pk", "number", "issued_on", "amount", "invoice_id", "invoice__number", "invoice__regie_name"
+    )
+    return [
+        (
+            (issued_on, _KIND_RANK["credit_note"], pk),
+            Operation(
+                kind="credit_note",
+                id=pk,
+                date=issued_on,
+                reference=number,
+                label=f"Avoir sur facture {invoice_number}",
+                regie=regie_name or regie,
+                debit=ZERO,
+                credit=round_money(amount),
+                balance=ZERO,
+                invoice_id=invoice_id,
+            ),
+        )
+        for pk, number, issued_on, amount, invoice_id, invoice_number, regie_name in rows
+    ]
+
+
+def _payment_operations(
+    family: Family,
+    regie: str,
+    between: tuple[datetime.date, datetime.date] | None = None,
+    latest: int | None = None,
+) -> _Keyed:
+    queryset = Payment.objects.filter(town_id=family.town_id, family=family)
+    rows = _between_or_latest(queryset, "received_on", between, latest).values_list(
+        "pk", "number", "received_on", "amount", "method"
+    )
+    return [
+        (
+            (received_on, _KIND_RANK["payment"], pk),
+            Operation(
+                kind="payment",
+                id=pk,
+                date=received_on,
+                reference=number,
+                label=f"Règlement : {PaymentMethod(method).label}",
+                regie=regie,
+                debit=ZERO,
+                credit=round_money(amount),
+                balance=ZERO,
+            ),
+        )
+        for pk, number, received_on, amount, method in rows
+    ]
+
+
+# Statement
+
+
+def school_year_bounds(school_year_start: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a school year for accounting: 1 September Y to 31 August Y+1.
+
+    The statement uses the whole accounting year rather than the town's SchoolYear
+    teaching dates (early September to early July): consecutive statements must
+    tile time without gaps, so that an invoice issued in July or August for the
+    last weeks of school belongs to exactly one year and each year's closing
+    balance is the next year's opening balance.
+    """
+    return datetime.date(school_year_start, 9, 1), datetime.date(school_year_start + 1, 8, 31)
+
+
+def school_year_of(day: datetime.date) -> int:
+    """The school year (the year it starts) an operation dated `day` belongs to."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def statement(family: Family, school_year_start: int, town: Town | None = None) -> Statement:
+    """The family's relevé de compte for the school year starting in `school_year_start`.
+
+    `town` is the town of the request (its régie labels the operations); it must be
+    the family's own town.
+    """
+    if town is None:
+        town = family.town
+    if town.pk != family.town_id:
+        raise ValueError("The family belongs to another town.")
+    starts_on, ends_on = school_year_bounds(school_year_start)
+    regie = town.regie_name
+    opening = _account_balance(family, before=starts_on)
+    year = (starts_on, ends_on)
+    keyed = [
+        *_invoice_operations(family, regie, between=year),
+        *_credit_note_operations(family, regie, between=year),
+        *_payment_operations(family, regie, between=year),
+    ]
+    keyed.sort(key=lambda pair: pair[0])
+    operations = []
+    balance = opening
+    for _, operation in keyed:
+        balance += operation.amount
+        operations.append(replace(operation, balance=balance))
+    total_debit = sum((operation.debit for operation in operations), ZERO)
+    total_credit = sum((operation.credit for operation in operations), ZERO)
+    return Statement(
+        family_id=family.pk,
+        school_year=school_year_start,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        opening_balance=opening,
+        operations=tuple(operations),
+        total_debit=total_debit,
+        total_credit=total_credit,
+        balance=opening + total_debit - total_credit,
+    )
+
+
+def last_movements(family: Family, n: int = 5) -> list[Operation]:
+    """The family's `n` latest operations, across school years, newest first (home page, seed 003).
+
+    Each carries the balance just after it, counted back from the current balance.
+    """
+    if n <= 0:
+        return []
+    regie = family.town.regie_name
+    # The n latest of each kind hold the n latest overall.
+    keyed = [
+        *_invoice_operations(family, regie, latest=n),
+        *_credit_note_operations(family, regie, latest=n),
+        *_payment_operations(family, regie, latest=n),
+    ]
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    newest_first = [operation for _, operation in keyed[:n]]
+    result = []
+    balance = _account_balance(family)
+    for operation in newest_first:
+        result.append(replace(operation, balance=balance))
+        balance -= operation.amount
+    return result

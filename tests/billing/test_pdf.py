@@ -1,0 +1,213 @@
+"""Invoice PDFs: the real WeasyPrint rendering read back as text, the fake engine, the stored file."""
+
+import datetime
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+
+from ardoise.billing.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentAllocation, PaymentMethod
+from ardoise.billing.pdf import (
+    FakePdfRenderer,
+    WeasyPrintRenderer,
+    invoice_pdf_bytes,
+    minimal_pdf,
+    render_invoice_html,
+    render_invoice_pdf,
+)
+from ardoise.families.models import Child, Family
+from ardoise.towns.models import Site, Town
+from tests.factories import ActivityFactory
+
+D = Decimal
+FAKE = "ardoise.billing.pdf.FakePdfRenderer"
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    """The text of a PDF as Debian's poppler-utils reads it."""
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext is missing: apt-get install poppler-utils"
+    source = tmp_path / "facture.pdf"
+    source.write_bytes(pdf)
+    result = subprocess.run(  # noqa: S603 (a fixed local binary on a file we wrote)
+        [pdftotext, "-enc", "UTF-8", str(source), "-"], capture_output=True, check=True
+    )
+    # Whitespace folded: a phrase may wrap at the end of a line or in a narrow column.
+    return " ".join(result.stdout.decode().split())
+
+
+@pytest.fixture
+def invoice(town: Town, site: Site, family: Family) -> Invoice:
+    """Seed 001's AL-12: 243.20 € for February and March, two children, meals and morning care."""
+    town.address = "Hôtel de ville\n1 place de la République\n31400 Saint-Exemple"
+    town.phone = "05 61 00 00 00"
+    town.email = "periscolaire@saint-exemple.fr"
+    town.save()
+    sarah = Child.objects.get(family=family, first_name="Sarah")
+    chloe = Child.objects.get(family=family, first_name="Chloé")
+    repas = ActivityFactory(site=site)
+    garderie = ActivityFactory(site=site, garderie_matin=True)
+    invoice = Invoice.objects.create(
+        town=town,
+        family=family,
+        number="2015-000012",
+        issued_on=datetime.date(2015, 4, 8),
+        due_on=datetime.date(2015, 4, 30),
+        period_start=datetime.date(2015, 2, 1),
+        period_end=datetime.date(2015, 3, 31),
+        total=D("243.20"),
+        payer_name="Madame Marie DUPONT",
+        payer_address="12 rue des Bonbons\n31400 Saint-Exemple",
+        regie_name=town.regie_name,
+    )
+    for child, activity, quantity, unit_price in [
+        (sarah, repas, 28, "4.10"),
+        (sarah, garderie, 12, "1.60"),
+        (chloe, repas, 26, "1.50"),
+    ]:
+        InvoiceLine.objects.create(
+            town=town,
+            invoice=invoice,
+            child=child,
+            activity=activity,
+            label=activity.label,
+            quantity=quantity,
+            unit_price=D(unit_price),
+            amount=quantity * D(unit_price),
+        )
+    assert sum(line.amount for line in invoice.lines.all()) == D("173.00")
+    # A flat Wednesday package completes the total to 243.20.
+    InvoiceLine.objects.create(
+        town=town,
+        invoice=invoice,
+        child=sarah,
+        activity=None,
+        label="Accueil du mercredi — forfait mensuel",
+        quantity=2,
+        unit_price=D("35.10"),
+        amount=D("70.20"),
+    )
+    return invoice
+
+
+def test_it_renders_a_real_pdf_with_weasyprint(invoice: Invoice, tmp_path: Path) -> None:
+    pdf = render_invoice_pdf(invoice)
+
+    assert pdf.startswith(b"%PDF-")
+    text = pdf_text(pdf, tmp_path)
+    for expected in [
+        "2015-000012",
+        "243,20",
+        "Saint-Exemple",
+        "Hôtel de ville",
+        "Régie périscolaire de Saint-Exemple",
+        "Madame Marie DUPONT",
+        "12 rue des Bonbons",
+        "Sarah DUPONT",
+        "Chloé DUPONT",
+        "Garderie matin",
+        "08/04/2015",
+        "30/04/2015",
+        "du 01/02/2015 au 31/03/2015",
+        "114,80",  # 28 meals at 4,10 €
+        "Reste à payer",
+        "Trésor public",
+        "Par prélèvement",
+        "Page 1 / 1",  # a month for two children fits on one A4 page
+    ]:
+        assert expected in text, expected
+
+
+def test_it_shows_what_is_already_paid_and_what_remains(invoice: Invoice, tmp_path: Path) -> None:
+    cheque = Payment.objects.create(
+        town=invoice.town,
+        family=invoice.family,
+        number="R-1",
+        method=PaymentMethod.CHEQUE,
+        received_on=datetime.date(2015, 4, 20),
+        amount=D("100.00"),
+    )
+    PaymentAllocation.objects.create(town=invoice.town, payment=cheque, invoice=invoice, amount=D("100.00"))
+    CreditNote.objects.create(
+        town=invoice.town,
+        invoice=invoice,
+        number="AV-1",
+        issued_on=datetime.date(2015, 4, 21),
+        amount=D("4.10"),
+        reason="Repas non pris",
+    )
+
+    text = pdf_text(render_invoice_pdf(invoice), tmp_path)
+
+    assert "Déjà réglé − 100,00 €" in text
+    assert "Avoirs − 4,10 €" in text
+    assert "Reste à payer 139,10 €" in text
+
+
+def test_it_says_a_settled_invoice_needs_no_payment(invoice: Invoice) -> None:
+    CreditNote.objects.create(
+        town=invoice.town,
+        invoice=invoice,
+        number="AV-1",
+        issued_on=datetime.date(2015, 4, 21),
+        amount=D("243.20"),
+        reason="Facture annulée",
+    )
+
+    html = render_invoice_html(invoice)
+
+    assert "Facture annulée par avoir" in html
+    assert "Comment payer" not in html
+
+
+def test_it_escapes_what_the_family_typed(invoice: Invoice) -> None:
+    invoice.payer_name = "<script>alert(1)</script>"
+
+    assert "<script>alert" not in render_invoice_html(invoice)
+
+
+def test_it_refuses_to_fetch_anything_remote() -> None:
+    fetcher = WeasyPrintRenderer().url_fetcher
+
+    for url in ["https://example.org/logo.png", "http://127.0.0.1/x.css", "ftp://example.org/f"]:
+        with pytest.raises(ValueError, match="disallowed protocol"):
+            fetcher(url)
+    assert fetcher("data:text/plain,ok").read() == b"ok"
+
+
+def test_it_renders_with_the_engine_the_settings_choose(invoice: Invoice, settings: Any) -> None:
+    settings.ARDOISE_PDF_RENDERER = FAKE
+
+    assert render_invoice_pdf(invoice) == minimal_pdf() == FakePdfRenderer().render("<p>x</p>")
+
+
+def test_it_makes_a_fake_pdf_that_readers_accept(tmp_path: Path) -> None:
+    assert minimal_pdf().startswith(b"%PDF-1.4")
+    pdfinfo = shutil.which("pdfinfo")
+    assert pdfinfo, "pdfinfo is missing: apt-get install poppler-utils"
+    source = tmp_path / "fake.pdf"
+    source.write_bytes(minimal_pdf())
+    result = subprocess.run([pdfinfo, str(source)], capture_output=True, check=True)  # noqa: S603
+    assert re.search(rb"^Pages:\s+1$", result.stdout, re.MULTILINE)
+    assert b"Syntax Error" not in result.stderr
+
+
+def test_it_returns_the_stored_pdf_when_there_is_one(invoice: Invoice, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    settings.ARDOISE_PDF_RENDERER = FAKE
+    invoice.pdf.save("2015-000012.pdf", ContentFile(b"%PDF-1.7 as issued"), save=True)
+
+    assert invoice_pdf_bytes(invoice) == b"%PDF-1.7 as issued"
+
+
+def test_it_renders_without_saving_when_nothing_is_stored(invoice: Invoice, settings: Any) -> None:
+    settings.ARDOISE_PDF_RENDERER = FAKE
+
+    assert invoice_pdf_bytes(invoice) == minimal_pdf()
+    invoice.refresh_from_db()
+    assert not invoice.pdf
