@@ -135,6 +135,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 24 * 3600
 # Failed logins allowed per login (and per address) in the window before throttling.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+# Higher per address: parents behind one mobile carrier's or school's NAT share it.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
+# Behind a reverse proxy every parent arrives from the proxy's address: trust the
+# address it forwards (X-Forwarded-For, last hop) so that throttling counts per parent.
+LOGIN_TRUST_X_FORWARDED_FOR = env_bool("LOGIN_TRUST_X_FORWARDED_FOR", False)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 # A "remember me" session lasts 30 days; otherwise it ends with the browser.
 REMEMBER_ME_SECONDS = 30 * 24 * 3600
@@ -164,6 +169,9 @@ STORAGES = {
         )
     },
 }
+
+# Interfaces at the edges, chosen here: the PDF engine (a fake only where a test does not look at the PDF).
+ARDOISE_PDF_RENDERER = env_str("ARDOISE_PDF_RENDERER", "ardoise.billing.pdf.WeasyPrintRenderer")
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

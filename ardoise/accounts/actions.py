@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from ardoise.accounts.backends import accounts_for_login
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
+from ardoise.families.models import Guardian
 from ardoise.towns.models import Town
 
 
@@ -54,6 +56,31 @@ def _send_password_email(town: Town, user: User, base_url: str, *, activation: b
     message.send()
 
 
+def open_guardian_accounts(town: Town, login: str) -> None:
+    """Give an account (with no usable password yet) to the guardians `login` designates.
+
+    Families imported from a town's previous software have guardians with an
+    e-mail but no account: their first "Obtenir un mot de passe" opens one
+    (seed 004), and the link that follows lets them choose the password.
+    """
+    login = login.strip()
+    if not login:
+        return
+    guardians = Guardian.objects.filter(town=town, user__isnull=True).exclude(email="")
+    guardians = guardians.filter(Q(email__iexact=login) | Q(family__number=login, family__town=town))
+    for guardian in guardians.select_for_update():
+        email = guardian.email.strip().lower()
+        # An e-mail already used by an account of this town (a second guardian
+        # sharing it, a staff member) is left for staff to sort out.
+        if User.objects.filter(town=town, email=email).exists():
+            continue
+        guardian.user = User.objects.create_user(
+            email, None, town=town, first_name=guardian.first_name, last_name=guardian.last_name
+        )
+        guardian.save(update_fields=["user"])
+
+
+@transaction.atomic
 def request_password_reset(town: Town, login: str, request_or_base_url: HttpRequest | str) -> None:
     """E-mail a link to every active account of `town` that `login` designates.
 
@@ -61,6 +88,7 @@ def request_password_reset(town: Town, login: str, request_or_base_url: HttpRequ
     either way. An account that never logged in gets the activation wording.
     """
     base_url = _base_url(request_or_base_url)
+    open_guardian_accounts(town, login)
     for user in accounts_for_login(town, login):
         if user.email:
             activation = user.last_login is None

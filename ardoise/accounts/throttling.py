@@ -1,7 +1,9 @@
 """Throttling of password guessing, shared by the login page and the API token endpoint.
 
 A failed attempt is recorded per town, login and address. Once
-`LOGIN_FAILURE_LIMIT` failures for the same login, or from the same address,
+`LOGIN_FAILURE_LIMIT` failures for the same login, or
+`LOGIN_FAILURE_LIMIT_PER_ADDRESS` from the same address (higher: many parents
+share one address behind a mobile carrier's or a school's NAT),
 fall within the last `LOGIN_FAILURE_WINDOW_SECONDS`, further attempts are
 refused — even with the right password — until the oldest failures leave the
 window. A successful login clears the failures of its login (not of its
@@ -63,8 +65,10 @@ def is_throttled(town: Town, login: str, ip: str | None) -> bool:
         by_login=Count("pk", filter=Q(login=key)),
         by_ip=Count("pk", filter=same_ip),
     )
-    limit = settings.LOGIN_FAILURE_LIMIT
-    return counts["by_login"] >= limit or counts["by_ip"] >= limit
+    return (
+        counts["by_login"] >= settings.LOGIN_FAILURE_LIMIT
+        or counts["by_ip"] >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS
+    )
 
 
 def record_failure(town: Town, login: str, ip: str | None) -> None:

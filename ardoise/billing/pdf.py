@@ -20,7 +20,6 @@ from ardoise.billing.models import Invoice, InvoiceLine
 from ardoise.billing.money import ZERO, format_euros
 from ardoise.billing.statements import InvoiceStatus, invoice_summary
 
-DEFAULT_RENDERER = "ardoise.billing.pdf.WeasyPrintRenderer"
 TEMPLATE = "billing/invoice_pdf.html"
 
 
@@ -77,7 +76,7 @@ def minimal_pdf() -> bytes:
 
 
 def get_renderer() -> PdfRenderer:
-    path = getattr(settings, "ARDOISE_PDF_RENDERER", DEFAULT_RENDERER)
+    path = settings.ARDOISE_PDF_RENDERER
     factory: Callable[[], PdfRenderer] = import_string(path)
     return factory()
 

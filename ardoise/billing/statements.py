@@ -15,6 +15,7 @@ from typing import Literal
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.money import ZERO, round_money
 from ardoise.families.models import Family
@@ -189,38 +190,6 @@ def invoice_summary(invoice: Invoice) -> InvoiceSummary:
 # Balance and operations
 
 
-def _account_balance(family: Family, before: datetime.date | None = None) -> Decimal:
-    """invoices − credit notes − payments, over all time or for operations dated before `before`.
-
-    DESIGN.md's "Money is never lost" rule, the same as billing.balance: one query.
-    """
-    town_id = family.town_id
-    invoices = Invoice.objects.filter(town_id=town_id, family=OuterRef("pk"))
-    credit_notes = CreditNote.objects.filter(town_id=town_id, invoice__family=OuterRef("pk"))
-    payments = Payment.objects.filter(town_id=town_id, family=OuterRef("pk"))
-    if before is not None:
-        invoices = invoices.filter(issued_on__lt=before)
-        credit_notes = credit_notes.filter(issued_on__lt=before)
-        payments = payments.filter(received_on__lt=before)
-    sums = (
-        Family.objects.filter(pk=family.pk)
-        .annotate(
-            invoiced=_sum_of(invoices.values("family"), "total"),
-            credited=_sum_of(credit_notes.values("invoice__family"), "amount"),
-            paid=_sum_of(payments.values("family"), "amount"),
-        )
-        .values("invoiced", "credited", "paid")
-        .get()
-    )
-    return round_money(sums["invoiced"] - sums["credited"] - sums["paid"])
-
-
-def _sum_of(grouped: QuerySet, field: str) -> Coalesce:  # type: ignore[type-arg]
-    """A correlated subquery summing `field` over `grouped` (one group), 0.00 when empty."""
-    summed = grouped.order_by().annotate(s=Sum(field)).values("s")
-    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
 def _period(day: datetime.date) -> str:
     return f"{day:%d/%m/%Y}"
 
@@ -360,7 +329,7 @@ def statement(family: Family, school_year_start: int, town: Town | None = None) 
         raise ValueError("The family belongs to another town.")
     starts_on, ends_on = school_year_bounds(school_year_start)
     regie = town.regie_name
-    opening = _account_balance(family, before=starts_on)
+    opening = family_balance(family, before=starts_on)
     year = (starts_on, ends_on)
     keyed = [
         *_invoice_operations(family, regie, between=year),
@@ -405,7 +374,7 @@ def last_movements(family: Family, n: int = 5) -> list[Operation]:
     keyed.sort(key=lambda pair: pair[0], reverse=True)
     newest_first = [operation for _, operation in keyed[:n]]
     result = []
-    balance = _account_balance(family)
+    balance = family_balance(family)
     for operation in newest_first:
         result.append(replace(operation, balance=balance))
         balance -= operation.amount

@@ -154,3 +154,23 @@ def test_it_sends_staff_their_link_too(town, front_desk, send_now):
     with send_now():
         forgot(town, "accueil@example.test")
     assert mail.outbox[0].to == ["accueil@example.test"]
+
+
+def test_it_opens_an_account_for_a_guardian_who_never_had_one(town, family, send_now):
+    """Seed 004's "Obtenir un mot de passe": an imported family asks for its first password."""
+    from ardoise.families.models import Guardian
+    from tests.factories import GuardianFactory
+
+    guardian = GuardianFactory(family=family, email="Nouveau.Parent@example.test", user=None)
+    with send_now():
+        forgot(town, family.number)
+    guardian = Guardian.objects.get(pk=guardian.pk)
+    assert guardian.user is not None
+    assert guardian.user.email == "nouveau.parent@example.test"
+    assert not guardian.user.has_usable_password()
+    [message] = mail.outbox
+    assert message.to == ["nouveau.parent@example.test"]
+    response = Client().post(link_in(message), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    guardian.user.refresh_from_db()
+    assert guardian.user.check_password(NEW_PASSWORD)
