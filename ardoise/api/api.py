@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
@@ -20,7 +21,9 @@ from ardoise.accounts import api_tokens, throttling
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason
 from ardoise.api import schemas
+from ardoise.billing import pdf, statements
 from ardoise.billing.balance import family_balance
+from ardoise.billing.models import Invoice
 from ardoise.bookings import actions, queries
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.bookings.models import Booking, Request
@@ -302,3 +305,71 @@ def list_requests(request: HttpRequest, status: str | None = None) -> Any:
         }
         for item in found
     ]
+
+
+# Invoices and statement
+
+
+@api.get("invoices", response=list[schemas.InvoiceOut])
+def list_invoices(request: HttpRequest) -> Any:
+    family = family_for(request)
+    return [
+        {
+            "id": invoice.id,
+            "number": invoice.number,
+            "issued_on": invoice.issued_on,
+            "due_on": invoice.due_on,
+            "period_start": invoice.period_start,
+            "period_end": invoice.period_end,
+            "total": money(invoice.total),
+            "paid": money(invoice.paid),
+            "status": str(invoice.status),
+        }
+        for invoice in statements.invoice_summaries(family)
+    ]
+
+
+@api.get("invoices/{invoice_id}/pdf", response={200: None})
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    family = family_for(request)
+    invoice = get_object_or_404(Invoice, town_id=family.town_id, family=family, pk=invoice_id)
+    response = HttpResponse(pdf.invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
+    return response
+
+
+@api.get("statement", response={200: schemas.StatementOut, 422: schemas.ErrorOut})
+def get_statement(request: HttpRequest, school_year: int | None = None) -> Any:
+    family = family_for(request)
+    if school_year is None:
+        school_year = statements.school_year_of(timezone.localdate())
+    if not 2000 <= school_year <= 2100:
+        return Status(422, {"detail": _("Année scolaire invalide.")})
+    found = statements.statement(family, school_year, town=request.town)  # type: ignore[attr-defined]
+    return Status(
+        200,
+        {
+            "school_year": found.school_year,
+            "opening_balance": money(found.opening_balance),
+            "operations": [
+                {
+                    "date": operation.date,
+                    "reference": operation.reference,
+                    "label": operation.label,
+                    "debit": money(operation.debit),
+                    "credit": money(operation.credit),
+                }
+                for operation in found.operations
+            ],
+            "balance": money(found.balance),
+        },
+    )
+
+
+@api.post("invoices/{invoice_id}/payment", response={200: schemas.PaymentRedirectOut, 409: schemas.ErrorOut})
+def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
+    family = family_for(request)
+    invoice = get_object_or_404(Invoice, town_id=family.town_id, family=family, pk=invoice_id)
+    if statements.invoice_summary(invoice).remaining <= 0:
+        return Status(409, {"detail": _("Cette facture est déjà réglée.")})
+    return Status(409, {"detail": _("Le paiement en ligne n'est pas encore proposé par la commune.")})

@@ -1,6 +1,8 @@
 """API v1 (../shared/API.md): answers, refusals, and isolation between families and towns."""
 
+import datetime
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -267,3 +269,82 @@ def test_it_serves_its_openapi_document(town: Any) -> None:
 
 def test_it_answers_404_for_an_unknown_town(db: None) -> None:
     assert Client().get("/nowhere/api/v1/family").status_code == 404
+
+
+def seed_001_account(family: Any) -> tuple[Any, Any]:
+    """Seed 001's statement: invoice 243.20 for February–March, paid by cheque; invoice 120.60 for April."""
+    from ardoise.billing.models import Invoice, Payment, PaymentAllocation
+
+    def invoice(number: str, total: str, start: datetime.date, end: datetime.date) -> Invoice:
+        return Invoice.objects.create(
+            town=family.town,
+            family=family,
+            number=number,
+            issued_on=datetime.date(2027, 4, 8),
+            due_on=datetime.date(2027, 4, 30),
+            period_start=start,
+            period_end=end,
+            total=Decimal(total),
+            payer_name="DUPONT Marie",
+        )
+
+    february = invoice("2027-000012", "243.20", datetime.date(2027, 2, 1), datetime.date(2027, 3, 31))
+    april = invoice("2027-000036", "120.60", datetime.date(2027, 4, 1), datetime.date(2027, 4, 30))
+    cheque = Payment.objects.create(
+        town=family.town,
+        family=family,
+        number="R-228",
+        method="cheque",
+        received_on=datetime.date(2027, 4, 8),
+        amount=Decimal("243.20"),
+    )
+    PaymentAllocation.objects.create(town=family.town, payment=cheque, invoice=february, amount=Decimal("243.20"))
+    return february, april
+
+
+def test_it_lists_invoices_with_what_is_paid(parent: User, family: Any) -> None:
+    seed_001_account(family)
+    api = login(parent)
+    invoices = {invoice["number"]: invoice for invoice in api.get("invoices").json()}
+    assert invoices["2027-000012"]["status"] == "paid"
+    assert invoices["2027-000012"]["paid"] == "243.20"
+    assert invoices["2027-000036"] == {
+        **invoices["2027-000036"],
+        "total": "120.60",
+        "paid": "0.00",
+        "status": "unpaid",
+        "period_start": "2027-04-01",
+    }
+    assert api.get("family").json()["balance"] == "120.60"
+
+
+def test_it_gives_the_statement_of_a_school_year(parent: User, family: Any) -> None:
+    seed_001_account(family)
+    body = login(parent).get("statement", school_year=2026).json()
+    assert body["opening_balance"] == "0.00"
+    assert body["balance"] == "120.60"
+    assert sorted((op["debit"], op["credit"]) for op in body["operations"]) == [
+        ("0.00", "243.20"),
+        ("120.60", "0.00"),
+        ("243.20", "0.00"),
+    ]
+    assert login(parent).get("statement", school_year="deux-mille").status_code == 422
+
+
+def test_it_serves_an_invoice_pdf_to_its_family_only(parent: User, outsider: User, family: Any, settings: Any) -> None:
+    settings.ARDOISE_PDF_RENDERER = "ardoise.billing.pdf.FakePdfRenderer"
+    _, april = seed_001_account(family)
+    response = login(parent).get(f"invoices/{april.pk}/pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    other = login(outsider)
+    assert other.get(f"invoices/{april.pk}/pdf").status_code == 404
+    assert other.post(f"invoices/{april.pk}/payment", {}).status_code == 404
+
+
+def test_it_refuses_to_pay_a_settled_invoice(parent: User, family: Any) -> None:
+    february, _ = seed_001_account(family)
+    response = login(parent).post(f"invoices/{february.pk}/payment", {})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "Cette facture est déjà réglée."
