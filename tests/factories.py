@@ -22,7 +22,7 @@ from factory.django import DjangoModelFactory
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
-from ardoise.billing.models import Tariff, TariffBand
+from ardoise.billing.models import Invoice, Payment, PaymentAllocation, Tariff, TariffBand
 from ardoise.bookings.models import Booking, BookingState, Enrollment
 from ardoise.calendars.deadlines import DeadlineKind
 from ardoise.calendars.models import SchoolYear
@@ -335,3 +335,33 @@ def staff_member(town: Town, role: str, *, site: Site | None = None, **user_fiel
     user = UserFactory(town=town, **user_fields)
     StaffRoleFactory(town=town, user=user, role=role, site=site)
     return user
+
+
+def seed_001_account(family: Family) -> tuple[Invoice, Invoice]:
+    """Seed 001's statement: invoice 243.20 for February–March, paid by cheque; invoice 120.60 for April."""
+
+    def invoice(number: str, total: str, start: datetime.date, end: datetime.date) -> Invoice:
+        return Invoice.objects.create(
+            town=family.town,
+            family=family,
+            number=number,
+            issued_on=datetime.date(2027, 4, 8),
+            due_on=datetime.date(2027, 4, 30),
+            period_start=start,
+            period_end=end,
+            total=Decimal(total),
+            payer_name="DUPONT Marie",
+        )
+
+    february = invoice("2027-000012", "243.20", datetime.date(2027, 2, 1), datetime.date(2027, 3, 31))
+    april = invoice("2027-000036", "120.60", datetime.date(2027, 4, 1), datetime.date(2027, 4, 30))
+    cheque = Payment.objects.create(
+        town=family.town,
+        family=family,
+        number="R-228",
+        method="cheque",
+        received_on=datetime.date(2027, 4, 8),
+        amount=Decimal("243.20"),
+    )
+    PaymentAllocation.objects.create(town=family.town, payment=cheque, invoice=february, amount=Decimal("243.20"))
+    return february, april

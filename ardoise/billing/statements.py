@@ -7,13 +7,14 @@ family owes the town, negative is a credit in the family's favour.
 """
 
 import datetime
-import enum
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from django.db import models
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, PaymentMethod
@@ -25,13 +26,13 @@ from ardoise.towns.models import Town
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
-class InvoiceStatus(enum.StrEnum):
-    """Values of `status` in API.md's `invoices` call."""
+class InvoiceStatus(models.TextChoices):
+    """Values of `status` in API.md's `invoices` call, with their French labels."""
 
-    UNPAID = "unpaid"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-    CANCELLED = "cancelled"
+    UNPAID = "unpaid", _("À payer")
+    PARTIALLY_PAID = "partially_paid", _("Partiellement payée")
+    PAID = "paid", _("Payée")
+    CANCELLED = "cancelled", _("Annulée par avoir")
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +340,7 @@ def statement(family: Family, school_year_start: int, town: Town | None = None) 
     keyed.sort(key=lambda pair: pair[0])
     operations = []
     balance = opening
-    for _, operation in keyed:
+    for _key, operation in keyed:
         balance += operation.amount
         operations.append(replace(operation, balance=balance))
     total_debit = sum((operation.debit for operation in operations), ZERO)

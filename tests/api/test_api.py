@@ -1,8 +1,6 @@
 """API v1 (../shared/API.md): answers, refusals, and isolation between families and towns."""
 
-import datetime
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,7 +10,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Child
-from tests.factories import AbsenceReasonFactory, BookingFactory
+from tests.factories import AbsenceReasonFactory, BookingFactory, seed_001_account
 from tests.moment import NEXT_MONDAY, week
 
 pytestmark = pytest.mark.django_db
@@ -269,37 +267,6 @@ def test_it_serves_its_openapi_document(town: Any) -> None:
 
 def test_it_answers_404_for_an_unknown_town(db: None) -> None:
     assert Client().get("/nowhere/api/v1/family").status_code == 404
-
-
-def seed_001_account(family: Any) -> tuple[Any, Any]:
-    """Seed 001's statement: invoice 243.20 for February–March, paid by cheque; invoice 120.60 for April."""
-    from ardoise.billing.models import Invoice, Payment, PaymentAllocation
-
-    def invoice(number: str, total: str, start: datetime.date, end: datetime.date) -> Invoice:
-        return Invoice.objects.create(
-            town=family.town,
-            family=family,
-            number=number,
-            issued_on=datetime.date(2027, 4, 8),
-            due_on=datetime.date(2027, 4, 30),
-            period_start=start,
-            period_end=end,
-            total=Decimal(total),
-            payer_name="DUPONT Marie",
-        )
-
-    february = invoice("2027-000012", "243.20", datetime.date(2027, 2, 1), datetime.date(2027, 3, 31))
-    april = invoice("2027-000036", "120.60", datetime.date(2027, 4, 1), datetime.date(2027, 4, 30))
-    cheque = Payment.objects.create(
-        town=family.town,
-        family=family,
-        number="R-228",
-        method="cheque",
-        received_on=datetime.date(2027, 4, 8),
-        amount=Decimal("243.20"),
-    )
-    PaymentAllocation.objects.create(town=family.town, payment=cheque, invoice=february, amount=Decimal("243.20"))
-    return february, april
 
 
 def test_it_lists_invoices_with_what_is_paid(parent: User, family: Any) -> None:
