@@ -120,7 +120,13 @@ AUTHENTICATION_BACKENDS = ["ardoise.accounts.backends.TownLoginBackend"]
 # Accounts are unique per town (a parent may have children in two towns), so
 # the e-mail is unique together with the town, not on its own; our backend
 # looks users up within the town.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+SILENCED_SYSTEM_CHECKS = [
+    "auth.W004",
+    # HSTS preload commits the whole domain (often the town's, shared with other
+    # services) to HTTPS for good: a decision for the town, so it stays opt-in
+    # (SECURE_HSTS_PRELOAD) instead of a warning that every deployment must face.
+    "security.W021",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
