@@ -28,6 +28,7 @@ from ardoise.bookings.models import (
     Absence,
     Booking,
     BookingState,
+    Enrollment,
     Request,
     RequestKind,
     RequestStatus,
@@ -336,6 +337,26 @@ def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, n
                 summary=f"{child.full_name} — {outcome.activity.label} {outcome.change.date:%d/%m/%Y}: {outcome.state}",
                 changes={"state": [outcome.previous_state, outcome.state], "date": outcome.change.date.isoformat()},
             )
+
+
+def set_weekly_pattern(child: Child, activity_id: int, weekdays: Sequence[int], *, on: datetime.date) -> Enrollment:
+    """Record the child's regular weekdays (inscription régulière) for the school year containing `on`.
+
+    The days themselves are booked through `apply`; this keeps the choice so
+    that it can be shown again. Raises Enrollment.DoesNotExist when the child
+    is not enrolled in the activity that year.
+    """
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().get(
+            town_id=child.town_id,
+            child=child,
+            activity_id=activity_id,
+            school_year__starts_on__lte=on,
+            school_year__ends_on__gte=on,
+        )
+        enrollment.weekly_pattern = sorted(set(weekdays))
+        enrollment.save(update_fields=["weekly_pattern"])
+    return enrollment
 
 
 class AbsenceRefused(Exception):

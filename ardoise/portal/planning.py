@@ -1,0 +1,697 @@
+"""The parents' planning: see the days, tick them, review the cost, confirm once.
+
+- `planning`: a month (or a week) per child or for all children; each day that
+  can still change is a checkbox; the form posts the differences.
+- `booking_review`: what the changes do, per child: the lines with their
+  price, the subtotals and the total, and every change the rules refuse with
+  why. Nothing is written.
+- `booking_confirm`: applies every child's changes in one transaction (all or
+  nothing), e-mails the family, and says exactly what was saved.
+- `regular`: the regular registration (inscription régulière): weekdays per
+  activity for the rest of the school year, through the same review.
+
+The rules live in `bookings.actions`, the same functions as the JSON API's.
+"""
+
+import calendar as month_calendar
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from ardoise.activities.models import Activity
+from ardoise.billing.money import format_euros
+from ardoise.billing.pricing import total as sum_prices
+from ardoise.bookings import actions, notifications, patterns
+from ardoise.bookings.calendar import NO_BOOKING, Entry, FamilyCalendar, daterange
+from ardoise.bookings.models import BookingState
+from ardoise.calendars.opening import ClosedReason
+from ardoise.families.models import Child, Family
+from ardoise.portal import forms as booking_forms
+from ardoise.portal.forms import Changes, cell_key, change_value, pattern_value
+from ardoise.towns.access import parent_required
+
+# How each state reads on the planning: CSS modifier, symbol, words.
+STATE_DISPLAY: dict[str, tuple[str, str, str]] = {
+    NO_BOOKING: ("none", "", gettext_lazy("Non réservé")),
+    BookingState.BOOKED: ("booked", "✓", BookingState.BOOKED.label),
+    BookingState.REQUESTED: ("requested", "?", BookingState.REQUESTED.label),
+    BookingState.REFUSED: ("refused", "✗", BookingState.REFUSED.label),
+    BookingState.PRESENT: ("present", "P", BookingState.PRESENT.label),
+    BookingState.ABSENT_EXCUSED: ("excused", "AE", BookingState.ABSENT_EXCUSED.label),
+    BookingState.ABSENT_BILLED: ("billed", "AF", BookingState.ABSENT_BILLED.label),
+    BookingState.PRESENT_UNBOOKED: ("unbooked", "P!", BookingState.PRESENT_UNBOOKED.label),
+}
+CLOSED_DISPLAY: dict[str, tuple[str, str]] = {
+    ClosedReason.PUBLIC_HOLIDAY: ("holiday", "F"),
+    ClosedReason.SCHOOL_HOLIDAY: ("vacation", "V"),
+    ClosedReason.CLOSURE: ("closure", "⊘"),
+    ClosedReason.NOT_RUNNING: ("not-running", "–"),
+}
+
+
+def _deadline_text(deadline: datetime.datetime) -> str:
+    # "jeu. 11/03 12h00"
+    local = timezone.localtime(deadline)
+    return f"{formats.date_format(local, 'D')}. {local:%d/%m} {local.hour}h{local.minute:02d}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    child: Child
+    entry: Entry
+    key: str
+    css: str
+    symbol: str
+    label: str  # the state in words, or why the day is closed
+    note: str  # until when it can change, or why it cannot
+    changeable: bool
+    checked: bool
+    show_checkbox: bool
+
+    @property
+    def activity(self) -> Activity:
+        return self.entry.activity
+
+    @property
+    def show_symbol(self) -> bool:
+        """In a table cell the checkbox says "booked" itself; other states need their symbol."""
+        return bool(self.symbol) and (not self.show_checkbox or self.entry.state != BookingState.BOOKED)
+
+    @property
+    def day(self) -> datetime.date:
+        return self.entry.day
+
+
+def make_cell(child: Child, entry: Entry) -> Cell:
+    status = entry.status
+    key = cell_key(child.pk, entry.activity.pk, entry.day)
+    if not status.open:
+        assert status.closed_reason is not None
+        css, symbol = CLOSED_DISPLAY[status.closed_reason]
+        label = str(status.closed_reason.label)
+        return Cell(child, entry, key, f"closed closed--{css}", symbol, label, label, False, False, False)
+    css, symbol, label = STATE_DISPLAY.get(entry.state, STATE_DISPLAY[NO_BOOKING])
+    assert status.deadline is not None
+    if status.changeable:
+        note = _("Modifiable jusqu'au %(deadline)s") % {"deadline": _deadline_text(status.deadline)}
+    else:
+        note = _("Date limite dépassée (%(deadline)s)") % {"deadline": _deadline_text(status.deadline)}
+    # A day that has happened (present, absent…) is a fact, not a choice: no checkbox.
+    holds_choice = entry.state in (NO_BOOKING, BookingState.BOOKED, BookingState.REQUESTED, BookingState.REFUSED)
+    return Cell(
+        child,
+        entry,
+        key,
+        f"state--{css}" + ("" if status.changeable else " locked"),
+        symbol,
+        str(label),
+        note,
+        status.changeable and holds_choice,
+        entry.is_booked,
+        holds_choice,
+    )
+
+
+@dataclass
+class Row:
+    child: Child
+    activity: Activity
+    cells: list[Cell]
+
+    @property
+    def key(self) -> str:
+        return f"{self.child.pk}:{self.activity.pk}"
+
+    @property
+    def can_fill(self) -> bool:
+        return any(cell.changeable and not cell.checked for cell in self.cells)
+
+
+@dataclass
+class ChildPlanning:
+    child: Child
+    rows: list[Row]
+    days: list[datetime.date]
+    cost: Decimal  # what the booked days of the period cost
+
+    @property
+    def cost_display(self) -> str:
+        return format_euros(self.cost)
+
+
+@dataclass
+class DayCard:
+    day: datetime.date
+    # (child, cells) for each child with something that day.
+    children: list[tuple[Child, list[Cell]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Period:
+    view: str  # "month" or "week"
+    start: datetime.date
+    end: datetime.date
+    previous: datetime.date
+    next: datetime.date
+
+    @property
+    def days(self) -> list[datetime.date]:
+        return daterange(self.start, self.end)
+
+
+def month_period(first: datetime.date) -> Period:
+    last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    return Period("month", first, last, previous, last + datetime.timedelta(days=1))
+
+
+def week_period(day: datetime.date) -> Period:
+    monday = day - datetime.timedelta(days=day.weekday())
+    week = datetime.timedelta(days=7)
+    return Period("week", monday, monday + datetime.timedelta(days=6), monday - week, monday + week)
+
+
+# The years a planning may show: anything else is a typo or a probe.
+YEARS = range(2000, 2100)
+
+
+def period_from(query: QueryDict, today: datetime.date) -> Period:
+    """The period the query asks for; anything unreadable falls back to today's month or week."""
+    if query.get("view") == "week":
+        try:
+            day = datetime.date.fromisoformat(query.get("week", "")[:10])
+        except ValueError:
+            day = today
+        return week_period(day if day.year in YEARS else today)
+    try:
+        year, month = (int(part) for part in query.get("month", "")[:7].split("-"))
+        if year not in YEARS:
+            raise ValueError(year)
+        return month_period(datetime.date(year, month, 1))
+    except ValueError:
+        return month_period(today.replace(day=1))
+
+
+def period_query(child_param: str, period: Period, day: datetime.date | None = None) -> str:
+    """The planning's query string for `child_param` at `day`'s period (this period by default)."""
+    day = day or period.start
+    params = {"child": child_param}
+    if period.view == "week":
+        params |= {"view": "week", "week": day.isoformat()}
+    else:
+        params |= {"month": f"{day:%Y-%m}"}
+    return urlencode(params)
+
+
+def family_children(family: Family) -> dict[int, Child]:
+    children = Child.objects.filter(town_id=family.town_id, family=family).select_related("site")
+    return {child.pk: child for child in children}
+
+
+def chosen_children(family_kids: dict[int, Child], param: str) -> tuple[list[Child], str]:
+    """The children a planning shows: one (404 if not of the family) or all."""
+    if param in ("", "all") or not family_kids:
+        return list(family_kids.values()), "all"
+    try:
+        child = family_kids[int(param)]
+    except (ValueError, KeyError, OverflowError):
+        raise Http404 from None
+    return [child], str(child.pk)
+
+
+def build_plannings(
+    calendar: FamilyCalendar, children: list[Child], days: list[datetime.date], now: datetime.datetime
+) -> list[ChildPlanning]:
+    plannings = []
+    for child in children:
+        rows = [
+            Row(child, activity, [make_cell(child, calendar.entry(child, activity, day, now)) for day in days])
+            for activity in calendar.activities_of(child)
+        ]
+        # Days when none of the child's activities runs and nothing is booked are left out.
+        shown = [
+            index
+            for index, _day in enumerate(days)
+            if any(
+                row.cells[index].entry.status.closed_reason != ClosedReason.NOT_RUNNING
+                or row.cells[index].entry.state != NO_BOOKING
+                for row in rows
+            )
+        ]
+        for row in rows:
+            row.cells = [row.cells[index] for index in shown]
+        cost = sum_prices(cell.entry.unit_price for row in rows for cell in row.cells if cell.checked)
+        plannings.append(ChildPlanning(child, rows, [days[index] for index in shown], cost))
+    return plannings
+
+
+def day_cards(plannings: list[ChildPlanning]) -> list[DayCard]:
+    cards: dict[datetime.date, DayCard] = {}
+    for planning in plannings:
+        for index, day in enumerate(planning.days):
+            cells = [row.cells[index] for row in planning.rows]
+            cards.setdefault(day, DayCard(day)).children.append((planning.child, cells))
+    return [cards[day] for day in sorted(cards)]
+
+
+def legend() -> list[tuple[str, str, str]]:
+    items = [STATE_DISPLAY[state] for state in STATE_DISPLAY if state != NO_BOOKING]
+    items += [(f"closed closed--{css}", symbol, str(reason.label)) for reason, (css, symbol) in CLOSED_DISPLAY.items()]
+    return [(css if css.startswith("closed") else f"state--{css}", symbol, str(label)) for css, symbol, label in items]
+
+
+def activity_choices(calendar: FamilyCalendar, children: Iterable[Child]) -> list[tuple[str, str]]:
+    """The activities of the children, by code (the same code at two schools is one choice)."""
+    seen: dict[str, str] = {}
+    for child in children:
+        for activity in calendar.activities_of(child):
+            seen.setdefault(activity.code, activity.label)
+    return list(seen.items())
+
+
+def other_view(period: Period, today: datetime.date) -> Period:
+    """The week view of this month (today's week when it is this month), or the month of this week."""
+    if period.view == "month":
+        return week_period(today if period.start <= today <= period.end else period.start)
+    return month_period(period.start.replace(day=1))
+
+
+@require_GET
+@parent_required
+def planning(request: HttpRequest, family: Family) -> HttpResponse:
+    today = timezone.localdate()
+    now = timezone.now()
+    family_kids = family_children(family)
+    children, child_param = chosen_children(family_kids, request.GET.get("child", ""))
+    period = period_from(request.GET, today)
+    calendar = FamilyCalendar.load(family, period.start, period.end, children=children)
+    plannings = build_plannings(calendar, children, period.days, now)
+    weekly_form = booking_forms.WeeklyForm(
+        children=[(child.pk, child.first_name) for child in children],
+        activities=activity_choices(calendar, children),
+        today=today,
+        initial={"children": [child.pk for child in children], "until": period.end},
+    )
+    context = {
+        "family": family,
+        "family_children": list(family_kids.values()),
+        "children": children,
+        "child_param": child_param,
+        "period": period,
+        "plannings": plannings,
+        "cards": day_cards(plannings),
+        "legend": legend(),
+        "weekly_form": weekly_form,
+        "return_to": period_query(child_param, period),
+        "switch": [(_("Tous les enfants"), period_query("all", period), child_param == "all")]
+        + [
+            (kid.first_name, period_query(str(kid.pk), period), child_param == str(kid.pk))
+            for kid in family_kids.values()
+        ],
+        "previous_query": period_query(child_param, period, period.previous),
+        "next_query": period_query(child_param, period, period.next),
+        "today_query": period_query(child_param, period, today),
+        "other_view_query": period_query(child_param, other_view(period, today)),
+        "today": today,
+        "total": format_euros(sum_prices(planning.cost for planning in plannings)),
+    }
+    return render(request, "portal/planning.html", context)
+
+
+# Review and confirmation
+
+
+CHANGE_WORDS = {
+    BookingState.BOOKED: gettext_lazy("Réservation"),
+    BookingState.REQUESTED: gettext_lazy("Demande (à valider par le service)"),
+    NO_BOOKING: gettext_lazy("Annulation"),
+}
+
+
+@dataclass
+class ChildReview:
+    child: Child
+    review: actions.Review
+
+    @property
+    def outcomes(self) -> list[actions.Outcome]:
+        return [outcome for outcome in self.review.outcomes if outcome.changes_something]
+
+    @property
+    def booked(self) -> list[actions.Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.change.book]
+
+    @property
+    def cancelled(self) -> list[actions.Outcome]:
+        return [outcome for outcome in self.outcomes if not outcome.change.book]
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum_prices(outcome.unit_price for outcome in self.booked)
+
+    @property
+    def refund(self) -> Decimal:
+        return sum_prices(outcome.unit_price for outcome in self.cancelled)
+
+    @property
+    def subtotal_display(self) -> str:
+        return format_euros(self.subtotal)
+
+    @property
+    def lines(self) -> list[dict[str, object]]:
+        return [
+            {
+                "date": outcome.change.date,
+                "activity": outcome.activity.label,
+                "what": CHANGE_WORDS.get(outcome.state, outcome.state),
+                "kind": outcome.state,
+                "price": format_euros(outcome.unit_price) if outcome.change.book else "—",
+            }
+            for outcome in sorted(self.outcomes, key=lambda outcome: (outcome.change.date, outcome.activity.label))
+        ]
+
+
+@dataclass
+class Proposal:
+    """The changes a parent is about to confirm, and what the rules say of them."""
+
+    reviews: list[ChildReview]
+    patterns: list[str]  # regular registrations to record (forms.pattern_value)
+    errors: list[str]
+
+    @property
+    def total(self) -> Decimal:
+        return sum_prices(review.subtotal for review in self.reviews)
+
+    @property
+    def total_display(self) -> str:
+        return format_euros(self.total)
+
+    @property
+    def refusals(self) -> list[tuple[Child, actions.Refusal]]:
+        return [(review.child, refusal) for review in self.reviews for refusal in review.review.refusals]
+
+    @property
+    def change_values(self) -> list[str]:
+        """The hidden fields of the confirmation: the accepted changes that change something."""
+        return [change_value(review.child.pk, outcome.change) for review in self.reviews for outcome in review.outcomes]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(review.outcomes for review in self.reviews)
+
+
+def _return_to(request: HttpRequest, family_kids: dict[int, Child]) -> str:
+    """The planning page to go back to, rebuilt from what was posted (never trusted as a URL)."""
+    query = QueryDict(request.POST.get("return_to", "")[:200])
+    child_param = query.get("child", "all")
+    if child_param != "all" and not (child_param.isdigit() and int(child_param) in family_kids):
+        child_param = "all"
+    period = period_from(query, timezone.localdate())
+    return period_query(child_param, period)
+
+
+def _changes_and_generated(
+    request: HttpRequest, family: Family, family_kids: dict[int, Child], now: datetime.datetime
+) -> tuple[Changes, list[str], FamilyCalendar | None, list[Child]]:
+    """Every change the POST asks for, the regular registrations to record, and the calendar read for them.
+
+    Raises ValidationError for malformed input and Http404 for a child of another family.
+    """
+    today = timezone.localdate()
+    post = request.POST
+    changes = booking_forms.changes_from_post(post)
+    generators: list[tuple[int, int | str, list[int], datetime.date, datetime.date, list[int] | None]] = []
+    pattern_values: list[str] = []
+    if "whole" in post:
+        child_id, activity_id = booking_forms.parse_row(post["whole"])
+        period_form = booking_forms.PeriodForm(post)
+        if not period_form.is_valid():
+            raise ValidationError(_("Période non reconnue."))
+        start = max(period_form.cleaned_data["start"], today)
+        generators.append((child_id, activity_id, list(range(7)), start, period_form.cleaned_data["end"], []))
+    if post.get("helper") == "weekly":
+        children = [(child.pk, child.first_name) for child in family_kids.values()]
+        codes = post.getlist("activity")[:1]
+        weekly = booking_forms.WeeklyForm(
+            post, children=children, activities=[(code, code) for code in codes], today=today
+        )
+        if not weekly.is_valid():
+            raise ValidationError([error for errors in weekly.errors.values() for error in errors])
+        for child_id in weekly.cleaned_data["children"]:
+            generators.append(
+                (
+                    child_id,
+                    weekly.cleaned_data["activity"],
+                    weekly.cleaned_data["weekdays"],
+                    today,
+                    weekly.cleaned_data["until"],
+                    [],
+                )
+            )
+    if "row" in post:
+        regular = booking_forms.RegularForm(post)
+        if not regular.is_valid():
+            raise ValidationError([error for errors in regular.errors.values() for error in errors])
+        child_id, activity_id = regular.cleaned_data["row"]
+        weekdays = regular.cleaned_data["weekdays"]
+        try:
+            until = datetime.date.fromisoformat(post.get("until", "")[:10])
+        except ValueError:
+            raise ValidationError(_("Période non reconnue.")) from None
+        if not today <= until <= today + datetime.timedelta(days=actions.MAX_BATCH_DAYS):
+            raise ValidationError(_("Période non reconnue."))
+        # None: the weekdays dropped from the recorded pattern, read below.
+        generators.append((child_id, activity_id, weekdays, today, until, None))
+        pattern_values.append(pattern_value(child_id, activity_id, weekdays))
+    for value in post.getlist("pattern")[:20]:
+        child_id, activity_id, weekdays = booking_forms.parse_pattern(value)
+        pattern_values.append(pattern_value(child_id, activity_id, weekdays))
+    child_ids = set(changes.by_child) | {generator[0] for generator in generators}
+    child_ids |= {int(value.split(":")[0]) for value in pattern_values}
+    if not child_ids <= set(family_kids):
+        raise Http404
+    children = [child for child in family_kids.values() if child.pk in child_ids]
+    dates = changes.dates() + [day for generator in generators for day in (generator[3], generator[4])]
+    if not dates:
+        return changes, pattern_values, None, children
+    start, end = min(dates), max(dates)
+    if (end - start).days > actions.MAX_BATCH_DAYS:
+        raise ValidationError(_("Période trop longue : réservez sur une année scolaire au plus."))
+    calendar = FamilyCalendar.load(family, start, end, children=children)
+    for child_id, activity, weekdays, first, last, dropped in generators:
+        child = family_kids[child_id]
+        for enrolled in calendar.activities_of(child):
+            if enrolled.pk != activity and enrolled.code != activity:
+                continue
+            if dropped is None:
+                recorded = {
+                    day
+                    for enrollment in calendar.enrollments.get(child_id, [])
+                    if enrollment.activity_id == enrolled.pk and enrollment.school_year.contains(today)
+                    for day in enrollment.weekly_pattern
+                }
+                dropped = sorted(recorded - set(weekdays))
+            entries = [
+                calendar.entry(child, enrolled, day, now)
+                for day in daterange(max(first, start), min(last, end))
+                if calendar.is_enrolled(child, enrolled.pk, day)
+            ]
+            changes.extend(
+                child_id,
+                patterns.weekly_changes(
+                    entries, enrolled.pk, weekdays=weekdays, start=first, until=last, cancel_weekdays=dropped
+                ),
+            )
+    if changes.count > booking_forms.MAX_CHANGES:
+        raise ValidationError(_("Trop de jours en une fois : réservez mois par mois."))
+    return changes, pattern_values, calendar, children
+
+
+def propose(request: HttpRequest, family: Family, family_kids: dict[int, Child]) -> Proposal:
+    now = timezone.now()
+    try:
+        changes, pattern_values, calendar, children = _changes_and_generated(request, family, family_kids, now)
+    except ValidationError as error:
+        return Proposal([], [], list(error.messages))
+    reviews = [
+        ChildReview(child, actions.review(child, changes.for_child(child.pk), now=now, calendar=calendar))
+        for child in children
+        if changes.for_child(child.pk)
+    ]
+    return Proposal(reviews, pattern_values, [])
+
+
+def _render_review(
+    request: HttpRequest, family: Family, proposal: Proposal, return_to: str, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "family": family,
+        "proposal": proposal,
+        "return_to": return_to,
+        "planning_url": reverse("portal:planning", args=[request.town.slug]) + "?" + return_to,  # type: ignore[attr-defined]
+    }
+    if proposal.errors:
+        status = 422
+    template = (
+        "portal/booking_review_fragment.html" if request.headers.get("HX-Request") else "portal/booking_review.html"
+    )
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@parent_required
+def booking_review(request: HttpRequest, family: Family) -> HttpResponse:
+    family_kids = family_children(family)
+    proposal = propose(request, family, family_kids)
+    return _render_review(request, family, proposal, _return_to(request, family_kids))
+
+
+def saved_summary(reviews: list[ChildReview]) -> str:
+    """ "4 jours réservés pour Sarah, 2 annulés pour Chloé — total 10,00 €" """
+    parts = []
+    for review in reviews:
+        counts = Counter(outcome.state for outcome in review.outcomes)
+        name = review.child.first_name
+        if counts[BookingState.BOOKED]:
+            parts.append(
+                ngettext("%(n)d jour réservé pour %(name)s", "%(n)d jours réservés pour %(name)s", counts["booked"])
+                % {"n": counts[BookingState.BOOKED], "name": name}
+            )
+        if counts[BookingState.REQUESTED]:
+            parts.append(
+                ngettext(
+                    "%(n)d demande envoyée pour %(name)s (à valider par le service)",
+                    "%(n)d demandes envoyées pour %(name)s (à valider par le service)",
+                    counts[BookingState.REQUESTED],
+                )
+                % {"n": counts[BookingState.REQUESTED], "name": name}
+            )
+        if counts[NO_BOOKING]:
+            parts.append(
+                ngettext("%(n)d annulé pour %(name)s", "%(n)d annulés pour %(name)s", counts[NO_BOOKING])
+                % {"n": counts[NO_BOOKING], "name": name}
+            )
+    amount = sum_prices(review.subtotal for review in reviews)
+    return _("%(parts)s — total %(total)s") % {"parts": ", ".join(parts), "total": format_euros(amount)}
+
+
+@require_POST
+@parent_required
+def booking_confirm(request: HttpRequest, family: Family) -> HttpResponse:
+    family_kids = family_children(family)
+    return_to = _return_to(request, family_kids)
+    proposal = propose(request, family, family_kids)
+    if proposal.errors:
+        return _render_review(request, family, proposal, return_to)
+    planning_url = reverse("portal:planning", args=[request.town.slug]) + "?" + return_to  # type: ignore[attr-defined]
+    if not proposal.has_changes and not proposal.refusals:
+        if proposal.patterns:
+            _record_patterns(proposal.patterns, family_kids)
+            messages.success(request, _("Vos jours réguliers sont enregistrés ; il n'y avait aucun jour à changer."))
+        else:
+            messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+        return redirect(planning_url)
+    reviews: list[ChildReview] = []
+    try:
+        with transaction.atomic():
+            for review in proposal.reviews:
+                changes = [outcome.change for outcome in review.review.outcomes]
+                if review.review.refusals:
+                    raise actions.BatchRefused(review.review.refusals)
+                result = actions.apply(review.child, changes, actor=request.user)  # type: ignore[arg-type]
+                reviews.append(ChildReview(review.child, result))
+            _record_patterns(proposal.patterns, family_kids)
+            notifications.send_booking_confirmation(
+                family,
+                [(review.child, review.outcomes) for review in reviews],
+                base_url=request.build_absolute_uri("/"),
+            )
+    except actions.BatchRefused:
+        # Something changed since the review (a deadline passed, the last place
+        # went): nothing was saved; show the review again with the reasons.
+        proposal = propose(request, family, family_kids)
+        messages.error(request, _("Rien n'a été enregistré : certains changements ne sont plus possibles."))
+        return _render_review(request, family, proposal, return_to, status=409)
+    if any(review.outcomes for review in reviews):
+        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": saved_summary(reviews)})
+    else:
+        messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+    return redirect(planning_url)
+
+
+def _record_patterns(pattern_values: list[str], family_kids: dict[int, Child]) -> None:
+    today = timezone.localdate()
+    for value in pattern_values:
+        child_id, activity_id, weekdays = booking_forms.parse_pattern(value)
+        try:
+            actions.set_weekly_pattern(family_kids[child_id], activity_id, weekdays, on=today)
+        except actions.Enrollment.DoesNotExist:
+            raise Http404 from None
+
+
+# Regular registration
+
+
+@dataclass
+class RegularChoice:
+    child: Child
+    activity: Activity
+    weekdays: list[int]  # the recorded pattern
+    runs_on: list[tuple[int, str]]  # the activity's weekdays, named
+    start: datetime.date
+    until: datetime.date
+
+    @property
+    def row(self) -> str:
+        return f"{self.child.pk}:{self.activity.pk}"
+
+
+@require_GET
+@parent_required
+def regular(request: HttpRequest, family: Family) -> HttpResponse:
+    today = timezone.localdate()
+    family_kids = family_children(family)
+    children, child_param = chosen_children(family_kids, request.GET.get("child", ""))
+    calendar = FamilyCalendar.load(family, today, today, children=children)
+    names = dict(booking_forms.WEEKDAY_CHOICES)
+    choices = []
+    for child in children:
+        for enrollment in calendar.enrollments.get(child.pk, []):
+            year = enrollment.school_year
+            if year.ends_on < today:
+                continue
+            activity = enrollment.activity
+            choices.append(
+                RegularChoice(
+                    child,
+                    activity,
+                    list(enrollment.weekly_pattern),
+                    [(day, str(names[day])) for day in sorted(activity.weekdays)],
+                    max(today, year.starts_on),
+                    year.ends_on,
+                )
+            )
+    context = {
+        "family": family,
+        "family_children": list(family_kids.values()),
+        "child_param": child_param,
+        "choices": choices,
+        "today": today,
+        "return_to": urlencode({"child": child_param}),
+    }
+    return render(request, "portal/regular.html", context)
