@@ -96,7 +96,7 @@ class Cell:
         return self.entry.day
 
 
-def make_cell(child: Child, entry: Entry) -> Cell:
+def make_cell(child: Child, entry: Entry, now: datetime.datetime) -> Cell:
     status = entry.status
     key = cell_key(child.pk, entry.activity.pk, entry.day)
     if not status.open:
@@ -108,10 +108,17 @@ def make_cell(child: Child, entry: Entry) -> Cell:
     assert status.deadline is not None
     if status.changeable:
         note = _("Modifiable jusqu'au %(deadline)s") % {"deadline": _deadline_text(status.deadline)}
+    elif entry.day < timezone.localdate(now):
+        note = _("Jour passé")
     else:
         note = _("Date limite dépassée (%(deadline)s)") % {"deadline": _deadline_text(status.deadline)}
-    # A day that has happened (present, absent…) is a fact, not a choice: no checkbox.
-    holds_choice = entry.state in (NO_BOOKING, BookingState.BOOKED, BookingState.REQUESTED, BookingState.REFUSED)
+    # A day that has happened (present, absent…, or gone by) is a fact, not a choice: no checkbox.
+    holds_choice = entry.day >= timezone.localdate(now) and entry.state in (
+        NO_BOOKING,
+        BookingState.BOOKED,
+        BookingState.REQUESTED,
+        BookingState.REFUSED,
+    )
     return Cell(
         child,
         entry,
@@ -239,7 +246,7 @@ def build_plannings(
     plannings = []
     for child in children:
         rows = [
-            Row(child, activity, [make_cell(child, calendar.entry(child, activity, day, now)) for day in days])
+            Row(child, activity, [make_cell(child, calendar.entry(child, activity, day, now), now) for day in days])
             for activity in calendar.activities_of(child)
         ]
         # Days when none of the child's activities runs and nothing is booked are left out.
@@ -260,11 +267,18 @@ def build_plannings(
 
 
 def day_cards(plannings: list[ChildPlanning]) -> list[DayCard]:
+    """The phone list: one card a day; an activity that does not run that weekday is left out."""
     cards: dict[datetime.date, DayCard] = {}
     for planning in plannings:
         for index, day in enumerate(planning.days):
-            cells = [row.cells[index] for row in planning.rows]
-            cards.setdefault(day, DayCard(day)).children.append((planning.child, cells))
+            cells = [
+                row.cells[index]
+                for row in planning.rows
+                if row.cells[index].entry.status.closed_reason != ClosedReason.NOT_RUNNING
+                or row.cells[index].entry.state != NO_BOOKING
+            ]
+            if cells:
+                cards.setdefault(day, DayCard(day)).children.append((planning.child, cells))
     return [cards[day] for day in sorted(cards)]
 
 
@@ -300,6 +314,7 @@ def planning(request: HttpRequest, family: Family) -> HttpResponse:
     period = period_from(request.GET, today)
     calendar = FamilyCalendar.load(family, period.start, period.end, children=children)
     plannings = build_plannings(calendar, children, period.days, now)
+    cards = day_cards(plannings)
     weekly_form = booking_forms.WeeklyForm(
         children=[(child.pk, child.first_name) for child in children],
         activities=activity_choices(calendar, children),
@@ -313,7 +328,9 @@ def planning(request: HttpRequest, family: Family) -> HttpResponse:
         "child_param": child_param,
         "period": period,
         "plannings": plannings,
-        "cards": day_cards(plannings),
+        # On phones the days gone by fold away: the days to come are what a parent acts on.
+        "past_cards": [card for card in cards if card.day < today],
+        "cards": [card for card in cards if card.day >= today],
         "legend": legend(),
         "weekly_form": weekly_form,
         "return_to": period_query(child_param, period),
