@@ -20,7 +20,7 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Accueil"), "portal:home"),
     (_("Planning"), "portal:planning"),
     (_("Demandes"), "portal:requests"),
-    (_("Mon dossier"), "portal:family"),
+    (_("Mon dossier"), "portal:record"),
     (_("Factures"), "portal:invoices"),
     (_("Messages"), "portal:messages"),
     (_("Mot de passe"), "accounts:password_change"),
@@ -57,15 +57,16 @@ def main_nav(context: template.Context) -> list[NavEntry]:
         entries = PARENT_NAV
     else:
         entries = [(label, name) for label, name in PARENT_NAV if name.startswith("accounts:")]
-    match = getattr(request, "resolver_match", None)
-    current_name = match.view_name if match else ""
     nav: list[NavEntry] = []
-    for label, name in entries:
+    for index, (label, name) in enumerate(entries):
         try:
             url = reverse(name, args=[town.slug])
         except NoReverseMatch:
             continue
-        nav.append(NavEntry(label=str(label), url=url, current=name == current_name))
+        # The home entry is current on itself only; the others on their sub-pages too
+        # (the booking review is part of the planning).
+        current = request.path == url if index == 0 else request.path.startswith(url)
+        nav.append(NavEntry(label=str(label), url=url, current=current))
     return nav
 
 
