@@ -152,7 +152,9 @@ def deadline_for(
             if rule.fixed_at.utcoffset() is None:
                 # astimezone() would read a naive value in the server's zone, silently.
                 raise ValueError("A fixed deadline must be an aware datetime.")
-            return rule.fixed_at.astimezone(PARIS)
+            # Through UTC: astimezone() to the zone a datetime already has returns it
+            # unchanged, even at a wall-clock time that does not exist (spring forward).
+            return rule.fixed_at.astimezone(datetime.UTC).astimezone(PARIS)
     raise AssertionError(rule.kind)
 
 
