@@ -31,6 +31,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Familles"), "backoffice:families"),
     (_("Demandes"), "backoffice:requests"),
     (_("Pointage"), "backoffice:roll_call"),
+    (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
     (_("Messages"), "backoffice:messages"),
     (_("Mot de passe"), "accounts:password_change"),

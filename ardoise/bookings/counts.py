@@ -1,0 +1,216 @@
+"""Meal counts for the kitchen: per site and day, by diet, with the children who have allergies or a PAI.
+
+What counts as a meal: a day of the `repas` activity (by code: the town does not
+mark other activities as meals yet) in state booked, present or
+present_unbooked. A day waiting for staff (requested) is not counted, nor an
+absence (absent_excused, absent_billed), a refusal or a cancellation.
+
+`meal_counts` reads everything in a constant number of queries: the meal
+activities, the closures, the school years, one grouped query for the counts
+and one for the children with allergies or a PAI.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import BooleanField, Case, Count, Q, Value, When
+
+from ardoise.activities.models import Activity
+from ardoise.bookings.calendar import daterange
+from ardoise.bookings.models import Booking, BookingState
+from ardoise.calendars.days import load_closures
+from ardoise.calendars.models import SchoolYear
+from ardoise.calendars.opening import ClosedReason, ClosureSpan, closed_reason
+from ardoise.families.models import Diet
+from ardoise.towns.models import Site, Town
+
+MEAL_ACTIVITY_CODE = "repas"
+COUNTED_STATES = (BookingState.BOOKED, BookingState.PRESENT, BookingState.PRESENT_UNBOOKED)
+# The longest period one page or export covers (a school term and a bit), both ends included.
+MAX_PERIOD_DAYS = 93
+# How many school days the page shows by default, from today.
+DEFAULT_SCHOOL_DAYS = 5
+# How far ahead to look for those school days (a summer break is longer; past it, the page shows a week).
+LOOKAHEAD_DAYS = 70
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    diets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Diet.values, 0))
+    pai: int = 0
+    allergies: int = 0
+
+    def add(self, n: int, diet: str, has_pai: bool, allergic: bool) -> None:
+        self.total += n
+        self.diets[diet] = self.diets.get(diet, 0) + n
+        if has_pai:
+            self.pai += n
+        if allergic:
+            self.allergies += n
+
+    def diet_counts(self) -> list[int]:
+        """The counts in the order of Diet's choices (the columns of the page and exports)."""
+        return [self.diets.get(value, 0) for value in Diet.values]
+
+
+@dataclass(frozen=True)
+class FlaggedChild:
+    """A child eating that day whose allergy or PAI the kitchen must know by name."""
+
+    day: datetime.date
+    site_id: int
+    first_name: str
+    last_name: str
+    school_class: str
+    diet: str
+    has_pai: bool
+    pai_details: str
+    allergies: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}"
+
+    @property
+    def diet_label(self) -> str:
+        return str(Diet(self.diet).label) if self.diet in Diet.values else self.diet
+
+
+@dataclass
+class MealCounts:
+    start: datetime.date
+    end: datetime.date
+    days: list[datetime.date]
+    sites: list[Site]
+    cells: dict[tuple[datetime.date, int], Tally]
+    closed: dict[tuple[datetime.date, int], ClosedReason]
+    by_day: dict[datetime.date, Tally]
+    by_site: dict[int, Tally]
+    total: Tally
+    flagged: dict[tuple[datetime.date, int], list[FlaggedChild]]
+
+    def cell(self, day: datetime.date, site_id: int) -> Tally:
+        return self.cells.get((day, site_id)) or Tally()
+
+
+def _meal_activities(town: Town) -> list[Activity]:
+    return list(
+        Activity.objects.filter(town=town, code=MEAL_ACTIVITY_CODE).select_related("site").order_by("site__name")
+    )
+
+
+def _zones(town: Town, start: datetime.date, end: datetime.date) -> list[SchoolYear]:
+    return list(SchoolYear.objects.filter(town=town, starts_on__lte=end, ends_on__gte=start))
+
+
+def _zone_on(day: datetime.date, years: list[SchoolYear], town: Town) -> str:
+    for year in years:
+        if year.starts_on <= day <= year.ends_on:
+            return year.zone
+    return town.zone
+
+
+def _reason(
+    day: datetime.date, activity: Activity, years: list[SchoolYear], town: Town, closures: list[ClosureSpan]
+) -> ClosedReason | None:
+    return closed_reason(
+        day,
+        weekdays=activity.weekdays,
+        zone=_zone_on(day, years, town),
+        runs_in_school_holidays=activity.runs_in_school_holidays,
+        closures=closures,
+        site_id=activity.site_id,
+        activity_id=activity.pk,
+    )
+
+
+def default_period(town: Town, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The next DEFAULT_SCHOOL_DAYS days, from today, on which a meal is served at one site at least."""
+    activities = _meal_activities(town)
+    horizon = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
+    closures = load_closures(town, today, horizon)
+    years = _zones(town, today, horizon)
+    found: list[datetime.date] = []
+    for day in daterange(today, horizon):
+        if any(_reason(day, activity, years, town, closures) is None for activity in activities):
+            found.append(day)
+            if len(found) == DEFAULT_SCHOOL_DAYS:
+                break
+    if not found:
+        return today, today + datetime.timedelta(days=6)
+    return found[0], found[-1]
+
+
+def meal_counts(town: Town, start: datetime.date, end: datetime.date) -> MealCounts:
+    """Meal counts of every site of `town` from `start` to `end` (both included)."""
+    activities = _meal_activities(town)
+    closures = load_closures(town, start, end)
+    years = _zones(town, start, end)
+    sites = [activity.site for activity in activities]
+    meals = Booking.objects.filter(
+        town=town, activity__code=MEAL_ACTIVITY_CODE, date__range=(start, end), state__in=COUNTED_STATES
+    )
+    rows = (
+        meals.annotate(
+            allergic=Case(
+                When(child__allergies="", then=Value(False)), default=Value(True), output_field=BooleanField()
+            )
+        )
+        .values("date", "activity__site_id", "child__diet", "child__has_pai", "allergic")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    cells: dict[tuple[datetime.date, int], Tally] = defaultdict(Tally)
+    by_day: dict[datetime.date, Tally] = defaultdict(Tally)
+    by_site: dict[int, Tally] = defaultdict(Tally)
+    total = Tally()
+    for row in rows:
+        args = (row["n"], row["child__diet"], row["child__has_pai"], row["allergic"])
+        for tally in (
+            cells[(row["date"], row["activity__site_id"])],
+            by_day[row["date"]],
+            by_site[row["activity__site_id"]],
+            total,
+        ):
+            tally.add(*args)
+    flagged: dict[tuple[datetime.date, int], list[FlaggedChild]] = defaultdict(list)
+    for values in (
+        meals.filter(Q(child__has_pai=True) | ~Q(child__allergies=""))
+        .order_by("date", "activity__site__name", "child__last_name", "child__first_name")
+        .values_list(
+            "date",
+            "activity__site_id",
+            "child__first_name",
+            "child__last_name",
+            "child__school_class",
+            "child__diet",
+            "child__has_pai",
+            "child__pai_details",
+            "child__allergies",
+        )
+    ):
+        child = FlaggedChild(*values)
+        flagged[(child.day, child.site_id)].append(child)
+    closed: dict[tuple[datetime.date, int], ClosedReason] = {}
+    days = []
+    for day in daterange(start, end):
+        for activity in activities:
+            reason = _reason(day, activity, years, town, closures)
+            if reason is not None:
+                closed[(day, activity.site_id)] = reason
+        if day in by_day or any((day, activity.site_id) not in closed for activity in activities):
+            days.append(day)
+    return MealCounts(
+        start=start,
+        end=end,
+        days=days,
+        sites=sites,
+        cells=dict(cells),
+        closed=closed,
+        by_day=dict(by_day),
+        by_site=dict(by_site),
+        total=total,
+        flagged=dict(flagged),
+    )
