@@ -7,14 +7,16 @@ invoices − credit notes − payments.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.activities.models import Activity
+from ardoise.bookings.models import Booking
 from ardoise.families.models import Child, Family
 from ardoise.towns.models import TownScoped
 
@@ -31,6 +33,7 @@ def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
 class TariffMode(models.TextChoices):
     PER_UNIT = "per_unit", _("À l'unité (par jour réservé)")
     MONTHLY_FLAT = "monthly_flat", _("Forfait mensuel")
+    WEDNESDAY_FLAT = "wednesday_flat", _("Forfait par mercredi")
 
 
 class Tariff(TownScoped):
@@ -99,10 +102,59 @@ class InvoiceCounter(TownScoped):
         constraints = [models.UniqueConstraint(fields=["town", "year"], name="invoicecounter_unique")]
 
 
+class CreditNoteCounter(TownScoped):
+    """Last credit note number given per town and year (AV-2027-000001); locked when numbering."""
+
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "year"], name="creditnotecounter_unique")]
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("En préparation")
+    ISSUED = "issued", _("Émise")
+
+
+class InvoicingRun(TownScoped):
+    """A town's invoicing of a period for a set of activities: previewed, then issued."""
+
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    activities = models.ManyToManyField(Activity, related_name="+", verbose_name=_("activités"))
+    status = models.CharField(_("statut"), max_length=20, choices=RunStatus.choices, default=RunStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # When the last family's invoice of the run was issued; null while the run is a draft.
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("facturation")
+        ordering = ["-period_start", "-pk"]
+        indexes = [models.Index(fields=["town", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%d/%m/%Y} – {self.period_end:%d/%m/%Y}"
+
+
+class InvoiceIsIssued(Exception):
+    """Someone tried to change or delete an issued invoice; credit notes correct invoices."""
+
+
 class Invoice(TownScoped):
-    """A family's bill for a period. Never edited once issued."""
+    """A family's bill for a period. Never edited once issued.
+
+    Only its delivery (the stored PDF, when the family was told) is filled in
+    after issue; `save()` refuses any other change.
+    """
+
+    # Set after issue by the background task: not part of what was billed.
+    DELIVERY_FIELDS = frozenset({"pdf", "notified_at"})
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="invoices")
+    run = models.ForeignKey(InvoicingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(_("numéro"), max_length=20)
     issued_on = models.DateField(_("date de facture"))
     due_on = models.DateField(_("date d'échéance"))
@@ -114,6 +166,8 @@ class Invoice(TownScoped):
     payer_address = models.TextField(blank=True)
     regie_name = models.CharField(max_length=200, blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    # When the guardians were e-mailed that the invoice is available; null until then.
+    notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -127,6 +181,31 @@ class Invoice(TownScoped):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, *, fetch_mode: Any = None) -> "Invoice":
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        instance._snapshot()
+        return instance
+
+    def _snapshot(self) -> None:
+        self._as_issued = {
+            field.attname: getattr(self, field.attname)
+            for field in self._meta.concrete_fields
+            if field.attname not in self.DELIVERY_FIELDS and field.attname in self.__dict__
+        }
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            as_issued = getattr(self, "_as_issued", {})
+            changed = [name for name, value in as_issued.items() if getattr(self, name) != value]
+            if changed or not as_issued:
+                raise InvoiceIsIssued(f"Invoice {self.number} is issued: {', '.join(changed) or 'unknown state'}.")
+        super().save(*args, **kwargs)
+        self._snapshot()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise InvoiceIsIssued(f"Invoice {self.number} is issued and cannot be deleted.")
 
 
 class InvoiceLine(TownScoped):
@@ -143,6 +222,21 @@ class InvoiceLine(TownScoped):
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoiceline_amount_non_negative")
         ]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise InvoiceIsIssued("The lines of an issued invoice never change.")
+        super().save(*args, **kwargs)
+
+
+class BilledBooking(TownScoped):
+    """A booking billed on an invoice line: a booking is billed at most once, ever."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="billed")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="billed_bookings")
+
+    class Meta:
+        verbose_name = _("réservation facturée")
+
 
 class CreditNote(TownScoped):
     """An avoir: the way to correct an issued invoice, in part or whole."""
@@ -152,8 +246,11 @@ class CreditNote(TownScoped):
     issued_on = models.DateField(_("date"))
     amount = money_field(_("montant"))
     reason = models.CharField(_("motif"), max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("avoir")
         constraints = [
             models.UniqueConstraint(fields=["town", "number"], name="creditnote_unique_number"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="creditnote_amount_positive"),
@@ -201,3 +298,52 @@ class PaymentAllocation(TownScoped):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive")]
+
+
+class BillingSettings(TownScoped):
+    """A town's invoicing settings: payment term and reminder schedule."""
+
+    town = models.OneToOneField("towns.Town", on_delete=models.CASCADE, related_name="billing_settings")
+    # Days between the invoice date and its due date.
+    payment_days = models.PositiveSmallIntegerField(
+        _("délai de paiement (jours)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    # Days after the due date when the first reminder is sent.
+    first_reminder_days = models.PositiveSmallIntegerField(
+        _("première relance (jours après l'échéance)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    # Days after the due date when the second reminder is sent (after the first).
+    second_reminder_days = models.PositiveSmallIntegerField(
+        _("seconde relance (jours après l'échéance)"),
+        default=45,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+    )
+
+    class Meta:
+        verbose_name = _("paramètres de facturation")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(second_reminder_days__gt=models.F("first_reminder_days")),
+                name="billingsettings_second_after_first",
+            )
+        ]
+
+
+class Reminder(TownScoped):
+    """A reminder (relance) sent for an overdue invoice: first (1) or second (2)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    level = models.PositiveSmallIntegerField(_("relance"))
+    sent_on = models.DateField(_("envoyée le"))
+    # Euros still due on the invoice when the reminder was sent.
+    remaining = money_field(_("reste à payer"))
+    # The addresses written to, comma-separated; empty when the family has no e-mail.
+    recipients = models.CharField(_("destinataires"), max_length=500, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("relance")
+        ordering = ["-sent_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="reminder_once_per_level")]

@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ardoise.billing.money import ZERO, round_money
 
@@ -29,6 +29,8 @@ class TariffTerms:
     penalty_from_nth: int = 1
     sibling_discount_percent: Decimal = ZERO
     flat: bool = False
+    # What a flat package covers: one month of the activity, or one Wednesday attended.
+    flat_per: Literal["month", "wednesday"] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,11 @@ def terms_of(tariff: "Tariff") -> TariffTerms:
         penalty_from_nth=tariff.penalty_from_nth,
         sibling_discount_percent=tariff.sibling_discount_percent,
         flat=tariff.mode != "per_unit",
+        flat_per=_FLAT_PER.get(tariff.mode),
     )
+
+
+_FLAT_PER: dict[str, Literal["month", "wednesday"]] = {"monthly_flat": "month", "wednesday_flat": "wednesday"}
 
 
 def band_price(terms: TariffTerms, quotient_familial: int | None) -> Decimal:
@@ -102,6 +108,84 @@ def unit_price(
     if who.sibling_rank > 1 and terms.sibling_discount_percent:
         price = price * (Decimal(100) - terms.sibling_discount_percent) / Decimal(100)
     return round_money(price)
+
+
+def flat_price(terms: TariffTerms, who: PricedFor) -> Decimal:
+    """The price of one flat package (a month, or a Wednesday): the family's price, never a penalty.
+
+    Same precedence as `unit_price` for PAI, residence, band and sibling discount.
+    """
+    return unit_price(_per_unit(terms), who)
+
+
+def _per_unit(terms: TariffTerms) -> TariffTerms:
+    return TariffTerms(
+        valid_from=terms.valid_from,
+        base_price=terms.base_price,
+        bands=terms.bands,
+        non_resident_price=terms.non_resident_price,
+        pai_price=terms.pai_price,
+        sibling_discount_percent=terms.sibling_discount_percent,
+    )
+
+
+def flat_units(terms: TariffTerms, days: Iterable[datetime.date]) -> dict[datetime.date, list[datetime.date]]:
+    """The packages that billable `days` fall into, keyed by the package's first day.
+
+    Per month: one package per calendar month with at least one day; per
+    Wednesday: one per Wednesday attended. Each package lists the days it covers.
+    """
+    packages: dict[datetime.date, list[datetime.date]] = {}
+    for day in sorted(set(days)):
+        key = day.replace(day=1) if terms.flat_per == "month" else day
+        packages.setdefault(key, []).append(day)
+    return packages
+
+
+def unbooked_ranks(days: Iterable[datetime.date]) -> dict[datetime.date, int]:
+    """Rank of each day a child came without a booking within its month: 1 for the first…
+
+    `days` are one child's unbooked days in one activity (any months); the
+    penalty applies from the tariff's `penalty_from_nth` rank.
+    """
+    ranks: dict[datetime.date, int] = {}
+    counts: dict[tuple[int, int], int] = {}
+    for day in sorted(set(days)):
+        month = (day.year, day.month)
+        counts[month] = counts.get(month, 0) + 1
+        ranks[day] = counts[month]
+    return ranks
+
+
+# An absence in a child's sequence of days in one activity: its reason id and waiting days.
+type AbsenceMark = tuple[int, int] | None
+
+
+def waiting_period_billed(sequence: Sequence[AbsenceMark]) -> list[bool]:
+    """Which days of a child's sequence in one activity are billed because of a waiting period.
+
+    `sequence` holds, in date order, the child's days that happened in the
+    activity (attended or absent; days not booked are left out): None for a day
+    attended, (reason id, waiting days) for an absence. Within a run of
+    consecutive absences under the same reason, the first `waiting days` are
+    billed (jours de carence) and the following ones are not. Returns, for each
+    day, whether the waiting period makes it billed (False for attended days).
+    """
+    billed: list[bool] = []
+    run_reason: int | None = None
+    run_length = 0
+    for mark in sequence:
+        if mark is None:
+            run_reason, run_length = None, 0
+            billed.append(False)
+            continue
+        reason_id, waiting_days = mark
+        if reason_id == run_reason:
+            run_length += 1
+        else:
+            run_reason, run_length = reason_id, 1
+        billed.append(run_length <= waiting_days)
+    return billed
 
 
 def terms_on(day: datetime.date, history: Sequence[TariffTerms]) -> TariffTerms | None:

@@ -1,0 +1,595 @@
+"""Invoicing runs: what a run would bill (preview) and issuing it, family by family.
+
+Billable, for the run's activities and period, on days the activity ran:
+- `booked` (no roll call yet: the day was reserved), `present`, `absent_billed`
+  at the family's price;
+- `present_unbooked` at the penalty price, from the tariff's N-th such day of the month;
+- `absent_excused` only within an absence reason's waiting period (jours de
+  carence), at the family's price;
+- flat tariffs bill one package per child and month, or per Wednesday attended.
+Never billed: requested, refused, cancelled, other excused absences, closed days,
+and any booking already billed (`BilledBooking`, unique per booking).
+
+The preview runs a fixed number of queries whatever the size of the town; issuing
+writes each family's invoice in its own transaction (number, lines, billed
+bookings), so that a crash leaves whole invoices only and a rerun completes the
+others without billing anything twice.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import User
+from ardoise.activities.models import Activity
+from ardoise.audit import actions as audit
+from ardoise.billing.models import (
+    BilledBooking,
+    BillingSettings,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoicingRun,
+    RunStatus,
+    Tariff,
+    TariffBand,
+)
+from ardoise.billing.money import ZERO, round_money
+from ardoise.billing.pricing import (
+    AbsenceMark,
+    PricedFor,
+    TariffTerms,
+    flat_price,
+    flat_units,
+    terms_of,
+    terms_on,
+    unbooked_ranks,
+    unit_price,
+    waiting_period_billed,
+)
+from ardoise.bookings.models import Booking, BookingState, Enrollment
+from ardoise.calendars.days import load_closures
+from ardoise.calendars.opening import ClosureSpan, closed_reason
+from ardoise.families.models import Child, Family, Guardian
+from ardoise.towns.models import Town
+
+# States a run reads: those that may be billed, and absences (for waiting periods).
+_READ_STATES = (
+    BookingState.BOOKED,
+    BookingState.PRESENT,
+    BookingState.PRESENT_UNBOOKED,
+    BookingState.ABSENT_BILLED,
+    BookingState.ABSENT_EXCUSED,
+)
+_ABSENT = (BookingState.ABSENT_BILLED, BookingState.ABSENT_EXCUSED)
+# How far before the period a run of absences is followed back to count its waiting days.
+WAITING_LOOKBACK = datetime.timedelta(days=62)
+
+LineKind = Literal["day", "unbooked", "waiting", "flat"]
+_KIND_ORDER: dict[LineKind, int] = {"flat": 0, "day": 1, "waiting": 2, "unbooked": 3}
+_KIND_SUFFIX: dict[LineKind, str] = {
+    "day": "",
+    "flat": " — forfait",
+    "waiting": " — absence (jour de carence)",
+    "unbooked": " — présence sans réservation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DraftLine:
+    child_id: int
+    child_name: str
+    activity_id: int
+    label: str
+    quantity: int
+    # Euros, two places; amount = quantity × unit_price, rounded half-up.
+    unit_price: Decimal
+    amount: Decimal
+    booking_ids: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class FamilyDraft:
+    family_id: int
+    number: str
+    name: str
+    payer_name: str
+    payer_address: str
+    emails: tuple[str, ...]
+    lines: list[DraftLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def booking_count(self) -> int:
+        return sum(len(line.booking_ids) for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    kind: Literal["no_email", "no_tariff", "flat_already_billed"]
+    family_id: int
+    family_name: str
+    message: str
+
+
+@dataclass(slots=True)
+class RunPreview:
+    families: list[FamilyDraft]
+    anomalies: list[Anomaly]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((family.total for family in self.families), ZERO)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(family.lines) for family in self.families)
+
+    @property
+    def booking_count(self) -> int:
+        return sum(family.booking_count for family in self.families)
+
+
+# One booking as the run reads it.
+@dataclass(frozen=True, slots=True)
+class _Row:
+    booking_id: int
+    child_id: int
+    activity_id: int
+    day: datetime.date
+    state: str
+    reason_id: int | None
+    waiting_days: int
+    billed_line_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ChildInfo:
+    family_id: int
+    name: str
+    birth_date: datetime.date
+    has_pai: bool
+
+
+class _OpenDays:
+    """Whether an activity ran on a day, computed once per activity and day."""
+
+    def __init__(self, town: Town, activities: Iterable[Activity], closures: list[ClosureSpan]) -> None:
+        self.zone = town.zone
+        self.activities = {activity.pk: activity for activity in activities}
+        self.closures = closures
+        self.cache: dict[tuple[int, datetime.date], bool] = {}
+
+    def __call__(self, activity_id: int, day: datetime.date) -> bool:
+        key = (activity_id, day)
+        if key not in self.cache:
+            activity = self.activities[activity_id]
+            self.cache[key] = (
+                closed_reason(
+                    day,
+                    weekdays=activity.weekdays,
+                    zone=self.zone,
+                    runs_in_school_holidays=activity.runs_in_school_holidays,
+                    closures=self.closures,
+                    site_id=activity.site_id,
+                    activity_id=activity.pk,
+                )
+                is None
+            )
+        return self.cache[key]
+
+
+def _rows(
+    town_id: int, activity_ids: list[int], start: datetime.date, end: datetime.date, **filters: object
+) -> list[_Row]:
+    queryset = Booking.objects.filter(
+        town_id=town_id, activity_id__in=activity_ids, date__range=(start, end), state__in=_READ_STATES, **filters
+    ).order_by()
+    return [
+        _Row(pk, child_id, activity_id, day, state, reason_id, waiting or 0, line_id)
+        for pk, child_id, activity_id, day, state, reason_id, waiting, line_id in queryset.values_list(
+            "pk",
+            "child_id",
+            "activity_id",
+            "date",
+            "state",
+            "absence__reason_id",
+            "absence__reason__waiting_days",
+            "billed__invoice_line_id",
+        )
+    ]
+
+
+def _tariffs(town_id: int, activity_ids: list[int]) -> dict[int, list[TariffTerms]]:
+    tariffs: dict[int, list[TariffTerms]] = defaultdict(list)
+    bands = Prefetch("bands", queryset=TariffBand.objects.filter(town_id=town_id))
+    for tariff in Tariff.objects.filter(town_id=town_id, activity_id__in=activity_ids).prefetch_related(bands):
+        tariffs[tariff.activity_id].append(terms_of(tariff))
+    return tariffs
+
+
+def _sibling_ranks(
+    town_id: int,
+    activity_ids: list[int],
+    start: datetime.date,
+    end: datetime.date,
+    children: dict[int, _ChildInfo],
+    billed_pairs: set[tuple[int, int]],
+) -> dict[tuple[int, int], int]:
+    """Rank of each child among its family's children in an activity, eldest first.
+
+    The children counted are those enrolled in the activity for the period and
+    those with days in it (a child may come without an enrollment).
+    """
+    enrolled = Enrollment.objects.filter(
+        town_id=town_id,
+        activity_id__in=activity_ids,
+        school_year__starts_on__lte=end,
+        school_year__ends_on__gte=start,
+    ).values_list("child_id", "activity_id", "child__family_id", "child__birth_date")
+    groups: dict[tuple[int, int], set[tuple[datetime.date, int]]] = defaultdict(set)
+    for child_id, activity_id, family_id, birth_date in enrolled:
+        groups[(family_id, activity_id)].add((birth_date, child_id))
+    for child_id, activity_id in billed_pairs:
+        info = children[child_id]
+        groups[(info.family_id, activity_id)].add((info.birth_date, child_id))
+    ranks: dict[tuple[int, int], int] = {}
+    for (_family_id, activity_id), members in groups.items():
+        for rank, (_birth, child_id) in enumerate(sorted(members), start=1):
+            ranks[(child_id, activity_id)] = rank
+    return ranks
+
+
+def _payer(family: Family, guardians: list[Guardian]) -> tuple[str, str]:
+    if not guardians:
+        return family.name, ""
+    first = guardians[0]
+    place = " ".join(part for part in (first.postcode, first.city) if part)
+    address = "\n".join(part for part in (first.address, place) if part)
+    return f"{first.last_name} {first.first_name}", address
+
+
+def preview(run: InvoicingRun, family_ids: Collection[int] | None = None) -> RunPreview:
+    """What issuing `run` would bill now (only what no invoice has billed yet), per family.
+
+    `family_ids` restricts the preview to some families (a family's detail page).
+    """
+    town = run.town
+    town_id = town.pk
+    start, end = run.period_start, run.period_end
+    activities = list(run.activities.filter(town_id=town_id))
+    activity_ids = [activity.pk for activity in activities]
+    labels = {activity.pk: activity.label for activity in activities}
+    family_filter: dict[str, object] = {} if family_ids is None else {"child__family_id__in": list(family_ids)}
+
+    rows = _rows(town_id, activity_ids, start, end, **family_filter)
+    # Runs of absences that started before the period: follow them back for their waiting days.
+    waiting_children = {row.child_id for row in rows if row.state in _ABSENT and row.waiting_days}
+    if waiting_children:
+        rows += _rows(
+            town_id,
+            activity_ids,
+            start - WAITING_LOOKBACK,
+            start - datetime.timedelta(days=1),
+            child_id__in=sorted(waiting_children),
+        )
+    child_ids = {row.child_id for row in rows}
+    children = {
+        pk: _ChildInfo(family_id, f"{first} {last}", birth_date, has_pai)
+        for pk, family_id, first, last, birth_date, has_pai in Child.objects.filter(
+            town_id=town_id, pk__in=sorted(child_ids)
+        ).values_list("pk", "family_id", "first_name", "last_name", "birth_date", "has_pai")
+    }
+    families = {
+        family.pk: family
+        for family in Family.objects.filter(town_id=town_id, pk__in={c.family_id for c in children.values()})
+    }
+    guardians: dict[int, list[Guardian]] = defaultdict(list)
+    for guardian in Guardian.objects.filter(town_id=town_id, family_id__in=list(families)).order_by(
+        "family_id", "position", "pk"
+    ):
+        guardians[guardian.family_id].append(guardian)
+    tariffs = _tariffs(town_id, activity_ids)
+    is_open = _OpenDays(town, activities, load_closures(town, start - WAITING_LOOKBACK, end))
+
+    drafts: dict[int, FamilyDraft] = {}
+    anomalies: list[Anomaly] = []
+
+    def draft_of(family_id: int) -> FamilyDraft:
+        if family_id not in drafts:
+            family = families[family_id]
+            payer_name, payer_address = _payer(family, guardians[family_id])
+            emails = tuple(g.email for g in guardians[family_id] if g.email)
+            drafts[family_id] = FamilyDraft(family_id, family.number, family.name, payer_name, payer_address, emails)
+        return drafts[family_id]
+
+    by_child_activity: dict[tuple[int, int], list[_Row]] = defaultdict(list)
+    for row in rows:
+        if is_open(row.activity_id, row.day):
+            by_child_activity[(row.child_id, row.activity_id)].append(row)
+
+    ranks = _sibling_ranks(town_id, activity_ids, start, end, children, set(by_child_activity))
+    for (child_id, activity_id), sequence in sorted(
+        by_child_activity.items(),
+        key=lambda item: (
+            children[item[0][0]].family_id,
+            children[item[0][0]].birth_date,
+            item[0][0],
+            labels[item[0][1]],
+        ),
+    ):
+        child = children[child_id]
+        family = families[child.family_id]
+        sequence.sort(key=lambda row: row.day)
+        who = PricedFor(
+            quotient_familial=family.quotient_familial,
+            resident=family.resident,
+            has_pai=child.has_pai,
+            sibling_rank=ranks.get((child_id, activity_id), 1),
+        )
+        priced = _price_sequence(sequence, tariffs.get(activity_id, []), who, start, end)
+        if priced.missing_tariff:
+            anomalies.append(
+                Anomaly(
+                    "no_tariff",
+                    family.pk,
+                    family.name,
+                    _("%(child)s : des jours de « %(activity)s » sans tarif en vigueur ne sont pas facturés.")
+                    % {"child": child.name, "activity": labels[activity_id]},
+                )
+            )
+        if priced.flat_conflict:
+            anomalies.append(
+                Anomaly(
+                    "flat_already_billed",
+                    family.pk,
+                    family.name,
+                    _("%(child)s : le forfait mensuel « %(activity)s » est déjà facturé pour un mois de la période.")
+                    % {"child": child.name, "activity": labels[activity_id]},
+                )
+            )
+        for kind, price, booking_ids, quantity in priced.lines:
+            draft_of(child.family_id).lines.append(
+                DraftLine(
+                    child_id=child_id,
+                    child_name=child.name,
+                    activity_id=activity_id,
+                    label=labels[activity_id] + _KIND_SUFFIX[kind],
+                    quantity=quantity,
+                    unit_price=price,
+                    amount=round_money(price * quantity),
+                    booking_ids=tuple(booking_ids),
+                )
+            )
+    result = sorted(drafts.values(), key=lambda draft: (draft.name, draft.number))
+    for draft in result:
+        if not draft.emails:
+            anomalies.append(
+                Anomaly(
+                    "no_email",
+                    draft.family_id,
+                    draft.name,
+                    _("Aucun responsable n'a d'adresse électronique : facture à envoyer par courrier."),
+                )
+            )
+    anomalies.sort(key=lambda anomaly: (anomaly.family_name, anomaly.kind))
+    return RunPreview(families=result, anomalies=anomalies)
+
+
+# (kind, unit price, booking ids, quantity)
+type _PricedLine = tuple[LineKind, Decimal, list[int], int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    lines: list[_PricedLine]
+    # Days to bill without a tariff in force: left unbilled, reported.
+    missing_tariff: bool
+    # A month's flat package already billed by an earlier run: its new days are left unbilled, reported.
+    flat_conflict: bool
+
+
+def _price_sequence(
+    sequence: list[_Row],
+    history: list[TariffTerms],
+    who: PricedFor,
+    start: datetime.date,
+    end: datetime.date,
+) -> _Priced:
+    """The lines of one child in one activity."""
+    marks: list[AbsenceMark] = [
+        ((row.reason_id or 0), row.waiting_days) if row.state in _ABSENT else None for row in sequence
+    ]
+    in_waiting = waiting_period_billed(marks)
+    ranks = unbooked_ranks(row.day for row in sequence if row.state == BookingState.PRESENT_UNBOOKED)
+    grouped: dict[tuple[LineKind, Decimal], list[int]] = {}
+    flat_days: dict[TariffTerms, list[_Row]] = defaultdict(list)
+    missing_tariff = False
+    for row, waiting in zip(sequence, in_waiting, strict=True):
+        if row.billed_line_id is not None or not start <= row.day <= end:
+            continue
+        if row.state == BookingState.ABSENT_EXCUSED and not waiting:
+            continue
+        terms = terms_on(row.day, history)
+        if terms is None:
+            missing_tariff = True
+            continue
+        if terms.flat:
+            flat_days[terms].append(row)
+            continue
+        unbooked = row.state == BookingState.PRESENT_UNBOOKED
+        rank = ranks.get(row.day, 1)
+        penalised = unbooked and terms.penalty_price is not None and rank >= terms.penalty_from_nth
+        price = unit_price(terms, who, unbooked=unbooked, unbooked_rank_in_month=rank)
+        kind: LineKind = "unbooked" if penalised else "waiting" if row.state == BookingState.ABSENT_EXCUSED else "day"
+        grouped.setdefault((kind, price), []).append(row.booking_id)
+    lines: list[_PricedLine] = [(kind, price, ids, len(ids)) for (kind, price), ids in grouped.items()]
+    flat_conflict = False
+    for terms, rows in flat_days.items():
+        packages = flat_units(terms, (row.day for row in rows))
+        if terms.flat_per == "month":
+            billed_months = {row.day.replace(day=1) for row in sequence if row.billed_line_id is not None}
+            kept = {key: days for key, days in packages.items() if key not in billed_months}
+            flat_conflict = flat_conflict or len(kept) < len(packages)
+            packages = kept
+        if not packages:
+            continue
+        covered = {day for days in packages.values() for day in days}
+        ids = [row.booking_id for row in rows if row.day in covered]
+        lines.append(("flat", flat_price(terms, who), ids, len(packages)))
+    lines.sort(key=lambda line: (_KIND_ORDER[line[0]], line[1]))
+    return _Priced(lines, missing_tariff, flat_conflict)
+
+
+# Issuing
+
+
+@dataclass(frozen=True, slots=True)
+class IssueResult:
+    invoices: list[Invoice]
+    # Families left out because another run billed some of their bookings meanwhile.
+    skipped_family_ids: list[int]
+
+
+def billing_settings(town: Town) -> BillingSettings:
+    settings, _created = BillingSettings.objects.get_or_create(town=town)
+    return settings
+
+
+def next_invoice_number(town_id: int, year: int) -> str:
+    """The next number of the town's year (2027-000123), in the caller's transaction.
+
+    The counter row stays locked until that transaction ends: a rolled-back
+    invoice gives its number back, and concurrent runs queue instead of colliding.
+    """
+    counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(town_id=town_id, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{year}-{counter.last_number:06d}"
+
+
+def issue_family(
+    run: InvoicingRun, draft: FamilyDraft, *, issued_on: datetime.date, due_on: datetime.date, actor: User | None
+) -> Invoice:
+    """One family's invoice: number, lines and billed bookings, in one transaction."""
+    with transaction.atomic():
+        invoice = Invoice.objects.create(
+            town_id=run.town_id,
+            family_id=draft.family_id,
+            run=run,
+            number=next_invoice_number(run.town_id, issued_on.year),
+            issued_on=issued_on,
+            due_on=due_on,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            total=draft.total,
+            payer_name=draft.payer_name,
+            payer_address=draft.payer_address,
+            regie_name=run.town.regie_name,
+        )
+        lines = InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                town_id=run.town_id,
+                invoice=invoice,
+                child_id=line.child_id,
+                activity_id=line.activity_id,
+                label=line.label,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+            )
+            for line in draft.lines
+        )
+        BilledBooking.objects.bulk_create(
+            BilledBooking(town_id=run.town_id, booking_id=booking_id, invoice_line=line)
+            for line, draft_line in zip(lines, draft.lines, strict=True)
+            for booking_id in draft_line.booking_ids
+        )
+        audit.record(
+            run.town,
+            actor,
+            "invoice.issue",
+            invoice,
+            summary=f"Facture {invoice.number} émise ({draft.name}, {invoice.total} €)",
+        )
+    return invoice
+
+
+def issue_run(
+    run: InvoicingRun,
+    actor: User | None,
+    *,
+    on_issued: Callable[[Invoice], None] | None = None,
+    today: datetime.date | None = None,
+) -> IssueResult:
+    """Issue what `run` bills now, one family at a time; safe to run again.
+
+    `on_issued(invoice)` is called after each family's transaction commits (the
+    PDF and e-mail task is enqueued there).
+    """
+    today = today or timezone.localdate()
+    due_on = today + datetime.timedelta(days=billing_settings(run.town).payment_days)
+    issued: list[Invoice] = []
+    skipped: list[int] = []
+    for draft in preview(run).families:
+        if not draft.lines:
+            continue
+        try:
+            invoice = issue_family(run, draft, issued_on=today, due_on=due_on, actor=actor)
+        except IntegrityError:
+            # Another run billed one of these bookings meanwhile: its invoice stands, this one is not issued.
+            skipped.append(draft.family_id)
+            continue
+        issued.append(invoice)
+        if on_issued is not None:
+            transaction.on_commit(lambda invoice=invoice: on_issued(invoice))
+    with transaction.atomic():
+        InvoicingRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.ISSUED, issued_at=timezone.now(), issued_by=actor
+        )
+        total = sum((invoice.total for invoice in issued), ZERO)
+        audit.record(
+            run.town,
+            actor,
+            "invoicing_run.issue",
+            run,
+            summary=f"Facturation du {run} émise : {len(issued)} facture(s), {total} €",
+        )
+    run.refresh_from_db()
+    return IssueResult(invoices=issued, skipped_family_ids=skipped)
+
+
+def create_run(
+    town: Town,
+    actor: User | None,
+    *,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    activities: list[Activity],
+) -> InvoicingRun:
+    if period_end < period_start:
+        raise ValueError("The period ends before it starts.")
+    if any(activity.town_id != town.pk for activity in activities):
+        raise ValueError("An activity belongs to another town.")
+    with transaction.atomic():
+        run = InvoicingRun.objects.create(town=town, period_start=period_start, period_end=period_end, created_by=actor)
+        run.activities.set(activities)
+        audit.record(
+            town,
+            actor,
+            "invoicing_run.create",
+            run,
+            summary=f"Facturation préparée du {run} ({', '.join(a.label for a in activities)})",
+        )
+    return run
