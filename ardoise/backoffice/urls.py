@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.backoffice import audit, kitchen, requests, roll_call, views
+from ardoise.backoffice import audit, configuration, exports, imports, kitchen, requests, roll_call, staff, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -16,4 +16,30 @@ urlpatterns = [
     path("cuisine/", kitchen.kitchen, name="kitchen"),
     path("cuisine/repas.csv", kitchen.kitchen_csv, name="kitchen_csv"),
     path("cuisine/repas.pdf", kitchen.kitchen_pdf, name="kitchen_pdf"),
+    path("configuration/", configuration.overview, name="config"),
+    path("configuration/ecoles/ajouter/", configuration.site_edit, name="config_site_new"),
+    path("configuration/ecoles/<int:site_id>/", configuration.site_edit, name="config_site_edit"),
+    path("configuration/activites/ajouter/", configuration.activity_edit, name="config_activity_new"),
+    path("configuration/activites/<int:activity_id>/", configuration.activity_edit, name="config_activity_edit"),
+    path("configuration/activites/<int:activity_id>/tarif/", configuration.tariff_new, name="config_tariff_new"),
+    path("configuration/motifs/ajouter/", configuration.reason_edit, name="config_reason_new"),
+    path("configuration/motifs/<int:reason_id>/", configuration.reason_edit, name="config_reason_edit"),
+    path("configuration/annees/ajouter/", configuration.year_new, name="config_year_new"),
+    path("configuration/fermetures/ajouter/", configuration.closure_new, name="config_closure_new"),
+    path(
+        "configuration/fermetures/<int:closure_id>/supprimer/",
+        configuration.closure_delete,
+        name="config_closure_delete",
+    ),
+    path("agents/", staff.staff_list, name="staff"),
+    path("agents/ajouter/", staff.staff_new, name="staff_new"),
+    path("agents/<int:user_id>/", staff.staff_edit, name="staff_edit"),
+    path("agents/<int:user_id>/activer/", staff.staff_active, name="staff_active"),
+    path("agents/<int:user_id>/acces/", staff.staff_send_access, name="staff_send_access"),
+    path("import/", imports.upload, name="import"),
+    path("import/correspondance/", imports.mapping, name="import_mapping"),
+    path("import/appliquer/", imports.apply, name="import_apply"),
+    path("exports/", exports.exports, name="exports"),
+    path("exports/familles/", exports.export_families, name="export_families"),
+    path("exports/presences/", exports.export_attendance, name="export_attendance"),
 ]

@@ -34,6 +34,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
     (_("Messages"), "backoffice:messages"),
+    (_("Configuration"), "backoffice:config"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
