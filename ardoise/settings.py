@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ardoise.bookings",
     "ardoise.billing",
     "ardoise.audit",
+    "ardoise.messaging",
     "ardoise.portal",
     "ardoise.backoffice",
     "ardoise.api",

@@ -373,3 +373,4 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
     if statements.invoice_summary(invoice).remaining <= 0:
         return Status(409, {"detail": _("Cette facture est déjà réglée.")})
     return Status(409, {"detail": _("Le paiement en ligne n'est pas encore proposé par la commune.")})
+api.add_router("", "ardoise.api.messaging.router")

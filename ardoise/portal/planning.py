@@ -40,6 +40,8 @@ from ardoise.bookings.calendar import NO_BOOKING, Entry, FamilyCalendar, dateran
 from ardoise.bookings.models import BookingState
 from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child, Family
+from ardoise.messaging import queries as messaging_queries
+from ardoise.messaging.models import Menu
 from ardoise.portal import forms as booking_forms
 from ardoise.portal.forms import Changes, cell_key, change_value, pattern_value
 from ardoise.towns.access import parent_required
@@ -165,6 +167,8 @@ class DayCard:
     day: datetime.date
     # (child, cells) for each child with something that day.
     children: list[tuple[Child, list[Cell]]] = field(default_factory=list)
+    # The day's menus at the children's schools (messaging.Menu).
+    menus: list[Menu] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -315,6 +319,10 @@ def planning(request: HttpRequest, family: Family) -> HttpResponse:
     calendar = FamilyCalendar.load(family, period.start, period.end, children=children)
     plannings = build_plannings(calendar, children, period.days, now)
     cards = day_cards(plannings)
+    sites = {child.site_id for child in children}
+    menus = messaging_queries.menus_by_day(request.town, sites, period.start, period.end)  # type: ignore[attr-defined]
+    for card in cards:
+        card.menus = menus.get(card.day, [])
     weekly_form = booking_forms.WeeklyForm(
         children=[(child.pk, child.first_name) for child in children],
         activities=activity_choices(calendar, children),
@@ -332,6 +340,7 @@ def planning(request: HttpRequest, family: Family) -> HttpResponse:
         "past_cards": [card for card in cards if card.day < today],
         "cards": [card for card in cards if card.day >= today],
         "legend": legend(),
+        "menus": sorted(menus.items()),
         "weekly_form": weekly_form,
         "return_to": period_query(child_param, period),
         "switch": [(_("Tous les enfants"), period_query("all", period), child_param == "all")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.portal import absences, ical, invoices, planning, record, requests, views
+from ardoise.portal import absences, documents, ical, invoices, messages, planning, record, requests, views
 
 app_name = "portal"
 urlpatterns = [
@@ -22,4 +22,14 @@ urlpatterns = [
     path("dossier/enfants/<int:child_id>/personnes/ajouter/", record.record_person_new, name="record_person_new"),
     path("dossier/agenda/regenerer/", record.ical_regenerate, name="ical_regenerate"),
     path("calendar/<str:token>.ics", ical.calendar_feed, name="ical"),
+    path("messages/", messages.messages, name="messages"),
+    path("messages/ecrire/", messages.message_new, name="message_new"),
+    path("messages/<int:thread_id>/", messages.message_thread, name="message_thread"),
+    path("messages/<int:thread_id>/supprimer/", messages.message_delete, name="message_delete"),
+    path("messages/<int:thread_id>/restaurer/", messages.message_restore, name="message_restore"),
+    path("messages/pieces-jointes/<int:attachment_id>/", messages.message_attachment, name="message_attachment"),
+    path("messages/notifications/", messages.notification_preferences, name="notification_preferences"),
+    path("contact/", messages.contact, name="contact"),
+    path("documents/", documents.documents, name="documents"),
+    path("documents/<int:document_id>/", documents.document_file, name="document_file"),
 ]

@@ -24,6 +24,7 @@ from ardoise.billing.models import Invoice
 from ardoise.bookings.models import Absence, Booking, BookingState, Request, RequestKind
 from ardoise.families.models import AuthorisedPerson, Family, Guardian
 from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
+from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
 
 # Pages that need no login: the calendar feed is reached by its secret token.
@@ -123,6 +124,10 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     "invoice_id": lambda v: v.invoice.pk,
     "pk": lambda v: v.child_id,
     "token": lambda v: v.family.calendar_token,
+    # Messaging (tests/messaging/factories.py): made on demand for the victim's family.
+    "thread_id": lambda v: messaging.make_thread(v.family).pk,
+    "attachment_id": lambda v: messaging.make_attachment(v.family).pk,
+    "document_id": lambda v: messaging.document_only_for(v.family).pk,
 }
 
 
@@ -146,7 +151,8 @@ def query_of(victim: Victim) -> str:
 
 
 @pytest.fixture
-def world(family, parent, co_parent, outsider, stranger, frozen) -> dict[str, Victim]:
+def world(family, parent, co_parent, outsider, stranger, frozen, settings, tmp_path) -> dict[str, Victim]:
+    settings.MEDIA_ROOT = tmp_path  # attachments and documents the matrix makes
     meals = ActivityFactory(site=family.children.first().site)
     martin = Family.objects.get(pk=outsider.guardian.family_id)
     durand = Family.objects.get(pk=stranger.guardian.family_id)

@@ -23,6 +23,7 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Mon dossier"), "portal:record"),
     (_("Factures"), "portal:invoices"),
     (_("Messages"), "portal:messages"),
+    (_("Documents"), "portal:documents"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
@@ -34,6 +35,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
     (_("Messages"), "backoffice:messages"),
+    (_("Publications"), "backoffice:publications"),
     (_("Configuration"), "backoffice:config"),
     (_("Mot de passe"), "accounts:password_change"),
 ]

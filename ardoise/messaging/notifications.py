@@ -1,0 +1,190 @@
+"""The one place that sends e-mails to families: an outbox and a background task.
+
+`notify(town, recipients, kind, subject, template, context)` renders one e-mail
+per guardian (French text and HTML from `<template>.txt` and `<template>.html`),
+keeps it in the outbox (`OutgoingEmail`) and, once the caller's transaction has
+committed, asks a background task to hand it to the mail server. If the server
+fails, the e-mail stays queued: the task tries again later (when the task
+backend can defer), and staff see it on "E-mails en attente" with a retry
+button. Nothing is lost.
+
+Optional notifications (a new message, a booking confirmation, a request
+decision) go only to guardians who agreed to receive e-mails
+(`Guardian.email_consent`) and did not turn that kind off in their preferences;
+mandatory ones (access, password, invoices, payments, reminders) always go.
+"""
+
+import datetime
+import logging
+import smtplib
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import default_task_backend, task
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.accounts.models import User
+from ardoise.audit.actions import record
+from ardoise.families.models import Guardian
+from ardoise.messaging.models import EmailStatus, NotificationPreference, OutgoingEmail
+from ardoise.towns.models import Town
+
+logger = logging.getLogger(__name__)
+
+
+class Kind(StrEnum):
+    # Optional: each guardian chooses.
+    NEW_MESSAGE = "new_message"
+    BOOKING_CONFIRMATION = "booking_confirmation"
+    REQUEST_DECISION = "request_decision"
+    # Mandatory: always sent to every guardian with an address.
+    ACCOUNT_ACCESS = "account_access"
+    PASSWORD = "password"  # noqa: S105 - the kind of e-mail, not a secret
+    INVOICE_AVAILABLE = "invoice_available"
+    PAYMENT_RECEIVED = "payment_received"
+    REMINDER = "reminder"
+
+
+# The optional kinds, each with its field on NotificationPreference and its label.
+OPTIONAL: dict[Kind, str] = {
+    Kind.NEW_MESSAGE: "new_message",
+    Kind.BOOKING_CONFIRMATION: "booking_confirmation",
+    Kind.REQUEST_DECISION: "request_decision",
+}
+KIND_LABELS: dict[str, Any] = {
+    Kind.NEW_MESSAGE: _("Nouveau message"),
+    Kind.BOOKING_CONFIRMATION: _("Confirmation de réservation"),
+    Kind.REQUEST_DECISION: _("Réponse à une demande"),
+    Kind.ACCOUNT_ACCESS: _("Accès au compte"),
+    Kind.PASSWORD: _("Mot de passe"),
+    Kind.INVOICE_AVAILABLE: _("Facture disponible"),
+    Kind.PAYMENT_RECEIVED: _("Paiement reçu"),
+    Kind.REMINDER: _("Relance"),
+}
+
+# After this many failed attempts the task stops retrying on its own; the
+# e-mail stays queued until staff retry it.
+MAX_ATTEMPTS = 5
+# Seconds before the 2nd, 3rd, 4th and 5th attempts.
+RETRY_DELAYS = (60, 5 * 60, 30 * 60, 2 * 3600)
+
+
+def is_optional(kind: str) -> bool:
+    return kind in OPTIONAL
+
+
+def wanted_by(guardians: list[Guardian], kind: str) -> list[Guardian]:
+    """The guardians who receive `kind`: all with an address for mandatory kinds; for optional
+    ones, those who consented to e-mails and did not turn the kind off."""
+    with_address = [guardian for guardian in guardians if guardian.email]
+    if not is_optional(kind):
+        return with_address
+    field = OPTIONAL[Kind(kind)]
+    refused = set(
+        NotificationPreference.objects.filter(
+            guardian__in=[guardian.pk for guardian in with_address], **{field: False}
+        ).values_list("guardian_id", flat=True)
+    )
+    return [guardian for guardian in with_address if guardian.email_consent and guardian.pk not in refused]
+
+
+def notify(
+    town: Town,
+    recipients: Iterable[Guardian],
+    kind: str,
+    subject: str,
+    template: str,
+    context: Mapping[str, Any],
+) -> list[OutgoingEmail]:
+    """Queue `kind` for each recipient who receives it; sent after the current transaction commits.
+
+    `template` names a pair of templates without their extension (`emails/message_new`
+    → `emails/message_new.txt` and `.html`); they get `context`, `town` and `guardian`.
+    """
+    guardians = [guardian for guardian in recipients if guardian.town_id == town.pk]
+    emails = []
+    for guardian in wanted_by(guardians, kind):
+        personal = {**context, "town": town, "guardian": guardian}
+        emails.append(
+            OutgoingEmail(
+                town=town,
+                kind=kind,
+                to=guardian.email,
+                subject=subject,
+                body_text=render_to_string(f"{template}.txt", personal),
+                body_html=render_to_string(f"{template}.html", personal),
+            )
+        )
+    if not emails:
+        return []
+    OutgoingEmail.objects.bulk_create(emails)
+    ids = [email.pk for email in emails]
+    # robust: whatever happens to the task queue, the e-mails are in the outbox.
+    transaction.on_commit(lambda: enqueue(ids), robust=True)
+    return emails
+
+
+def enqueue(ids: Iterable[int]) -> None:
+    for email_id in ids:
+        send_queued_email.enqueue(email_id)
+
+
+def deliver(email_id: int) -> bool:
+    """Hand one queued e-mail to the mail server; True once it is sent (now or before).
+
+    A failure is recorded on the e-mail, which stays queued.
+    """
+    email = OutgoingEmail.objects.filter(pk=email_id).first()
+    if email is None or email.status == EmailStatus.SENT:
+        return True
+    town = Town.objects.get(pk=email.town_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        to=[email.to],
+        reply_to=[town.email] if town.email else None,
+        alternatives=[(email.body_html, "text/html")] if email.body_html else None,
+    )
+    now = timezone.now()
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("E-mail %s to %s not sent: %s", email.pk, email.to, error)
+        OutgoingEmail.objects.filter(pk=email.pk, status=EmailStatus.QUEUED).update(
+            attempts=email.attempts + 1, last_attempt_at=now, last_error=str(error)[:500] or type(error).__name__
+        )
+        return False
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=EmailStatus.SENT, attempts=email.attempts + 1, last_attempt_at=now, sent_at=now, last_error=""
+    )
+    return True
+
+
+@task()
+def send_queued_email(email_id: int) -> bool:
+    """The background task: send, and on failure try again later while attempts remain."""
+    if deliver(email_id):
+        return True
+    attempts = OutgoingEmail.objects.filter(pk=email_id).values_list("attempts", flat=True).first() or 0
+    if attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
+        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+        send_queued_email.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue(email_id)
+    return False
+
+
+def queued(town: Town) -> list[OutgoingEmail]:
+    return list(OutgoingEmail.objects.filter(town=town, status=EmailStatus.QUEUED).order_by("created_at", "pk"))
+
+
+def retry_queued(town: Town, actor: User) -> int:
+    """Staff's retry button: every queued e-mail of the town goes back to the task; returns how many."""
+    ids = list(OutgoingEmail.objects.filter(town=town, status=EmailStatus.QUEUED).values_list("pk", flat=True))
+    if ids:
+        record(town, actor, "email.retried", None, f"Nouvel essai d'envoi de {len(ids)} e-mail(s)")
+    transaction.on_commit(lambda: enqueue(ids), robust=True)
+    return len(ids)
