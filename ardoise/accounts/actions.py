@@ -69,15 +69,26 @@ def open_guardian_accounts(town: Town, login: str) -> None:
     guardians = Guardian.objects.filter(town=town, user__isnull=True).exclude(email="")
     guardians = guardians.filter(Q(email__iexact=login) | Q(family__number=login, family__town=town))
     for guardian in guardians.select_for_update():
-        email = guardian.email.strip().lower()
-        # An e-mail already used by an account of this town (a second guardian
-        # sharing it, a staff member) is left for staff to sort out.
-        if User.objects.filter(town=town, email=email).exists():
-            continue
-        guardian.user = User.objects.create_user(
-            email, None, town=town, first_name=guardian.first_name, last_name=guardian.last_name
-        )
-        guardian.save(update_fields=["user"])
+        open_guardian_account(town, guardian)
+
+
+def open_guardian_account(town: Town, guardian: Guardian) -> User | None:
+    """Give `guardian` an account with no usable password yet; None when it cannot have one.
+
+    A guardian without an e-mail, or whose e-mail is already used by another
+    account of this town (a second guardian sharing it, a staff member), is left
+    for staff to sort out. A guardian who already has an account keeps it.
+    """
+    if guardian.user_id is not None:
+        return guardian.user
+    email = guardian.email.strip().lower()
+    if not email or User.objects.filter(town=town, email=email).exists():
+        return None
+    guardian.user = User.objects.create_user(
+        email, None, town=town, first_name=guardian.first_name, last_name=guardian.last_name
+    )
+    guardian.save(update_fields=["user"])
+    return guardian.user
 
 
 @transaction.atomic

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from ardoise.backoffice import audit, configuration, exports, imports, kitchen, requests, roll_call, staff, views
+from ardoise.backoffice import (
+    audit,
+    configuration,
+    exports,
+    families,
+    imports,
+    kitchen,
+    on_behalf,
+    requests,
+    roll_call,
+    staff,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -9,6 +21,32 @@ urlpatterns = [
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),
     path("journal/", audit.audit_log, name="audit"),
+    path("familles/", families.families, name="families"),
+    path("familles/nouvelle/", families.family_new, name="family_new"),
+    path("familles/<int:family_id>/", families.family, name="family"),
+    path("familles/<int:family_id>/modifier/", families.family_edit, name="family_edit"),
+    path("familles/<int:family_id>/archiver/", families.family_archive, name="family_archive"),
+    path("familles/<int:family_id>/responsables/ajouter/", families.guardian_edit, name="guardian_new"),
+    path("familles/<int:family_id>/responsables/<int:guardian_id>/", families.guardian_edit, name="guardian_edit"),
+    path("familles/<int:family_id>/responsables/<int:guardian_id>/acces/", families.send_access, name="send_access"),
+    path("familles/<int:family_id>/enfants/ajouter/", families.child_edit, name="child_new"),
+    path("familles/<int:family_id>/enfants/<int:child_id>/", families.child_edit, name="child_edit"),
+    path("familles/<int:family_id>/enfants/<int:child_id>/inscrire/", families.enrol, name="enrol"),
+    path("familles/<int:family_id>/inscriptions/<int:enrollment_id>/retirer/", families.unenrol, name="unenrol"),
+    path("familles/<int:family_id>/enfants/<int:child_id>/personnes/ajouter/", families.person_edit, name="person_new"),
+    path(
+        "familles/<int:family_id>/enfants/<int:child_id>/personnes/<int:person_id>/",
+        families.person_edit,
+        name="person_edit",
+    ),
+    path(
+        "familles/<int:family_id>/enfants/<int:child_id>/personnes/<int:person_id>/retirer/",
+        families.person_delete,
+        name="person_delete",
+    ),
+    path("familles/<int:family_id>/planning/", on_behalf.on_behalf, name="on_behalf"),
+    path("familles/<int:family_id>/planning/verifier/", on_behalf.on_behalf_review, name="on_behalf_review"),
+    path("familles/<int:family_id>/planning/confirmer/", on_behalf.on_behalf_confirm, name="on_behalf_confirm"),
     path("pointage/", roll_call.roll_call, name="roll_call"),
     path("pointage/reservations/<int:booking_id>/", roll_call.roll_call_mark, name="roll_call_mark"),
     path("pointage/ajouter/", roll_call.roll_call_add, name="roll_call_add"),

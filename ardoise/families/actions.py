@@ -1,20 +1,25 @@
-"""The one door for changes a family asks about its own record, and its calendar feed.
+"""The one door for changes to a family's record: what a family asks, what staff do, its calendar feed.
 
 Parents never edit their record directly (seed 001 "Mon compte"): each change
 becomes a request that staff accept or refuse, carrying the old and new value
-of every field that changed.
+of every field that changed. Staff edit the record directly (the functions
+below `create_family`), each change atomic and audited with its old and new values.
 """
 
+import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, Max, Model
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
-from ardoise.bookings.models import Request, RequestKind, RequestStatus
+from ardoise.audit import actions as audit
+from ardoise.bookings.models import Booking, BookingState, Request, RequestKind, RequestStatus
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian, new_calendar_token
+from ardoise.towns.models import Town
 
 # Request.target for each kind of record a family may ask to change.
 TARGETS: dict[type[Model], str] = {
@@ -99,3 +104,241 @@ def regenerate_calendar_token(family: Family) -> str:
     family.calendar_token = new_calendar_token()
     family.save(update_fields=["calendar_token"])
     return family.calendar_token
+
+
+# Staff changes: direct edits of a family's record, each one atomic and audited
+# with the old and new value of every field that changed.
+
+# How many times a new family number is drawn again when another agent took it first.
+NUMBER_ATTEMPTS = 5
+# Fields whose values the audit trail keeps masked: bank details are not for every reader.
+MASKED_FIELDS = frozenset({"iban"})
+
+
+class FamilyNumberTaken(Exception):
+    """The family number typed (or every number drawn) is already used in this town."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(_("Le n° de famille %(number)s est déjà utilisé dans la commune.") % {"number": number})
+        self.message = str(self.args[0])
+
+
+def _masked(name: str, value: Any) -> Any:
+    if name in MASKED_FIELDS and value:
+        compact = str(value).replace(" ", "")
+        return f"{compact[:4]} **** {compact[-4:]}"
+    return value
+
+
+def _diff(record: Model | None, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """{"field": [old, new]} for every value that differs from `record` (None: a new record)."""
+    changes = {}
+    for name, new in values.items():
+        old = getattr(record, name) if record is not None else None
+        if _json_value(old) != _json_value(new):
+            changes[name] = [_masked(name, _json_value(old)), _masked(name, _json_value(new))]
+    return changes
+
+
+def next_family_number(town: Town) -> str:
+    """The next free numeric family number of the town (1 for the first family)."""
+    numbers = Family.objects.filter(town=town, number__regex=r"^[0-9]{1,9}$").values_list("number", flat=True)
+    highest = numbers.annotate(n=Cast("number", IntegerField())).aggregate(top=Max("n"))["top"]
+    return str((highest or 0) + 1)
+
+
+def create_family(town: Town, values: dict[str, Any], *, actor: User, number: str = "") -> Family:
+    """Create a family with the typed `number`, or the next free one when none is typed.
+
+    Two agents creating families at the same moment may draw the same number:
+    the unique constraint refuses the second, which draws again.
+    """
+    number = number.strip()
+    for _attempt in range(1 if number else NUMBER_ATTEMPTS):
+        chosen = number or next_family_number(town)
+        try:
+            with transaction.atomic():
+                family = Family.objects.create(town=town, number=chosen, **values)
+                audit.record(
+                    town,
+                    actor,
+                    "family.create",
+                    family,
+                    summary=f"Famille {family.name} ({family.number}) créée",
+                    changes=_diff(None, {"number": chosen, **values}),
+                )
+                return family
+        except IntegrityError:
+            continue
+    raise FamilyNumberTaken(number or chosen)
+
+
+def update_family(family: Family, values: dict[str, Any], *, actor: User) -> dict[str, list[Any]]:
+    """Change the family's own fields; returns what changed (nothing recorded when nothing did)."""
+    with transaction.atomic():
+        fresh = Family.objects.select_for_update().get(town_id=family.town_id, pk=family.pk)
+        changes = _diff(fresh, values)
+        if not changes:
+            return {}
+        for name, value in values.items():
+            setattr(fresh, name, value)
+        try:
+            with transaction.atomic():
+                fresh.save(update_fields=list(values))
+        except IntegrityError:
+            raise FamilyNumberTaken(str(values.get("number", ""))) from None
+        audit.record(
+            family.town,
+            actor,
+            "family.update",
+            fresh,
+            summary=f"Famille {fresh.name} ({fresh.number})",
+            changes=changes,
+        )
+    for name, value in values.items():
+        setattr(family, name, value)
+    return changes
+
+
+def save_guardian(family: Family, guardian: Guardian | None, values: dict[str, Any], *, actor: User) -> Guardian:
+    """Add a guardian to the family (`guardian` None) or change one; the account's e-mail follows."""
+    with transaction.atomic():
+        if guardian is None:
+            position = family.guardians.count() + 1
+            guardian = Guardian.objects.create(town_id=family.town_id, family=family, position=position, **values)
+            audit.record(
+                family.town,
+                actor,
+                "guardian.create",
+                guardian,
+                summary=f"Responsable {guardian.full_name} ajouté(e)",
+                changes=_diff(None, values),
+            )
+            return guardian
+        if guardian.town_id != family.town_id or guardian.family_id != family.pk:
+            raise ValueError("guardian of another family")
+        fresh = Guardian.objects.select_for_update().get(pk=guardian.pk)
+        changes = _diff(fresh, values)
+        if not changes:
+            return fresh
+        for name, value in values.items():
+            setattr(fresh, name, value)
+        fresh.save(update_fields=list(values))
+        if "email" in changes and fresh.user_id is not None and fresh.email:
+            # The parent logs in with this e-mail: the account follows the record.
+            User.objects.filter(pk=fresh.user_id, town_id=family.town_id).update(email=fresh.email.strip().lower())
+        audit.record(
+            family.town, actor, "guardian.update", fresh, summary=f"Responsable {fresh.full_name}", changes=changes
+        )
+        return fresh
+
+
+def save_child(family: Family, child: Child | None, values: dict[str, Any], *, actor: User) -> Child:
+    """Add a child to the family (`child` None) or change one (identity, school, health record, authorisations)."""
+    with transaction.atomic():
+        if child is None:
+            child = Child.objects.create(town_id=family.town_id, family=family, **values)
+            audit.record(
+                family.town,
+                actor,
+                "child.create",
+                child,
+                summary=f"Enfant {child.full_name} ajouté(e)",
+                changes=_diff(None, values),
+            )
+            return child
+        if child.town_id != family.town_id or child.family_id != family.pk:
+            raise ValueError("child of another family")
+        fresh = Child.objects.select_for_update().get(pk=child.pk)
+        changes = _diff(fresh, values)
+        if not changes:
+            return fresh
+        for name, value in values.items():
+            setattr(fresh, name, value)
+        fresh.save(update_fields=list(values))
+        audit.record(family.town, actor, "child.update", fresh, summary=f"Enfant {fresh.full_name}", changes=changes)
+        return fresh
+
+
+def save_authorised_person(
+    child: Child, person: AuthorisedPerson | None, values: dict[str, Any], *, actor: User
+) -> AuthorisedPerson:
+    """Allow someone to collect `child` (`person` None) or change what is known of them."""
+    with transaction.atomic():
+        if person is None:
+            person = AuthorisedPerson.objects.create(town_id=child.town_id, child=child, **values)
+            audit.record(
+                child.town,
+                actor,
+                "authorised_person.create",
+                person,
+                summary=f"{person} autorisé(e) à récupérer {child.full_name}",
+                changes=_diff(None, values),
+            )
+            return person
+        if person.town_id != child.town_id or person.child_id != child.pk:
+            raise ValueError("person of another child")
+        fresh = AuthorisedPerson.objects.select_for_update().get(pk=person.pk)
+        changes = _diff(fresh, values)
+        if not changes:
+            return fresh
+        for name, value in values.items():
+            setattr(fresh, name, value)
+        fresh.save(update_fields=list(values))
+        audit.record(
+            child.town,
+            actor,
+            "authorised_person.update",
+            fresh,
+            summary=f"{fresh} ({child.full_name})",
+            changes=changes,
+        )
+        return fresh
+
+
+def remove_authorised_person(person: AuthorisedPerson, *, actor: User) -> None:
+    """No longer allow `person` to collect the child; the audit trail keeps who they were."""
+    with transaction.atomic():
+        values = {name: getattr(person, name) for name in ("first_name", "last_name", "relationship", "phone")}
+        audit.record(
+            person.town,
+            actor,
+            "authorised_person.delete",
+            person,
+            summary=f"{person} n'est plus autorisé(e) à récupérer {person.child.full_name}",
+            changes={name: [value, None] for name, value in values.items()},
+        )
+        person.delete()
+
+
+def archive_family(family: Family, on: datetime.date, *, actor: User) -> int:
+    """Archive the family on `on`: its bookings after that day are cancelled, its history kept.
+
+    Returns how many bookings were cancelled. Pending requests for those days go too.
+    """
+    with transaction.atomic():
+        fresh = Family.objects.select_for_update().get(town_id=family.town_id, pk=family.pk)
+        previous = fresh.archived_on
+        future = Booking.objects.filter(
+            town_id=family.town_id,
+            child__family=fresh,
+            date__gt=on,
+            state__in=(BookingState.BOOKED, BookingState.REQUESTED),
+        )
+        booking_ids = list(future.values_list("pk", flat=True))
+        Booking.objects.filter(pk__in=booking_ids).update(state=BookingState.CANCELLED, updated_at=timezone.now())
+        Request.objects.filter(
+            town_id=family.town_id, booking_id__in=booking_ids, status=RequestStatus.PENDING
+        ).delete()
+        fresh.archived_on = on
+        fresh.save(update_fields=["archived_on"])
+        audit.record(
+            family.town,
+            actor,
+            "family.archive",
+            fresh,
+            summary=f"Famille {fresh.name} ({fresh.number}) archivée le {on:%d/%m/%Y}",
+            changes={"archived_on": [_json_value(previous), on.isoformat()], "cancelled_bookings": len(booking_ids)},
+        )
+    family.archived_on = on
+    return len(booking_ids)

@@ -24,6 +24,7 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Factures"), "portal:invoices"),
     (_("Messages"), "portal:messages"),
     (_("Documents"), "portal:documents"),
+    (_("Documents"), "portal:documents"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
@@ -35,6 +36,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
     (_("Messages"), "backoffice:messages"),
+    (_("Publications"), "backoffice:publications"),
     (_("Publications"), "backoffice:publications"),
     (_("Configuration"), "backoffice:config"),
     (_("Mot de passe"), "accounts:password_change"),

@@ -1,0 +1,478 @@
+"""Families and children for the front desk and administrators.
+
+- `families`: search by family name, family number, a child's or guardian's
+  name, or a guardian's e-mail; archived families behind a filter. Queries are
+  prefix or exact matches on indexed columns, one page at a time, with the
+  balance summed in the same query: the page costs the same for 5 families or
+  for a town of 10,000 children.
+- `family`: everything of one family (guardians, children, health records for
+  those allowed to read them, authorised people, enrollments, balance, last
+  movements) and the links to change it.
+- the forms: create/edit a family, a guardian, a child, an authorised person;
+  enrol a child; archive the family; send a guardian their access.
+
+Every change goes through `families.actions` or `bookings.enrollments`, which audit it.
+"""
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ardoise.accounts import actions as account_actions
+from ardoise.backoffice import family_forms
+from ardoise.billing.balance import family_balance
+from ardoise.billing.models import CreditNote, Invoice, Payment
+from ardoise.billing.money import ZERO
+from ardoise.billing.statements import last_movements
+from ardoise.bookings import enrollments
+from ardoise.bookings.models import Enrollment
+from ardoise.families import actions
+from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
+from ardoise.towns.access import may_read_health, staff_required
+from ardoise.towns.models import Role, Town
+
+# Who keeps family records (administrators hold every role's pages).
+RECORD_KEEPERS = (Role.FRONT_DESK,)
+PER_PAGE = 25
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def _get[M](queryset: QuerySet[M], **lookup: Any) -> M:  # type: ignore[valid-type]
+    try:
+        return queryset.get(**lookup)  # type: ignore[no-any-return]
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+
+
+def access_family(town: Town, family_id: int) -> Family:
+    """A family of this town (archived or not), or 404."""
+    return _get(Family.objects.filter(town=town).select_related("town"), pk=family_id)
+
+
+def access_guardian(family: Family, guardian_id: int) -> Guardian:
+    return _get(Guardian.objects.filter(town_id=family.town_id, family=family), pk=guardian_id)
+
+
+def access_child(family: Family, child_id: int) -> Child:
+    return _get(Child.objects.filter(town_id=family.town_id, family=family).select_related("site"), pk=child_id)
+
+
+def access_person(child: Child, person_id: int) -> AuthorisedPerson:
+    return _get(AuthorisedPerson.objects.filter(town_id=child.town_id, child=child), pk=person_id)
+
+
+# Search
+
+
+def _summed(queryset: QuerySet, group: str, field: str) -> Coalesce:  # type: ignore[type-arg]
+    summed = queryset.values(group).order_by().annotate(s=Sum(field)).values("s")
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def with_balance(families: QuerySet[Family], town: Town) -> QuerySet[Family]:
+    """Each family's balance (invoices − credit notes − payments), summed in the same query."""
+    return families.annotate(
+        balance=_summed(Invoice.objects.filter(town=town, family=OuterRef("pk")), "family", "total")
+        - _summed(CreditNote.objects.filter(town=town, invoice__family=OuterRef("pk")), "invoice__family", "amount")
+        - _summed(Payment.objects.filter(town=town, family=OuterRef("pk")), "family", "amount")
+    )
+
+
+def search_families(town: Town, text: str, *, archived: bool = False) -> QuerySet[Family]:
+    """Families of `town` matching `text`: prefix or exact matches on indexed columns only.
+
+    An e-mail matches a guardian's e-mail exactly; a number the family number
+    exactly; anything else is the start of the family's name, of a child's
+    first or last name, or of a guardian's last name.
+    """
+    families = Family.objects.filter(town=town, archived_on__isnull=not archived)
+    text = " ".join(text.split())
+    if not text:
+        return families
+    if "@" in text:
+        guardians = Guardian.objects.filter(town=town, email=text.lower()).values("family_id")
+        return families.filter(pk__in=guardians)
+    children = Child.objects.filter(town=town).filter(Q(first_name__istartswith=text) | Q(last_name__istartswith=text))
+    first, _sep, last = text.partition(" ")
+    if last:
+        # "Sarah Dupont" or "Dupont Sarah".
+        children = Child.objects.filter(town=town).filter(
+            Q(first_name__istartswith=first, last_name__istartswith=last)
+            | Q(last_name__istartswith=first, first_name__istartswith=last)
+            | Q(first_name__istartswith=text)
+            | Q(last_name__istartswith=text)
+        )
+    guardians = Guardian.objects.filter(town=town, last_name__istartswith=text)
+    return families.filter(
+        Q(number=text)
+        | Q(name__istartswith=text)
+        | Q(pk__in=children.values("family_id"))
+        | Q(pk__in=guardians.values("family_id"))
+    )
+
+
+def results_page(town: Town, text: str, *, archived: bool, page_number: str | None) -> Page:  # type: ignore[type-arg]
+    families = with_balance(search_families(town, text, archived=archived), town).order_by("name", "number")
+    families = families.prefetch_related(
+        Prefetch("children", queryset=Child.objects.filter(town=town).order_by("birth_date", "first_name"))
+    )
+    return Paginator(families, PER_PAGE).get_page(page_number)
+
+
+@require_GET
+@staff_required(*RECORD_KEEPERS)
+def families(request: HttpRequest) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    form = family_forms.SearchForm(request.GET)
+    text, archived = "", False
+    if form.is_valid():
+        text, archived = form.cleaned_data["q"], form.cleaned_data["archived"]
+    page = results_page(town, text, archived=archived, page_number=request.GET.get("page"))
+    query = {"q": text} | ({"archived": "on"} if archived else {})
+    return render(
+        request,
+        "backoffice/families.html",
+        {"form": form, "page": page, "text": text, "archived": archived, "query": query},
+    )
+
+
+# One family
+
+
+@require_GET
+@staff_required(*RECORD_KEEPERS)
+def family(request: HttpRequest, family_id: int) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    children = list(
+        Child.objects.filter(town=town, family=record)
+        .select_related("site")
+        .prefetch_related(Prefetch("authorised_people", queryset=AuthorisedPerson.objects.filter(town=town)))
+    )
+    enrolled = (
+        Enrollment.objects.filter(town=town, child__family=record)
+        .select_related("activity__site", "school_year")
+        .order_by("-school_year__start_year", "activity__label")
+    )
+    by_child: dict[int, list[Enrollment]] = {}
+    for enrollment in enrolled:
+        by_child.setdefault(enrollment.child_id, []).append(enrollment)
+    context = {
+        "family": record,
+        "guardians": list(Guardian.objects.filter(town=town, family=record)),
+        "children": [
+            {
+                "child": child,
+                "health": may_read_health(request.user, town, child),  # type: ignore[arg-type]
+                "enrollments": by_child.get(child.pk, []),
+            }
+            for child in children
+        ],
+        "balance": family_balance(record),
+        "movements": last_movements(record),
+        "today": timezone.localdate(),
+    }
+    return render(request, "backoffice/family.html", context)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    title: str,
+    family: Family | None,
+    back: str,
+    submit: str,
+    status: int = 200,
+    intro: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "backoffice/family_form.html",
+        {"form": form, "title": title, "family": family, "back": back, "submit": submit, "intro": intro},
+        status=status,
+    )
+
+
+def _family_url(town: Town, family: Family) -> str:
+    return reverse("backoffice:family", args=[town.slug, family.pk])
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def family_new(request: HttpRequest) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    form = family_forms.FamilyForm(request.POST or None, town=town, creating=True)
+    if request.method == "POST":
+        if form.is_valid():
+            values = form.values()
+            number = values.pop("number")
+            try:
+                created = actions.create_family(town, values, actor=request.user, number=number)  # type: ignore[arg-type]
+            except actions.FamilyNumberTaken as taken:
+                form.add_error("number", taken.message)
+            else:
+                messages.success(
+                    request,
+                    _("Famille %(name)s créée (n° %(number)s). Ajoutez maintenant ses responsables et ses enfants.")
+                    % {"name": created.name, "number": created.number},
+                )
+                return redirect(_family_url(town, created))
+        return _form_page(
+            request,
+            form,
+            title=_("Nouvelle famille"),
+            family=None,
+            back=reverse("backoffice:families", args=[town.slug]),
+            submit=_("Créer la famille"),
+            status=422,
+        )
+    return _form_page(
+        request,
+        form,
+        title=_("Nouvelle famille"),
+        family=None,
+        back=reverse("backoffice:families", args=[town.slug]),
+        submit=_("Créer la famille"),
+    )
+
+
+def _edit(
+    request: HttpRequest,
+    record: Family,
+    form: Any,
+    save: Any,
+    *,
+    title: str,
+    submit: str,
+    done: str,
+) -> HttpResponse:
+    """GET shows `form`; a valid POST calls `save(values)`, says `done` and goes back to the family."""
+    town: Town = request.town  # type: ignore[attr-defined]
+    back = _family_url(town, record)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form.values())
+            except actions.FamilyNumberTaken as taken:
+                form.add_error("number", taken.message)
+            else:
+                messages.success(request, done)
+                return redirect(back)
+        return _form_page(request, form, title=title, family=record, back=back, submit=submit, status=422)
+    return _form_page(request, form, title=title, family=record, back=back, submit=submit)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def family_edit(request: HttpRequest, family_id: int) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    form = family_forms.FamilyForm(request.POST or None, instance=Family.objects.get(pk=record.pk), town=town)
+    return _edit(
+        request,
+        record,
+        form,
+        lambda values: actions.update_family(record, values, actor=request.user),  # type: ignore[arg-type]
+        title=_("Modifier la famille %(name)s") % {"name": record.name},
+        submit=_("Enregistrer"),
+        done=_("Famille enregistrée."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def guardian_edit(request: HttpRequest, family_id: int, guardian_id: int | None = None) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    guardian = access_guardian(record, guardian_id) if guardian_id is not None else None
+    initial = {} if guardian else {"last_name": record.name}
+    form = family_forms.GuardianForm(
+        request.POST or None,
+        instance=Guardian.objects.get(pk=guardian.pk) if guardian else None,
+        initial=initial,
+        town=town,
+    )
+    return _edit(
+        request,
+        record,
+        form,
+        lambda values: actions.save_guardian(record, guardian, values, actor=request.user),  # type: ignore[arg-type]
+        title=_("Modifier %(name)s") % {"name": guardian.full_name} if guardian else _("Ajouter un responsable"),
+        submit=_("Enregistrer"),
+        done=_("Responsable enregistré."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def child_edit(request: HttpRequest, family_id: int, child_id: int | None = None) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    child = access_child(record, child_id) if child_id is not None else None
+    form = family_forms.ChildForm(
+        request.POST or None,
+        instance=Child.objects.get(pk=child.pk) if child else None,
+        initial={} if child else {"last_name": record.name},
+        town=town,
+        today=timezone.localdate(),
+    )
+    return _edit(
+        request,
+        record,
+        form,
+        lambda values: actions.save_child(record, child, values, actor=request.user),  # type: ignore[arg-type]
+        title=_("Modifier %(name)s") % {"name": child.full_name} if child else _("Ajouter un enfant"),
+        submit=_("Enregistrer"),
+        done=_("Enfant enregistré."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def person_edit(request: HttpRequest, family_id: int, child_id: int, person_id: int | None = None) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    child = access_child(record, child_id)
+    person = access_person(child, person_id) if person_id is not None else None
+    form = family_forms.AuthorisedPersonForm(request.POST or None, instance=person)
+    return _edit(
+        request,
+        record,
+        form,
+        lambda values: actions.save_authorised_person(child, person, values, actor=request.user),  # type: ignore[arg-type]
+        title=(_("Personne autorisée à récupérer %(name)s") % {"name": child.first_name}),
+        submit=_("Enregistrer"),
+        done=_("Personne autorisée enregistrée."),
+    )
+
+
+@require_POST
+@staff_required(*RECORD_KEEPERS)
+def person_delete(request: HttpRequest, family_id: int, child_id: int, person_id: int) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    person = access_person(access_child(record, child_id), person_id)
+    actions.remove_authorised_person(person, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("%(name)s n'est plus autorisé(e) à récupérer l'enfant.") % {"name": person})
+    return redirect(_family_url(town, record))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def enrol(request: HttpRequest, family_id: int, child_id: int) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    child = access_child(record, child_id)
+    form = family_forms.EnrolForm(request.POST or None, town=town, today=timezone.localdate())
+    title = _("Inscrire %(name)s à une activité") % {"name": child.full_name}
+    back = _family_url(town, record)
+    intro = _("Une inscription existante est mise à jour avec les jours réguliers choisis.")
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                enrollments.enrol(
+                    child,
+                    data["activity"],
+                    data["school_year"],
+                    data["weekly_pattern"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except enrollments.EnrollmentRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s est inscrit(e) : %(activity)s, %(year)s.")
+                    % {"name": child.first_name, "activity": data["activity"].label, "year": data["school_year"]},
+                )
+                return redirect(back)
+        return _form_page(
+            request, form, title=title, family=record, back=back, submit=_("Inscrire"), status=422, intro=intro
+        )
+    return _form_page(request, form, title=title, family=record, back=back, submit=_("Inscrire"), intro=intro)
+
+
+@require_POST
+@staff_required(*RECORD_KEEPERS)
+def unenrol(request: HttpRequest, family_id: int, enrollment_id: int) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    enrollment = _get(
+        Enrollment.objects.filter(town=town, child__family=record).select_related("child", "activity"),
+        pk=enrollment_id,
+    )
+    cancelled = enrollments.unenrol(enrollment, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        _("%(name)s est désinscrit(e) de %(activity)s ; %(n)d réservation(s) à venir annulée(s).")
+        % {"name": enrollment.child.first_name, "activity": enrollment.activity.label, "n": cancelled},
+    )
+    return redirect(_family_url(town, record))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORD_KEEPERS)
+def family_archive(request: HttpRequest, family_id: int) -> HttpResponse:
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    today = timezone.localdate()
+    form = family_forms.ArchiveForm(request.POST or None, initial={"archived_on": today}, today=today)
+    title = _("Archiver la famille %(name)s") % {"name": record.name}
+    back = _family_url(town, record)
+    intro = _(
+        "Une famille archivée n'apparaît plus dans la recherche (sauf avec le filtre « Familles archivées ») ; "
+        "ses factures, règlements et présences passées sont conservés."
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            day: datetime.date = form.cleaned_data["archived_on"]
+            cancelled = actions.archive_family(record, day, actor=request.user)  # type: ignore[arg-type]
+            messages.success(
+                request,
+                _("Famille archivée le %(day)s ; %(n)d réservation(s) après cette date annulée(s).")
+                % {"day": f"{day:%d/%m/%Y}", "n": cancelled},
+            )
+            return redirect(back)
+        return _form_page(
+            request, form, title=title, family=record, back=back, submit=_("Archiver"), status=422, intro=intro
+        )
+    return _form_page(request, form, title=title, family=record, back=back, submit=_("Archiver"), intro=intro)
+
+
+@require_POST
+@staff_required(*RECORD_KEEPERS)
+def send_access(request: HttpRequest, family_id: int, guardian_id: int) -> HttpResponse:
+    """E-mail a guardian the link to choose a password, opening their account first if they have none."""
+    town: Town = request.town  # type: ignore[attr-defined]
+    record = access_family(town, family_id)
+    guardian = access_guardian(record, guardian_id)
+    if not guardian.email:
+        messages.error(request, _("%(name)s n'a pas d'adresse courriel : ajoutez-la d'abord.") % {"name": guardian})
+        return redirect(_family_url(town, record))
+    with transaction.atomic():
+        user = account_actions.open_guardian_account(town, guardian)
+        if user is None:
+            messages.error(
+                request,
+                _("Le courriel %(email)s est déjà celui d'un autre compte de la commune : corrigez-le d'abord.")
+                % {"email": guardian.email},
+            )
+            return redirect(_family_url(town, record))
+        account_actions.send_access(town, user, request)
+    messages.success(
+        request, _("Un lien pour choisir son mot de passe a été envoyé à %(email)s.") % {"email": user.email}
+    )
+    return redirect(_family_url(town, record))
