@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ardoise.backoffice import (
     audit,
@@ -17,6 +17,7 @@ from ardoise.backoffice import (
 app_name = "backoffice"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("facturation/", include("ardoise.backoffice.invoicing")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),

@@ -222,6 +222,10 @@ class InvoiceLine(TownScoped):
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoiceline_amount_non_negative")
         ]
 
+    @property
+    def child_name(self) -> str:
+        return self.child.full_name if self.child else ""
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise InvoiceIsIssued("The lines of an issued invoice never change.")

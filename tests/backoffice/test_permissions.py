@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
-from ardoise.billing.models import Invoice
+from ardoise.billing.models import Invoice, InvoicingRun
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
 from ardoise.calendars.models import Closure
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
@@ -186,6 +186,11 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "site_id": lambda w: w.child.site_id,
     "reason_id": lambda w: w.absence.reason_id,
     "invoice_id": lambda w: w.invoice.pk,
+    "run_id": lambda w: (
+        InvoicingRun.objects.get_or_create(
+            town_id=w.family.town_id, period_start=datetime.date(2027, 3, 1), period_end=datetime.date(2027, 3, 31)
+        )[0].pk
+    ),
     "closure_id": lambda w: w.closure.pk,
     "user_id": lambda w: w.staff.pk,
 }

@@ -23,22 +23,25 @@ def day(n: int) -> datetime.date:
 type Book = Callable[..., Booking]
 
 
+def book_day(
+    child: Child, activity: Activity, n: int, state: str = BookingState.PRESENT, reason: AbsenceReason | None = None
+) -> Booking:
+    """A booking of `child` on the n-th of March 2027, with an absence under `reason` when given."""
+    booking = BookingFactory(child=child, activity=activity, date=day(n), state=state)
+    if reason is not None:
+        Absence.objects.create(town=child.town, booking=booking, reason=reason)
+    return booking
+
+
+def new_march_run(town: Town, *activities: Activity) -> InvoicingRun:
+    return create_run(town, None, period_start=MARCH[0], period_end=MARCH[1], activities=list(activities))
+
+
 @pytest.fixture
 def book() -> Book:
-    def make(
-        child: Child, activity: Activity, n: int, state: str = BookingState.PRESENT, reason: AbsenceReason | None = None
-    ) -> Booking:
-        booking = BookingFactory(child=child, activity=activity, date=day(n), state=state)
-        if reason is not None:
-            Absence.objects.create(town=child.town, booking=booking, reason=reason)
-        return booking
-
-    return make
+    return book_day
 
 
 @pytest.fixture
 def march_run() -> Callable[..., InvoicingRun]:
-    def make(town: Town, *activities: Activity) -> InvoicingRun:
-        return create_run(town, None, period_start=MARCH[0], period_end=MARCH[1], activities=list(activities))
-
-    return make
+    return new_march_run
