@@ -95,9 +95,17 @@ def staff_required(*roles: str) -> Callable[[View], View]:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        # Read by the menu, which shows a staff member only the pages their roles open.
+        wrapper.staff_roles = frozenset(roles)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
+
+
+def may_open(view: Callable[..., Any], held: set[str]) -> bool:
+    """Whether a staff member holding `held` may open a view made with `staff_required`."""
+    allowed = getattr(view, "staff_roles", None)
+    return allowed is None or not allowed or bool(held & allowed) or Role.ADMIN in held
 
 
 def may_read_health(user: User, town: Town, child: Child) -> bool:
