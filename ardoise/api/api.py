@@ -374,7 +374,3 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
         return Status(409, {"detail": _("Cette facture est déjà réglée.")})
     return Status(409, {"detail": _("Le paiement en ligne n'est pas encore proposé par la commune.")})
 api.add_router("", "ardoise.api.messaging.router")
-
-
-# Messages, documents and news (messaging).
-api.add_router("", "ardoise.api.messaging.router")

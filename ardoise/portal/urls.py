@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from ardoise.portal import absences, documents, ical, invoices, messages, planning, record, requests, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("attestation-fiscale/", include("ardoise.billing.urls")),
     path("factures/", invoices.invoices, name="invoices"),
     path("factures/<int:invoice_id>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
     path("releve/", invoices.statement, name="statement"),

@@ -1,18 +1,19 @@
 """The main navigation of the layout, for parents and for staff.
 
 Each entry is a label and a URL name; an entry whose URL does not exist yet is
-left out, so adding a page to the menu is one line here.
+left out, so adding a page to the menu is one line here. Staff see only the
+entries their roles open (the roles come from the view's `staff_required`).
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.towns.access import family_of, roles_of
+from ardoise.towns.access import family_of, may_open, roles_of
 
 register = template.Library()
 
@@ -24,7 +25,6 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Factures"), "portal:invoices"),
     (_("Messages"), "portal:messages"),
     (_("Documents"), "portal:documents"),
-    (_("Documents"), "portal:documents"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
@@ -35,10 +35,10 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Pointage"), "backoffice:roll_call"),
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
+    (_("Règlements"), "backoffice:payments"),
     (_("Messages"), "backoffice:messages"),
-    (_("Publications"), "backoffice:publications"),
-    (_("Publications"), "backoffice:publications"),
     (_("Configuration"), "backoffice:config"),
+    (_("Publications"), "backoffice:publications"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
@@ -57,7 +57,8 @@ def main_nav(context: template.Context) -> list[NavEntry]:
     town = getattr(request, "town", None)
     if request is None or town is None or not request.user.is_authenticated:
         return []
-    if roles_of(request.user, town):
+    held = roles_of(request.user, town)
+    if held:
         entries = STAFF_NAV
     elif family_of(request.user) is not None:
         entries = PARENT_NAV
@@ -68,6 +69,8 @@ def main_nav(context: template.Context) -> list[NavEntry]:
         try:
             url = reverse(name, args=[town.slug])
         except NoReverseMatch:
+            continue
+        if held and not may_open(resolve(url).func, held):
             continue
         # The home entry is current on itself only; the others on their sub-pages too
         # (the booking review is part of the planning).
