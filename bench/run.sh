@@ -2,6 +2,7 @@
 # Benchmarks of Ardoise, run on demand (`make bench`), never in the test suite.
 #
 #   bench/run.sh [rush]      the deadline rush (default)
+#   bench/run.sh invoicing   the month-end invoicing run: preview, issue, PDF rate (bench/invoicing.py)
 #
 # The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
 # children (`build_demo --children`), gunicorn with production settings on
@@ -16,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 py=.venv/bin/python
-children=${CHILDREN:-4000}
+mode=${1:-rush}
+if [[ $mode == invoicing ]]; then children=${CHILDREN:-10000}; else children=${CHILDREN:-4000}; fi
 workers=${WORKERS:-4}
 threads=${THREADS:-2}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -42,8 +44,26 @@ echo "bench: migrate and build a town of $children children" >&2
 build_started=$SECONDS
 "$py" manage.py build_demo --children "$children" >&2
 build_seconds=$((SECONDS - build_started))
-families=${FAMILIES:-$("$py" manage.py shell -c \
+families=${FAMILIES:-$("$py" manage.py shell --verbosity 0 -c \
     "from ardoise.families.models import Family; print(Family.objects.filter(town__slug='demo').count())")}
+
+if [[ $mode == invoicing ]]; then
+    out=bench/results/invoicing-$stamp.json
+    echo "bench: invoicing run of the last month ($children children), then ${PDFS:-200} PDFs on 2 processes" >&2
+    "$py" bench/invoicing.py --pdfs "${PDFS:-200}" --processes 2 >"$out.raw"
+    "$py" - "$out.raw" "$out" <<PY
+import json, os, platform, subprocess, sys
+result = json.load(open(sys.argv[1]))
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+result.update(date="$stamp", machine={"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()},
+              town_children=$children, build_seconds=$build_seconds)
+json.dump(result, open(sys.argv[2], "w"), indent=2)
+print(json.dumps(result, indent=2))
+PY
+    rm -f "$out.raw"
+    echo "bench: results in $out" >&2
+    exit 0
+fi
 
 http_port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/gunicorn ardoise.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
