@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import factory.random
+import hypothesis
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -30,6 +31,11 @@ from ardoise.accounts.models import User
 from ardoise.families.models import Civility, Family, Sex
 from ardoise.towns.models import Role, Site, Town, Zone
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFactory, TownFactory, staff_member
+
+# Properties are about rules, not speed: no per-example deadline, which a CI
+# machine under load would turn into flaky failures.
+hypothesis.settings.register_profile("ardoise", deadline=None)
+hypothesis.settings.load_profile("ardoise")
 
 # The family at a fixed moment (Tuesday 9 March 2027) used by booking, portal and API tests.
 pytest_plugins = ["tests.moment"]

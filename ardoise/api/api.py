@@ -373,4 +373,7 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
     if statements.invoice_summary(invoice).remaining <= 0:
         return Status(409, {"detail": _("Cette facture est déjà réglée.")})
     return Status(409, {"detail": _("Le paiement en ligne n'est pas encore proposé par la commune.")})
+
+
+# Messages, documents and news (messaging).
 api.add_router("", "ardoise.api.messaging.router")
