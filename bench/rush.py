@@ -5,7 +5,8 @@ A load generator for loopback only. Each simulated family, as a phone app would:
 1. POST auth/token with its e-mail and password (argon2: the costly part of a login);
 2. GET family (its children);
 3. GET children/{id}/planning for three weeks, for its first child;
-4. POST children/{id}/bookings with the open, still changeable `repas` days of
+4. GET activities, to find each child's school's `repas`;
+5. POST children/{id}/bookings with the open, still changeable `repas` days of
    the first bookable week, for every child.
 
 `--families` families are shared among `--processes` processes × `--threads`
@@ -92,16 +93,17 @@ def one_family(client: Client, base: str, number: int, record: Any) -> None:
     if status != 200:
         return
     days = first_bookable_week(planning)
-    activity_id = next(
-        (entry["activity_id"] for day in planning["days"] for entry in day["activities"] if entry["code"] == "repas"),
-        None,
-    )
+    status, activities, elapsed = client.call("GET", f"{base}activities")
+    record("activities", status, elapsed)
+    if status != 200:
+        return
+    meals_by_site = {activity["site_id"]: activity["id"] for activity in activities if activity["code"] == "repas"}
     for child in family["children"]:
+        activity_id = meals_by_site.get(child["site"]["id"])
         if activity_id is None or not days:
-            break
+            continue
         changes = [{"date": day, "activity_id": activity_id, "book": True} for day in days]
         status, _, elapsed = client.call("POST", f"{base}children/{child['id']}/bookings", {"changes": changes})
-        # 409 is the rules answering (a child at another school is not enrolled in this repas).
         record("bookings", status, elapsed)
 
 
