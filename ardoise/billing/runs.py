@@ -467,13 +467,26 @@ def billing_settings(town: Town) -> BillingSettings:
     return settings
 
 
+def _last_number_in_use(town_id: int, year: int) -> int:
+    """The highest number of the year already on an invoice (imported or older invoices), 0 if none.
+
+    A counter created for a year that already has invoices continues after them
+    instead of colliding with their numbers.
+    """
+    prefix = f"{year}-"
+    numbers = Invoice.objects.filter(town_id=town_id, number__startswith=prefix).values_list("number", flat=True)
+    return max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
+
+
 def next_invoice_number(town_id: int, year: int) -> str:
     """The next number of the town's year (2027-000123), in the caller's transaction.
 
     The counter row stays locked until that transaction ends: a rolled-back
     invoice gives its number back, and concurrent runs queue instead of colliding.
     """
-    counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(town_id=town_id, year=year)
+    counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(
+        town_id=town_id, year=year, defaults={"last_number": _last_number_in_use(town_id, year)}
+    )
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"{year}-{counter.last_number:06d}"

@@ -297,3 +297,22 @@ def test_it_bills_only_the_run_town(
         march_run(town, meals, foreign)
     [invoice] = runs.issue_run(march_run(town, meals), None).invoices
     assert invoice.family.town == town
+
+
+def test_it_numbers_after_the_invoices_a_year_already_has(
+    town: Town, children: list[Child], meals: Activity, book: Book, march_run: Run
+) -> None:
+    Invoice.objects.create(
+        town=town,
+        family=children[0].family,
+        number="2027-000041",
+        issued_on=datetime.date(2027, 2, 1),
+        due_on=datetime.date(2027, 3, 1),
+        period_start=datetime.date(2027, 1, 1),
+        period_end=datetime.date(2027, 1, 31),
+        total=D("1.00"),
+        payer_name="DUPONT Marie",
+    )
+    book(children[0], meals, 8)
+    [invoice] = runs.issue_run(march_run(town, meals), None).invoices
+    assert invoice.number == "2027-000042"
