@@ -1,0 +1,177 @@
+"""The month-end invoicing run, measured on a generated town (`build_demo --children N`).
+
+Runs in the Django project against DATABASE_URL (a throwaway database: it issues
+invoices). For the last complete month with billable bookings in town `demo`:
+
+1. the floor: one SQL query aggregating the same billable lines (bookings of the
+   month's open states, grouped by family, child and activity), timed;
+2. the run's preview (`billing.runs.preview`): time, and peak Python memory
+   (tracemalloc, in a second pass so that tracing does not slow the timed one);
+3. issuing it (`billing.runs.issue_run`, one transaction per family): time, and
+   the process's peak resident memory (ru_maxrss);
+4. PDF rendering with WeasyPrint: `--pdfs` invoices on `--processes` processes,
+   invoices per second.
+
+Prints one JSON object; bench/run.sh adds the machine and the date.
+"""
+
+import argparse
+import datetime
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Max  # noqa: E402
+
+from ardoise.activities.models import Activity  # noqa: E402
+from ardoise.billing import runs  # noqa: E402
+from ardoise.billing.models import Invoice, InvoicingRun  # noqa: E402
+from ardoise.billing.pdf import render_invoice_pdf  # noqa: E402
+from ardoise.bookings.models import Booking, BookingState  # noqa: E402
+from ardoise.towns.models import Town  # noqa: E402
+
+FLOOR_SQL = """
+SELECT c.family_id, b.child_id, b.activity_id, b.state, count(*) AS days
+FROM bookings_booking b
+JOIN families_child c ON c.id = b.child_id
+LEFT JOIN billing_billedbooking bb ON bb.booking_id = b.id
+WHERE b.town_id = %s AND b.date BETWEEN %s AND %s AND b.activity_id = ANY(%s)
+  AND b.state IN ('booked', 'present', 'present_unbooked', 'absent_billed', 'absent_excused')
+  AND bb.id IS NULL
+GROUP BY c.family_id, b.child_id, b.activity_id, b.state
+"""
+
+
+def last_month(town: Town) -> tuple[datetime.date, datetime.date]:
+    """The last complete month with bookings (the generated town's past days)."""
+    latest = Booking.objects.filter(town=town, state=BookingState.PRESENT).aggregate(m=Max("date"))["m"]
+    if latest is None:
+        raise SystemExit("bench: no past bookings in the town; build it with build_demo first")
+    first = latest.replace(day=1)
+    month_end = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    if latest < month_end and Booking.objects.filter(town=town, date__lt=first, state=BookingState.PRESENT).exists():
+        month_end = first - datetime.timedelta(days=1)
+        first = month_end.replace(day=1)
+    return first, month_end
+
+
+def floor_seconds(run: InvoicingRun, activity_ids: list[int]) -> tuple[float, int]:
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        if connection.vendor == "postgresql":
+            cursor.execute(FLOOR_SQL, [run.town_id, run.period_start, run.period_end, activity_ids])
+        else:
+            ids = ",".join(str(int(pk)) for pk in activity_ids)
+            sql = FLOOR_SQL.replace("= ANY(%s)", f"IN ({ids})")
+            cursor.execute(sql, [run.town_id, run.period_start, run.period_end])
+        rows = cursor.fetchall()
+        return time.perf_counter() - started, len(rows)
+
+
+def _render(invoice_ids: list[int]) -> int:
+    django.db.connections.close_all()
+    for invoice in Invoice.objects.filter(pk__in=invoice_ids).select_related("town", "family"):
+        render_invoice_pdf(invoice)
+    return len(invoice_ids)
+
+
+def pdf_rate(invoice_ids: list[int], processes: int) -> dict[str, Any]:
+    chunks = [invoice_ids[index::processes] for index in range(processes)]
+    django.db.connections.close_all()
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        rendered = sum(pool.map(_render, chunks))
+    seconds = time.perf_counter() - started
+    return {
+        "invoices": rendered,
+        "processes": processes,
+        "seconds": round(seconds, 2),
+        "per_second": round(rendered / seconds, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--town", default="demo")
+    parser.add_argument("--pdfs", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=2)
+    options = parser.parse_args()
+
+    town = Town.objects.get(slug=options.town)
+    start, end = last_month(town)
+    activities = list(Activity.objects.filter(town=town))
+    activity_ids = [activity.pk for activity in activities]
+    run = runs.create_run(town, None, period_start=start, period_end=end, activities=activities)
+    run = InvoicingRun.objects.select_related("town").get(pk=run.pk)
+
+    floor, floor_rows = floor_seconds(run, activity_ids)
+
+    started = time.perf_counter()
+    preview = runs.preview(run)
+    preview_seconds = time.perf_counter() - started
+    bookings = preview.booking_count
+
+    tracemalloc.start()
+    runs.preview(run)
+    _current, preview_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    started = time.perf_counter()
+    result = runs.issue_run(run, None)
+    issue_seconds = time.perf_counter() - started
+    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    invoice_ids = [invoice.pk for invoice in result.invoices[: options.pdfs]]
+    pdfs = pdf_rate(invoice_ids, options.processes) if invoice_ids else {}
+
+    print(
+        json.dumps(
+            {
+                "database": connection.vendor,
+                "period": [start.isoformat(), end.isoformat()],
+                "children": town_children(town),
+                "families_invoiced": len(result.invoices),
+                "billed_bookings": bookings,
+                "invoice_lines": preview.line_count,
+                "total_euros": str(preview.total),
+                "floor_query": {"seconds": round(floor, 3), "rows": floor_rows},
+                "preview": {
+                    "seconds": round(preview_seconds, 2),
+                    "ratio_to_floor": round(preview_seconds / floor, 1) if floor else None,
+                    "peak_python_mib": round(preview_peak / 2**20, 1),
+                },
+                "issue": {
+                    "seconds": round(issue_seconds, 2),
+                    "ratio_to_floor": round(issue_seconds / floor, 1) if floor else None,
+                    "invoices_per_second": round(len(result.invoices) / issue_seconds, 1),
+                    "peak_rss_mib": round(maxrss_kib / 1024, 1),
+                },
+                "pdf": pdfs,
+            },
+            indent=2,
+        )
+    )
+
+
+def town_children(town: Town) -> int:
+    from ardoise.families.models import Child
+
+    return Child.objects.filter(town=town).count()
+
+
+if __name__ == "__main__":
+    main()
