@@ -376,4 +376,7 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 
 # Messages, documents and news (messaging).
+
+
+# Messages, documents and news (messaging).
 api.add_router("", "ardoise.api.messaging.router")
