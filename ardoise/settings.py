@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ardoise.families",
     "ardoise.bookings",
     "ardoise.billing",
+    "ardoise.payments",
     "ardoise.audit",
     "ardoise.messaging",
     "ardoise.portal",

@@ -11,6 +11,7 @@ town_patterns = [
     path("", include("ardoise.accounts.urls")),
     path("", include("ardoise.portal.urls")),
     path("staff/", include("ardoise.backoffice.urls")),
+    path("paiement/", include("ardoise.payments.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -28,6 +28,8 @@ from ardoise.bookings import actions, queries
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.bookings.models import Booking, Request
 from ardoise.families.models import Family
+from ardoise.payments.actions import PaymentRefused, start_online_payment
+from ardoise.payments.views import absolute_urls
 from ardoise.towns.access import access_child, family_of
 
 MAX_PLANNING_DAYS = 93
@@ -368,11 +370,14 @@ def get_statement(request: HttpRequest, school_year: int | None = None) -> Any:
 
 @api.post("invoices/{invoice_id}/payment", response={200: schemas.PaymentRedirectOut, 409: schemas.ErrorOut})
 def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
+    """Start an online payment of what remains due; the client sends the parent to `redirect_url`."""
     family = family_for(request)
     invoice = get_object_or_404(Invoice, town_id=family.town_id, family=family, pk=invoice_id)
-    if statements.invoice_summary(invoice).remaining <= 0:
-        return Status(409, {"detail": _("Cette facture est déjà réglée.")})
-    return Status(409, {"detail": _("Le paiement en ligne n'est pas encore proposé par la commune.")})
+    try:
+        _online, url = start_online_payment(invoice, request.auth.email, absolute_urls(request))  # type: ignore[attr-defined]
+    except PaymentRefused as refused:
+        return Status(409, {"detail": refused.message})
+    return Status(200, {"redirect_url": request.build_absolute_uri(url)})
 
 
 # Messages, documents and news (messaging).

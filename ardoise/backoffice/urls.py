@@ -19,6 +19,7 @@ from ardoise.backoffice import (
 app_name = "backoffice"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("reglements/", include("ardoise.backoffice.payments")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),

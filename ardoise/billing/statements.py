@@ -2,8 +2,9 @@
 
 Reads only. Every function runs a fixed number of aggregate queries, whatever the
 number of invoices, credit notes and payments. The balance follows the one rule
-of DESIGN.md: balance = invoices − credit notes − payments; positive means the
-family owes the town, negative is a credit in the family's favour.
+of DESIGN.md: balance = invoices − credit notes − payments + refunds; positive
+means the family owes the town, negative is a credit in the family's favour. A
+refund gives money back out of a credit: it is a debit on the statement.
 """
 
 import datetime
@@ -20,6 +21,7 @@ from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.money import ZERO, round_money
 from ardoise.families.models import Family
+from ardoise.payments.models import Refund, RefundMethod
 from ardoise.towns.models import Town
 
 # Sums are computed by the database; this output field keeps them Decimal (never float).
@@ -54,17 +56,17 @@ class InvoiceSummary:
     status: InvoiceStatus
 
 
-OperationKind = Literal["invoice", "credit_note", "payment"]
+OperationKind = Literal["invoice", "credit_note", "payment", "refund"]
 
 # Within a day, invoices come before the credit notes and payments that settle
 # them, then insertion order: the running balance reads naturally and the order
 # never changes from one display to the next.
-_KIND_RANK: dict[OperationKind, int] = {"invoice": 0, "credit_note": 1, "payment": 2}
+_KIND_RANK: dict[OperationKind, int] = {"invoice": 0, "credit_note": 1, "payment": 2, "refund": 3}
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One line of a statement: an invoice (debit), a credit note or a payment (credit)."""
+    """One line of a statement: an invoice or a refund (debit), a credit note or a payment (credit)."""
 
     kind: OperationKind
     id: int
@@ -298,6 +300,35 @@ def _payment_operations(
     ]
 
 
+def _refund_operations(
+    family: Family,
+    regie: str,
+    between: tuple[datetime.date, datetime.date] | None = None,
+    latest: int | None = None,
+) -> _Keyed:
+    queryset = Refund.objects.filter(town_id=family.town_id, family=family)
+    rows = _between_or_latest(queryset, "refunded_on", between, latest).values_list(
+        "pk", "number", "refunded_on", "amount", "method"
+    )
+    return [
+        (
+            (refunded_on, _KIND_RANK["refund"], pk),
+            Operation(
+                kind="refund",
+                id=pk,
+                date=refunded_on,
+                reference=number,
+                label=f"Remboursement : {RefundMethod(method).label}",
+                regie=regie,
+                debit=round_money(amount),
+                credit=ZERO,
+                balance=ZERO,
+            ),
+        )
+        for pk, number, refunded_on, amount, method in rows
+    ]
+
+
 # Statement
 
 
@@ -336,6 +367,7 @@ def statement(family: Family, school_year_start: int, town: Town | None = None) 
         *_invoice_operations(family, regie, between=year),
         *_credit_note_operations(family, regie, between=year),
         *_payment_operations(family, regie, between=year),
+        *_refund_operations(family, regie, between=year),
     ]
     keyed.sort(key=lambda pair: pair[0])
     operations = []
@@ -371,6 +403,7 @@ def last_movements(family: Family, n: int = 5) -> list[Operation]:
         *_invoice_operations(family, regie, latest=n),
         *_credit_note_operations(family, regie, latest=n),
         *_payment_operations(family, regie, latest=n),
+        *_refund_operations(family, regie, latest=n),
     ]
     keyed.sort(key=lambda pair: pair[0], reverse=True)
     newest_first = [operation for _, operation in keyed[:n]]

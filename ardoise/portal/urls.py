@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from ardoise.portal import absences, documents, ical, invoices, messages, planning, record, requests, views
+from ardoise.portal import absences, documents, ical, invoices, messages, payments, planning, record, requests, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("attestation-fiscale/", include("ardoise.billing.urls")),
     path("factures/", invoices.invoices, name="invoices"),
     path("factures/<int:invoice_id>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
+    path("factures/<int:invoice_id>/payer/", payments.pay_invoice, name="pay_invoice"),
     path("releve/", invoices.statement, name="statement"),
     path("planning/", planning.planning, name="planning"),
     path("planning/verifier/", planning.booking_review, name="booking_review"),

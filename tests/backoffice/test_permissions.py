@@ -29,10 +29,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
-from ardoise.billing.models import Invoice, InvoicingRun
+from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
 from ardoise.calendars.models import Closure
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
+from ardoise.payments.models import DepositSlip
 from ardoise.towns.models import Role
 from tests.factories import (
     AbsenceReasonFactory,
@@ -194,6 +195,20 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
         )[0].pk
     ),
     "closure_id": lambda w: w.closure.pk,
+    "payment_id": lambda w: (
+        Payment.objects.get_or_create(
+            town_id=w.family.town_id,
+            number="R2027-000001",
+            defaults={"family": w.family, "method": "cheque", "received_on": datetime.date(2027, 3, 9), "amount": 5},
+        )[0].pk
+    ),
+    "slip_id": lambda w: (
+        DepositSlip.objects.get_or_create(
+            town_id=w.family.town_id,
+            number="B2027-000001",
+            defaults={"method": "cheque", "deposited_on": datetime.date(2027, 3, 9), "total": "0.00"},
+        )[0].pk
+    ),
     "user_id": lambda w: w.staff.pk,
 }
 

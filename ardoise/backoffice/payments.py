@@ -1,0 +1,323 @@
+"""Finance's payments pages (régie): record a payment, re-allocate it, deposit
+slips (bordereaux de remise), refunds, and the town's online payment provider.
+
+Roles: finance and town administrators; the provider settings are for
+administrators only. Every change goes through ardoise.payments.actions.
+"""
+
+import csv
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ardoise.audit.actions import record
+from ardoise.billing import statements
+from ardoise.billing.balance import family_balance
+from ardoise.billing.models import Invoice, Payment, PaymentAllocation
+from ardoise.families.models import Family
+from ardoise.payments import actions
+from ardoise.payments.models import (
+    DepositMethod,
+    DepositSlip,
+    DepositSlipEntry,
+    OnlinePayment,
+    ProviderConfig,
+    ProviderKind,
+    Refund,
+    RefundMethod,
+)
+from ardoise.payments.providers import config_for
+from ardoise.towns.access import staff_required
+from ardoise.towns.models import Role, Town
+
+# Latest payments shown on the payments page.
+LATEST = 50
+
+
+def amount_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label=gettext_lazy("Montant (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+def date_field(label: str) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class FamilyNumberField(forms.CharField):
+    """A family of the town, given by its number (N° famille)."""
+
+    def __init__(self, town: Town, **kwargs: object) -> None:
+        super().__init__(label=gettext_lazy("N° famille"), max_length=20, **kwargs)  # type: ignore[arg-type]
+        self.town = town
+
+    def clean(self, value: object) -> Family:  # type: ignore[override]
+        number = super().clean(value)
+        family = Family.objects.filter(town=self.town, number=number.strip()).first()
+        if family is None:
+            raise forms.ValidationError(_("Aucune famille n'a ce numéro."))
+        return family
+
+
+class PaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=gettext_lazy("Mode"), choices=[(method.value, method.label) for method in actions.DESK_METHODS]
+    )
+    amount = amount_field()
+    reference = forms.CharField(label=gettext_lazy("Référence (n° de chèque…)"), max_length=100, required=False)
+    bank = forms.CharField(label=gettext_lazy("Banque"), max_length=100, required=False)
+
+    def __init__(self, town: Town, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields = {"family": FamilyNumberField(town), **self.fields}
+        self.fields["received_on"] = date_field(gettext_lazy("Date de réception"))
+        self.fields["received_on"].initial = timezone.localdate()
+
+
+class RefundForm(forms.Form):
+    amount = amount_field()
+    method = forms.ChoiceField(label=gettext_lazy("Mode"), choices=RefundMethod.choices)
+    reason = forms.CharField(label=gettext_lazy("Motif"), max_length=300)
+
+    def __init__(self, town: Town, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields = {"family": FamilyNumberField(town), **self.fields}
+        self.fields["refunded_on"] = date_field(gettext_lazy("Date"))
+        self.fields["refunded_on"].initial = timezone.localdate()
+
+
+class ProviderForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ProviderConfig
+        fields = ["provider", "numcli", "saisie"]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        numcli = cleaned.get("numcli") or ""
+        if cleaned.get("provider") == ProviderKind.PAYFIP_WS and not (len(numcli) == 6 and numcli.isdigit()):
+            self.add_error("numcli", _("Le numéro client PayFiP a 6 chiffres."))
+        return cleaned
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, object], status: int = 200) -> HttpResponse:
+    return render(request, f"backoffice/{template}", context, status=status)
+
+
+@staff_required(Role.FINANCE)
+def payments(request: HttpRequest) -> HttpResponse:
+    """Record a payment; the latest payments with what they settle."""
+    town = request.town  # type: ignore[attr-defined]
+    form = PaymentForm(town, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = actions.record_payment(
+                data["family"],
+                request.user,  # type: ignore[arg-type]
+                method=data["method"],
+                received_on=data["received_on"],
+                amount=data["amount"],
+                reference=data["reference"],
+                bank=data["bank"],
+            )
+        except actions.PaymentRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Règlement %(number)s enregistré : %(amount)s €.")
+                % {"number": payment.number, "amount": payment.amount},
+            )
+            return redirect("backoffice:payment", town.slug, payment.pk)
+    latest = (
+        Payment.objects.filter(town=town)
+        .select_related("family")
+        .prefetch_related(Prefetch("allocations", PaymentAllocation.objects.select_related("invoice")))
+        .order_by("-received_on", "-pk")[:LATEST]
+    )
+    status = 422 if request.method == "POST" else 200
+    return _render(request, "payments.html", {"form": form, "payments": latest}, status)
+
+
+@staff_required(Role.FINANCE)
+def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """A payment, what it settles, and its re-allocation."""
+    town = request.town  # type: ignore[attr-defined]
+    payment = get_object_or_404(Payment.objects.select_related("family"), town=town, pk=payment_id)
+    if request.method == "POST":
+        invoice = None
+        chosen = request.POST.get("invoice", "")
+        if chosen:
+            invoice = Invoice.objects.filter(
+                town=town, family=payment.family_id, pk=chosen if chosen.isdigit() else 0
+            ).first()
+            if invoice is None:
+                messages.error(request, _("Cette facture n'est pas celle de la famille."))
+                return redirect("backoffice:payment", town.slug, payment.pk)
+        actions.reallocate(payment, request.user, invoice)  # type: ignore[arg-type]
+        messages.success(request, _("Règlement %(number)s réaffecté.") % {"number": payment.number})
+        return redirect("backoffice:payment", town.slug, payment.pk)
+    context = {
+        "payment": payment,
+        "allocations": payment.allocations.select_related("invoice").order_by("invoice__issued_on", "invoice__pk"),
+        "invoices": statements.invoice_summaries(payment.family),
+        "balance": family_balance(payment.family),
+        "slip": DepositSlipEntry.objects.filter(town=town, payment=payment).select_related("slip").first(),
+        "online": OnlinePayment.objects.filter(town=town, payment=payment).first(),
+    }
+    return _render(request, "payments_detail.html", context)
+
+
+@staff_required(Role.FINANCE)
+def deposit_slips(request: HttpRequest) -> HttpResponse:
+    """Unbanked cheques and cash, to put on a new slip; the slips made."""
+    town = request.town  # type: ignore[attr-defined]
+    method = request.POST.get("method") or request.GET.get("nature") or DepositMethod.CHEQUE
+    if method not in DepositMethod.values:
+        method = DepositMethod.CHEQUE
+    errors: list[str] = []
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("payment") if value.isdigit()]
+        try:
+            deposited_on = forms.DateField().clean(request.POST.get("deposited_on"))
+            slip = actions.create_deposit_slip(
+                town,
+                request.user,
+                method=method,
+                payment_ids=ids,
+                deposited_on=deposited_on,  # type: ignore[arg-type]
+            )
+        except forms.ValidationError:
+            errors.append(_("Indiquez la date de remise."))
+        except actions.PaymentRefused as refused:
+            errors.append(refused.message)
+        else:
+            messages.success(request, _("Bordereau %(number)s créé.") % {"number": slip.number})
+            return redirect("backoffice:deposit_slip", town.slug, slip.pk)
+    context = {
+        "method": method,
+        "methods": DepositMethod.choices,
+        "unbanked": actions.unbanked_payments(town, method),
+        "slips": DepositSlip.objects.filter(town=town)[:LATEST],
+        "errors": errors,
+        "today": timezone.localdate(),
+    }
+    return _render(request, "payments_slips.html", context, 422 if errors else 200)
+
+
+def _slip(request: HttpRequest, slip_id: int) -> tuple[DepositSlip, list[Payment]]:
+    slip = get_object_or_404(DepositSlip, town=request.town, pk=slip_id)  # type: ignore[attr-defined]
+    entries = (
+        Payment.objects.filter(town=request.town, deposit_entry__slip=slip)  # type: ignore[attr-defined]
+        .select_related("family")
+        .order_by("received_on", "pk")
+    )
+    return slip, list(entries)
+
+
+@staff_required(Role.FINANCE)
+def deposit_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """A slip, printable."""
+    slip, entries = _slip(request, slip_id)
+    return _render(request, "payments_slip.html", {"slip": slip, "entries": entries})
+
+
+@staff_required(Role.FINANCE)
+def deposit_slip_csv(request: HttpRequest, slip_id: int) -> HttpResponse:
+    slip, entries = _slip(request, slip_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bordereau-{slip.number}.csv"'
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        ["bordereau", "date_remise", "reglement", "date", "famille", "nom", "banque", "reference", "montant"]
+    )
+    for payment in entries:
+        writer.writerow(
+            [
+                slip.number,
+                slip.deposited_on.isoformat(),
+                payment.number,
+                payment.received_on.isoformat(),
+                payment.family.number,
+                payment.family.name,
+                payment.bank,
+                payment.reference,
+                f"{payment.amount:.2f}",
+            ]
+        )
+    writer.writerow([slip.number, slip.deposited_on.isoformat(), "TOTAL", "", "", "", "", "", f"{slip.total:.2f}"])
+    return response
+
+
+@staff_required(Role.FINANCE)
+def refunds(request: HttpRequest) -> HttpResponse:
+    """Refund part or all of a family's credit; the latest refunds."""
+    town = request.town  # type: ignore[attr-defined]
+    form = RefundForm(town, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = actions.refund(
+                data["family"],
+                request.user,  # type: ignore[arg-type]
+                amount=data["amount"],
+                refunded_on=data["refunded_on"],
+                method=data["method"],
+                reason=data["reason"],
+            )
+        except actions.PaymentRefused as refused:
+            form.add_error("amount", refused.message)
+        else:
+            messages.success(request, _("Remboursement %(number)s enregistré.") % {"number": done.number})
+            return redirect("backoffice:refunds", town.slug)
+    latest = Refund.objects.filter(town=town).select_related("family")[:LATEST]
+    status = 422 if request.method == "POST" else 200
+    return _render(request, "payments_refunds.html", {"form": form, "refunds": latest}, status)
+
+
+@staff_required(Role.ADMIN)
+def provider_settings(request: HttpRequest) -> HttpResponse:
+    """The town's online payment provider (PayFiP's client number and entry mode)."""
+    town = request.town  # type: ignore[attr-defined]
+    current = config_for(town)
+    before = {"provider": current.provider, "numcli": current.numcli, "saisie": current.saisie}
+    form = ProviderForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        config = form.save()
+        after = {"provider": config.provider, "numcli": config.numcli, "saisie": config.saisie}
+        record(
+            town,
+            request.user,  # type: ignore[arg-type]
+            "payments.provider",
+            config,
+            f"Paiement en ligne : {config.get_provider_display()}",
+            changes={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+        )
+        messages.success(request, _("Paiement en ligne enregistré."))
+        return redirect("backoffice:config_online_payment", town.slug)
+    status = 422 if request.method == "POST" else 200
+    return _render(request, "payments_provider.html", {"form": form}, status)
+
+
+urlpatterns = [
+    path("", payments, name="payments"),
+    path("<int:payment_id>/", payment_detail, name="payment"),
+    path("remises/", deposit_slips, name="deposit_slips"),
+    path("remises/<int:slip_id>/", deposit_slip, name="deposit_slip"),
+    path("remises/<int:slip_id>.csv", deposit_slip_csv, name="deposit_slip_csv"),
+    path("remboursements/", refunds, name="refunds"),
+    path("paiement-en-ligne/", provider_settings, name="config_online_payment"),
+]

@@ -1,0 +1,413 @@
+"""Every change to payments: staff-recorded payments and their allocation, deposit
+slips, refunds, and online card payments.
+
+Each action is atomic and locks the family's row first, so that two operations
+on one family's money run one after the other. Staff actions are audited; online
+payments are audited with no actor. Amounts are Decimal euros, two places.
+"""
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import User
+from ardoise.audit.actions import record
+from ardoise.billing import statements
+from ardoise.billing.balance import family_balance
+from ardoise.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
+from ardoise.billing.money import CENT, ZERO
+from ardoise.families.models import Family
+from ardoise.payments.models import (
+    Counter,
+    CounterKind,
+    DepositMethod,
+    DepositSlip,
+    DepositSlipEntry,
+    OnlinePayment,
+    OnlineState,
+    Refund,
+)
+from ardoise.payments.providers import Order, ProviderError, Result, Verified, provider_for, provider_of_kind
+from ardoise.towns.models import Town
+
+logger = logging.getLogger("ardoise.payments")
+
+# Methods staff record at the desk; card and direct debit come from providers.
+DESK_METHODS = (PaymentMethod.CHEQUE, PaymentMethod.CASH, PaymentMethod.TRANSFER, PaymentMethod.CESU)
+_PREFIX = {CounterKind.PAYMENT: "R", CounterKind.DEPOSIT_SLIP: "B", CounterKind.REFUND: "RB"}
+
+
+# Builds the absolute "notification" or "return" URL of an online payment.
+type UrlBuilder = Callable[[str, OnlinePayment], str]
+
+
+class PaymentRefused(Exception):
+    """An operation refused, with a message for the person who asked (French)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def check_amount(amount: Decimal) -> Decimal:
+    """A positive amount with at most two decimals, or PaymentRefused."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise PaymentRefused(_("Montant invalide."))
+    if amount <= ZERO:
+        raise PaymentRefused(_("Le montant doit être positif."))
+    if amount >= Decimal("100000000"):
+        raise PaymentRefused(_("Montant trop élevé."))
+    if amount != amount.quantize(CENT):
+        raise PaymentRefused(_("Le montant a au plus deux décimales."))
+    return amount.quantize(CENT)
+
+
+def next_number(town: Town, kind: str, year: int) -> str:
+    """The next number of `kind` in `town` and `year`, without gaps: the counter row is locked until commit."""
+    counter, _created = Counter.objects.select_for_update().get_or_create(town=town, kind=kind, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{_PREFIX[CounterKind(kind)]}{year}-{counter.last_number:06d}"
+
+
+def _lock(family: Family) -> None:
+    Family.objects.select_for_update().filter(town_id=family.town_id, pk=family.pk).get()
+
+
+def _free_credit(family: Family) -> Decimal:
+    """Money received and neither allocated to an invoice nor refunded."""
+    town_id = family.town_id
+    paid = Payment.objects.filter(town_id=town_id, family=family).aggregate(s=Sum("amount"))["s"] or ZERO
+    allocated = (
+        PaymentAllocation.objects.filter(town_id=town_id, payment__family=family).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    refunded = Refund.objects.filter(town_id=town_id, family=family).aggregate(s=Sum("amount"))["s"] or ZERO
+    return paid - allocated - refunded
+
+
+def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAllocation]:
+    """Settle the family's open invoices with what is free of `payment`: `first` first, then oldest first."""
+    family = payment.family
+    allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
+    left = min(payment.amount - allocated, _free_credit(family))
+    open_invoices = statements.unpaid_invoices(family)
+    if first is not None:
+        open_invoices.sort(key=lambda summary: summary.id != first.pk)
+    created = []
+    for summary in open_invoices:
+        if left <= ZERO:
+            break
+        amount = min(left, summary.remaining)
+        created.append(
+            PaymentAllocation.objects.create(
+                town_id=payment.town_id, payment=payment, invoice_id=summary.id, amount=amount
+            )
+        )
+        left -= amount
+    return created
+
+
+def _describe(allocations: Iterable[PaymentAllocation]) -> dict[str, str]:
+    return {str(allocation.invoice_id): f"{allocation.amount:.2f}" for allocation in allocations}
+
+
+# Staff-recorded payments
+
+
+@transaction.atomic
+def record_payment(
+    family: Family,
+    actor: User | None,
+    *,
+    method: str,
+    received_on: datetime.date,
+    amount: Decimal,
+    reference: str = "",
+    bank: str = "",
+) -> Payment:
+    """A payment received at the desk, allocated to the oldest open invoices; any surplus stays as credit."""
+    amount = check_amount(amount)
+    if method not in DESK_METHODS:
+        raise PaymentRefused(_("Mode de règlement inconnu."))
+    _lock(family)
+    payment = Payment.objects.create(
+        town_id=family.town_id,
+        family=family,
+        number=next_number(family.town, CounterKind.PAYMENT, received_on.year),
+        method=method,
+        received_on=received_on,
+        amount=amount,
+        reference=reference,
+        bank=bank,
+        recorded_by=actor,
+    )
+    allocations = _allocate(payment)
+    record(
+        family.town,
+        actor,
+        "payment.record",
+        payment,
+        f"Règlement {payment.number} de {amount:.2f} € ({payment.get_method_display()}), famille {family.number}",
+        changes={"allocations": _describe(allocations)},
+    )
+    return payment
+
+
+@transaction.atomic
+def reallocate(payment: Payment, actor: User | None, invoice: Invoice | None = None) -> list[PaymentAllocation]:
+    """Undo the payment's allocations and redo them: `invoice` first when chosen, then the oldest open ones."""
+    family = payment.family
+    if invoice is not None and (invoice.town_id != payment.town_id or invoice.family_id != payment.family_id):
+        raise PaymentRefused(_("Cette facture n'est pas celle de la famille."))
+    _lock(family)
+    before = _describe(payment.allocations.all())
+    payment.allocations.all().delete()
+    allocations = _allocate(payment, first=invoice)
+    record(
+        family.town,
+        actor,
+        "payment.reallocate",
+        payment,
+        f"Réaffectation du règlement {payment.number}",
+        changes={"allocations": [before, _describe(allocations)]},
+    )
+    return allocations
+
+
+# Deposit slips (bordereaux de remise)
+
+
+def unbanked_payments(town: Town, method: str) -> list[Payment]:
+    """Cheques or cash received and not yet on a slip, oldest first."""
+    return list(
+        Payment.objects.filter(town=town, method=method, deposit_entry__isnull=True)
+        .select_related("family")
+        .order_by("received_on", "pk")
+    )
+
+
+@transaction.atomic
+def create_deposit_slip(
+    town: Town, actor: User | None, *, method: str, payment_ids: Iterable[int], deposited_on: datetime.date
+) -> DepositSlip:
+    if method not in DepositMethod.values:
+        raise PaymentRefused(_("Un bordereau porte des chèques ou des espèces."))
+    ids = set(payment_ids)
+    payments = list(
+        Payment.objects.select_for_update()
+        .filter(town=town, method=method, pk__in=ids, deposit_entry__isnull=True)
+        .order_by("received_on", "pk")
+    )
+    if not payments:
+        raise PaymentRefused(_("Choisissez au moins un règlement à remettre."))
+    if len(payments) != len(ids):
+        raise PaymentRefused(_("Un des règlements choisis est déjà remis ou n'est pas de cette nature."))
+    slip = DepositSlip.objects.create(
+        town=town,
+        number=next_number(town, CounterKind.DEPOSIT_SLIP, deposited_on.year),
+        method=method,
+        deposited_on=deposited_on,
+        total=sum((payment.amount for payment in payments), ZERO),
+        created_by=actor,
+    )
+    DepositSlipEntry.objects.bulk_create(
+        DepositSlipEntry(town=town, slip=slip, payment=payment) for payment in payments
+    )
+    record(
+        town,
+        actor,
+        "deposit_slip.create",
+        slip,
+        f"Bordereau {slip.number} : {len(payments)} règlement(s), {slip.total:.2f} €",
+        changes={"payments": [payment.number for payment in payments]},
+    )
+    return slip
+
+
+# Refunds
+
+
+@transaction.atomic
+def refund(
+    family: Family,
+    actor: User | None,
+    *,
+    amount: Decimal,
+    refunded_on: datetime.date,
+    method: str,
+    reason: str,
+) -> Refund:
+    """Give back part or all of the family's credit (never more)."""
+    amount = check_amount(amount)
+    if not reason.strip():
+        raise PaymentRefused(_("Indiquez le motif du remboursement."))
+    _lock(family)
+    credit = -family_balance(family)
+    if amount > credit:
+        raise PaymentRefused(
+            _("Le remboursement dépasse l'avoir de la famille (%(credit)s €).") % {"credit": f"{max(credit, ZERO):.2f}"}
+        )
+    created = Refund.objects.create(
+        town_id=family.town_id,
+        family=family,
+        number=next_number(family.town, CounterKind.REFUND, refunded_on.year),
+        refunded_on=refunded_on,
+        amount=amount,
+        method=method,
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
+    record(
+        family.town,
+        actor,
+        "refund.create",
+        created,
+        f"Remboursement {created.number} de {amount:.2f} € à la famille {family.number}",
+        changes={"reason": reason.strip()},
+    )
+    return created
+
+
+# Online payments
+
+
+def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> tuple[OnlinePayment, str]:
+    """Open an operation with the town's provider for what remains due; returns it and where to send the parent.
+
+    `url_for(name, online)` builds the absolute notification ("notification") and return ("return") URLs.
+    """
+    town = invoice.town
+    provider = provider_for(town)
+    if provider is None:
+        raise PaymentRefused(_("Le paiement en ligne n'est pas proposé par la commune."))
+    remaining = statements.invoice_summary(invoice).remaining
+    if remaining <= ZERO:
+        raise PaymentRefused(_("Cette facture est déjà réglée."))
+    if remaining < provider.minimum:
+        raise PaymentRefused(
+            _("Le paiement en ligne n'est possible qu'à partir de %(minimum)s € : réglez ce solde au guichet.")
+            % {"minimum": f"{provider.minimum:.2f}".replace(".", ",")}
+        )
+    online = OnlinePayment.objects.create(
+        town=town, invoice=invoice, family_id=invoice.family_id, provider=provider.kind, amount=remaining, email=email
+    )
+    order = Order(
+        reference=payfip_reference(invoice),
+        year=invoice.issued_on.year,
+        amount=remaining,
+        email=email,
+        subject=f"Facture {invoice.number} {town.name}",
+        notification_url=url_for("notification", online),
+        return_url=url_for("return", online),
+    )
+    try:
+        created = provider.create(order)
+    except ProviderError as error:
+        logger.error("Online payment %s: the provider refused to create it: %s", online.token, error)
+        OnlinePayment.objects.filter(pk=online.pk).update(state=OnlineState.ERROR, updated_at=timezone.now())
+        raise PaymentRefused(_("Le service de paiement ne répond pas. Réessayez plus tard.")) from error
+    online.idop = created.idop
+    online.save(update_fields=["idop"])
+    return online, created.redirect_url
+
+
+def payfip_reference(invoice: Invoice) -> str:
+    """The refdet sent for an invoice: its number without punctuation (PayFiP allows [A-Za-z0-9])."""
+    return invoice.number.replace("-", "")
+
+
+def _reject(online: OnlinePayment, why: str, verified: Verified) -> None:
+    logger.warning(
+        "Online payment %s (idop %s) rejected: %s; provider said %s", online.token, online.idop, why, verified.details
+    )
+    online.state = OnlineState.REJECTED
+    online.details = {"rejected": why, **verified.details}
+    online.updated_at = timezone.now()
+    online.save(update_fields=["state", "details", "updated_at"])
+    record(online.town, None, "online_payment.reject", online, f"Paiement en ligne rejeté : {why}")
+
+
+@transaction.atomic
+def settle_online_payment(online: OnlinePayment, verified: Verified) -> OnlinePayment:
+    """Apply what the provider said: credit once on success, whatever the number of notifications."""
+    _lock(online.family)
+    online = OnlinePayment.objects.select_for_update().select_related("invoice", "family").get(pk=online.pk)
+    if online.state != OnlineState.INITIATED or verified.result == Result.WAITING:
+        return online
+    if verified.idop != online.idop:
+        _reject(online, f"operation {verified.idop!r} instead of {online.idop!r}", verified)
+        return online
+    if verified.result != Result.PAID:
+        online.state = {
+            Result.REFUSED: OnlineState.REFUSED,
+            Result.CANCELLED: OnlineState.CANCELLED,
+            Result.EXPIRED: OnlineState.EXPIRED,
+        }.get(verified.result, OnlineState.ERROR)
+        online.details = verified.details
+        online.updated_at = timezone.now()
+        online.save(update_fields=["state", "details", "updated_at"])
+        return online
+    if verified.amount_cents != online.amount_cents:
+        _reject(online, f"amount {verified.amount_cents} cents instead of {online.amount_cents}", verified)
+        return online
+    if verified.reference != payfip_reference(online.invoice):
+        _reject(online, f"reference {verified.reference!r} instead of {payfip_reference(online.invoice)!r}", verified)
+        return online
+    today = timezone.localdate()
+    payment = Payment.objects.create(
+        town_id=online.town_id,
+        family=online.family,
+        number=next_number(online.town, CounterKind.PAYMENT, today.year),
+        method=PaymentMethod.CARD,
+        received_on=today,
+        amount=online.amount,
+        reference=(verified.authorisation or online.idop)[:100],
+        bank=online.get_provider_display()[:100],
+    )
+    allocations = _allocate(payment, first=online.invoice)
+    online.state = OnlineState.PAID
+    online.payment = payment
+    online.authorisation = verified.authorisation
+    online.details = verified.details
+    online.updated_at = timezone.now()
+    online.save(update_fields=["state", "payment", "authorisation", "details", "updated_at"])
+    record(
+        online.town,
+        None,
+        "payment.online",
+        payment,
+        f"Paiement en ligne {payment.number} de {payment.amount:.2f} €, facture {online.invoice.number}",
+        changes={"idop": online.idop, "allocations": _describe(allocations)},
+    )
+    return online
+
+
+def check_online_payment(online: OnlinePayment, posted_idop: str | None = None) -> OnlinePayment:
+    """Ask the provider about the operation and settle it; `posted_idop` is only compared, never trusted."""
+    if posted_idop and posted_idop != online.idop:
+        logger.warning(
+            "Online payment %s: notification for operation %r, expected %r; ignored",
+            online.token,
+            posted_idop,
+            online.idop,
+        )
+        return online
+    if online.state != OnlineState.INITIATED or not online.idop:
+        return online
+    provider = provider_of_kind(online.town, online.provider)
+    if provider is None:
+        logger.warning("Online payment %s: its provider %s is no longer the town's", online.token, online.provider)
+        return online
+    try:
+        verified = provider.verify(online.idop, online.created_at)
+    except ProviderError as error:
+        logger.error("Online payment %s: the provider could not be asked: %s", online.token, error)
+        return online
+    return settle_online_payment(online, verified)

@@ -1,0 +1,184 @@
+"""Payments beyond the billing.Payment row: numbering, deposit slips, refunds,
+online card payments and each town's payment provider.
+
+Amounts are euros as Decimal with two places; integer cents only at a
+provider's edge (PayFiP's `montant`).
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.billing.models import Invoice, Payment, money_field
+from ardoise.families.models import Family
+from ardoise.towns.models import TownScoped
+
+
+class CounterKind(models.TextChoices):
+    PAYMENT = "payment", _("Règlement")
+    DEPOSIT_SLIP = "deposit_slip", _("Bordereau de remise")
+    REFUND = "refund", _("Remboursement")
+
+
+class Counter(TownScoped):
+    """Last number given per town, kind and year; locked (select_for_update) while numbering."""
+
+    kind = models.CharField(max_length=20, choices=CounterKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "kind", "year"], name="payments_counter_unique")]
+
+
+class DepositMethod(models.TextChoices):
+    """What a deposit slip (bordereau de remise) carries to the bank: cheques or cash."""
+
+    CHEQUE = "cheque", _("Chèques")
+    CASH = "cash", _("Espèces")
+
+
+class DepositSlip(TownScoped):
+    """A bordereau de remise: cheques (or cash) taken to the bank together."""
+
+    number = models.CharField(_("numéro"), max_length=20)
+    method = models.CharField(_("nature"), max_length=20, choices=DepositMethod.choices)
+    deposited_on = models.DateField(_("date de remise"))
+    # Sum of the slip's payments, euros.
+    total = money_field(_("total"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bordereau de remise")
+        ordering = ["-deposited_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["town", "number"], name="depositslip_unique_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DepositSlipEntry(TownScoped):
+    """One payment on a slip; a payment is banked on one slip at most."""
+
+    slip = models.ForeignKey(DepositSlip, on_delete=models.CASCADE, related_name="entries")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="deposit_entry")
+
+
+class RefundMethod(models.TextChoices):
+    TRANSFER = "transfer", _("Virement")
+    CHEQUE = "cheque", _("Chèque du Trésor public")
+    CASH = "cash", _("Espèces")
+
+
+class Refund(TownScoped):
+    """Money given back to a family out of its credit (balance negative)."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="refunds")
+    number = models.CharField(_("numéro"), max_length=20)
+    refunded_on = models.DateField(_("date"))
+    # Euros, at most the family's credit when recorded.
+    amount = money_field(_("montant"))
+    method = models.CharField(_("mode"), max_length=20, choices=RefundMethod.choices)
+    reason = models.CharField(_("motif"), max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("remboursement")
+        ordering = ["-refunded_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "number"], name="refund_unique_number"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["town", "family", "refunded_on"])]
+
+
+class ProviderKind(models.TextChoices):
+    SIMULATOR = "simulator", _("Simulateur (démonstration, aucun argent réel)")
+    PAYFIP_WS = "payfip_ws", _("PayFiP (DGFiP)")
+    NONE = "none", _("Pas de paiement en ligne")
+
+
+class Saisie(models.TextChoices):
+    """PayFiP's entry mode."""
+
+    TEST = "T", _("T — test")
+    ACTIVATION = "X", _("X — activation")
+    PRODUCTION = "W", _("W — production")
+
+
+class ProviderConfig(TownScoped):
+    """The town's online payment provider; without one, see providers.config_for()."""
+
+    provider = models.CharField(_("prestataire"), max_length=20, choices=ProviderKind.choices)
+    # PayFiP's client number (6 digits, given by the DGFiP).
+    numcli = models.CharField(_("numéro client PayFiP (numcli)"), max_length=6, blank=True)
+    saisie = models.CharField(_("mode de saisie"), max_length=1, choices=Saisie.choices, default=Saisie.TEST)
+
+    class Meta:
+        verbose_name = _("paiement en ligne")
+        constraints = [models.UniqueConstraint(fields=["town"], name="providerconfig_one_per_town")]
+
+
+class OnlineState(models.TextChoices):
+    INITIATED = "initiated", _("En cours")
+    PAID = "paid", _("Payé")
+    REFUSED = "refused", _("Refusé")
+    CANCELLED = "cancelled", _("Abandonné")
+    EXPIRED = "expired", _("Expiré")
+    REJECTED = "rejected", _("Rejeté (ne correspond pas)")
+    ERROR = "error", _("Erreur du prestataire")
+
+
+class OnlinePayment(TownScoped):
+    """One attempt to pay an invoice by card with the town's provider."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="online_payments")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="online_payments")
+    provider = models.CharField(max_length=20, choices=ProviderKind.choices)
+    # Our own reference, in the notification and return URLs.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The provider's operation id (PayFiP's idOp); empty until the provider answered.
+    idop = models.CharField(max_length=64, blank=True)
+    # Euros asked for: what remained due on the invoice when the parent clicked "Payer".
+    amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    email = models.EmailField(blank=True)
+    state = models.CharField(max_length=20, choices=OnlineState.choices, default=OnlineState.INITIATED)
+    # The provider's authorisation number (numauto) once paid.
+    authorisation = models.CharField(max_length=64, blank=True)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="online")
+    # What the provider said when asked, for the régie's records.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("paiement en ligne")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["town", "provider", "idop"], condition=~models.Q(idop=""), name="onlinepayment_unique_idop"
+            ),
+        ]
+
+    @property
+    def amount_cents(self) -> int:
+        return int(self.amount * 100)
+
+
+class SimulatedOperation(TownScoped):
+    """The simulator's own record of an operation: what PayFiP keeps on its side."""
+
+    idop = models.CharField(max_length=64, unique=True)
+    refdet = models.CharField(max_length=30)
+    # Cents, as PayFiP counts.
+    amount_cents = models.PositiveIntegerField()
+    # "" while waiting, then "P" (paid) or "R" (refused), PayFiP's resultrans codes.
+    result = models.CharField(max_length=1, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
