@@ -28,6 +28,8 @@ def test_it_pays_an_invoice_through_the_simulator(live_server, phone_page: Page,
     expect(page).to_have_url(re.compile(rf"/{town.slug}/$"))
 
     page.goto(f"{live_server.url}/{town.slug}/factures/")
+    # The button stays inside the scrolling table: nothing overflows the 360-pixel screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name=re.compile(f"Payer en ligne la facture {invoice.number}")).click()
     expect(page.get_by_role("heading", name="Paiement par carte bancaire")).to_be_visible()
     expect(page.locator("main")).to_contain_text("120,60")

@@ -265,5 +265,5 @@ def test_it_shows_the_button_on_home_and_invoices_for_unpaid_invoices_only(
     client = client_for(parent)
     for name in ("portal:invoices", "portal:home"):
         page = client.get(reverse(name, args=[town.slug])).content.decode()
-        assert page.count("Payer en ligne") == 1
+        assert page.count('class="inline-form pay-online"') == 1
         assert reverse("portal:pay_invoice", args=[town.slug, unpaid.pk]) in page
