@@ -44,6 +44,7 @@ from tests.factories import (
     SchoolYearFactory,
     staff_member,
 )
+from tests.messaging import factories as messaging
 
 ADMIN, FRONT_DESK, SITE_AGENT, KITCHEN, FINANCE = (
     Role.ADMIN.value,
@@ -99,6 +100,11 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "deposit_slip": MONEY,
     "refund": MONEY,
     "message": RECORDS,
+    "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
+    "publications": RECORDS,
+    "document": RECORDS,
+    "news": RECORDS,
+    "menus": frozenset({ADMIN, FRONT_DESK, KITCHEN}),
     "config": ADMIN_ONLY,
     "staff": ADMIN_ONLY,
     "import": ADMIN_ONLY,
@@ -210,6 +216,10 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
         )[0].pk
     ),
     "user_id": lambda w: w.staff.pk,
+    "thread_id": lambda w: messaging.make_thread(w.family).pk,
+    "attachment_id": lambda w: messaging.make_attachment(w.family).pk,
+    "document_id": lambda w: messaging.make_document(w.family.town).pk,
+    "news_id": lambda w: messaging.make_news(w.family.town).pk,
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"
