@@ -76,6 +76,13 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect = original_connect  # type: ignore[method-assign]
 
 
+@pytest.fixture
+def immediate_tasks(settings: Any) -> None:
+    """Background tasks run as soon as they are enqueued: queued e-mails reach `mail.outbox` once the
+    transaction commits (with `django_capture_on_commit_callbacks(execute=True)`)."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
 # Towns and places
 
 

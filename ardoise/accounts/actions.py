@@ -3,11 +3,14 @@
 One flow serves a forgotten password and a first connection: the account
 receives a link, valid once and for `PASSWORD_RESET_TIMEOUT`, to a page where
 they choose a password. No password is ever sent by e-mail.
+
+The e-mails are mandatory and go through the outbox
+(`ardoise.messaging.notifications.notify_account`): queued within the caller's
+transaction, sent after it commits, kept queued while the mail server fails.
 """
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -20,6 +23,7 @@ from ardoise.accounts.backends import accounts_for_login
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
 from ardoise.families.models import Guardian
+from ardoise.messaging.notifications import Kind, notify_account
 from ardoise.towns.models import Town
 
 
@@ -37,23 +41,17 @@ def _base_url(request_or_base_url: HttpRequest | str) -> str:
     return request_or_base_url.build_absolute_uri("/")
 
 
-def _send_password_email(town: Town, user: User, base_url: str, *, activation: bool) -> None:
+def _queue_password_email(town: Town, user: User, base_url: str, *, activation: bool) -> None:
+    """Queue the link in the outbox; it leaves once the current transaction commits."""
     context = {
-        "town": town,
-        "user": user,
         "activation": activation,
         "link": password_link(town, user, base_url),
         "login_url": base_url.rstrip("/") + reverse("accounts:login", args=[town.slug]),
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
-    subject = render_to_string("emails/password_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string("emails/password.txt", context),
-        to=[user.email],
-    )
-    message.attach_alternative(render_to_string("emails/password.html", context), "text/html")
-    message.send()
+    subject = " ".join(render_to_string("emails/password_subject.txt", {**context, "town": town}).split())
+    kind = Kind.ACCOUNT_ACCESS if activation else Kind.PASSWORD
+    notify_account(town, user, kind, subject, "emails/password", context)
 
 
 def open_guardian_accounts(town: Town, login: str) -> None:
@@ -101,13 +99,7 @@ def request_password_reset(town: Town, login: str, request_or_base_url: HttpRequ
     base_url = _base_url(request_or_base_url)
     open_guardian_accounts(town, login)
     for user in accounts_for_login(town, login):
-        if user.email:
-            activation = user.last_login is None
-            transaction.on_commit(
-                lambda user=user, activation=activation: _send_password_email(
-                    town, user, base_url, activation=activation
-                )
-            )
+        _queue_password_email(town, user, base_url, activation=user.last_login is None)
 
 
 def send_access(town: Town, user: User, request_or_base_url: HttpRequest | str) -> None:
@@ -122,4 +114,4 @@ def send_access(town: Town, user: User, request_or_base_url: HttpRequest | str) 
     if isinstance(request_or_base_url, HttpRequest) and request_or_base_url.user.is_authenticated:
         actor: User = request_or_base_url.user  # type: ignore[assignment]
         audit.record(town, actor, "account.send_access", user, summary=f"Accès envoyé à {user.email}")
-    transaction.on_commit(lambda: _send_password_email(town, user, base_url, activation=True))
+    _queue_password_email(town, user, base_url, activation=True)

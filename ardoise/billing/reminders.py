@@ -83,14 +83,14 @@ def overdue_invoices(town: Town, today: datetime.date, settings: BillingSettings
 def send_due_reminders(
     town: Town, actor: User | None, *, today: datetime.date, settings: BillingSettings, base_url: str
 ) -> list[Reminder]:
-    """Send every reminder due today, once each; e-mails go after each reminder is recorded."""
+    """Send every reminder due today, once each; its e-mails are queued with it and sent after the commit."""
     sent = []
     for item in overdue_invoices(town, today, settings):
         if item.due_level is None:
             continue
-        to = notifications.recipients_of(item.invoice)
         try:
             with transaction.atomic():
+                to = notifications.send_reminder(item.invoice, item.due_level, format_euros(item.remaining), base_url)
                 reminder = Reminder.objects.create(
                     town=town,
                     invoice=item.invoice,
@@ -107,14 +107,8 @@ def send_due_reminders(
                     item.invoice,
                     summary=f"Relance {item.due_level} de la facture {item.invoice.number} ({item.remaining} €)",
                 )
-                if to:
-                    transaction.on_commit(
-                        lambda item=item, to=to: notifications.send_reminder(
-                            item.invoice, item.due_level or 1, format_euros(item.remaining), base_url, to
-                        )
-                    )
         except IntegrityError:
-            # Sent meanwhile by someone else: once is enough.
+            # Sent meanwhile by someone else: once is enough (and its e-mails, rolled back, are not queued).
             continue
         sent.append(reminder)
     return sent

@@ -1,8 +1,10 @@
 """Background work on invoices (django.tasks; the worker is `manage.py db_worker`).
 
-`publish_invoice` renders an issued invoice's PDF once, stores it, then e-mails
-the guardians that it is available. Each step is skipped when already done, so
-that a task run twice (a retry after a crash) neither re-renders nor re-sends.
+`publish_invoice` renders an issued invoice's PDF once, stores it, then queues
+the e-mail telling the guardians it is available (in the outbox, in the same
+transaction that marks the invoice notified; the outbox's own task sends it and
+retries while the mail server fails). Each step is skipped when already done,
+so that a task run twice (a retry after a crash) neither re-renders nor re-sends.
 """
 
 from django.core.files.base import ContentFile

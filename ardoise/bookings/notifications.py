@@ -1,8 +1,9 @@
-"""The e-mail that confirms a family's booking changes.
+"""The e-mails about a family's bookings: the confirmation of its changes and staff's decisions on its requests.
 
-Sent after the transaction that saved the changes commits (never for changes
-that were rolled back), to each guardian of the family who has an e-mail
-address and agreed to receive e-mails.
+Both are optional notifications, queued in the outbox (`ardoise.messaging.notifications.notify`)
+within the transaction that saved the changes and sent after it commits (never
+for changes that were rolled back), to each guardian of the family who has an
+e-mail address, agreed to receive e-mails and did not turn that kind off.
 """
 
 import datetime
@@ -10,9 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats
 
@@ -22,6 +20,7 @@ from ardoise.bookings.actions import Outcome
 from ardoise.bookings.calendar import NO_BOOKING
 from ardoise.bookings.models import BookingState, Request, RequestKind, RequestStatus
 from ardoise.families.models import Child, Family, Guardian
+from ardoise.messaging.notifications import Kind, notify
 
 STATE_WORDS = {
     BookingState.BOOKED: "Réservé",
@@ -45,12 +44,8 @@ class ChildLines:
     subtotal: str
 
 
-def recipients(family: Family) -> list[Guardian]:
-    return [
-        guardian
-        for guardian in Guardian.objects.filter(town_id=family.town_id, family=family).order_by("position", "pk")
-        if guardian.email and guardian.email_consent
-    ]
+def guardians_of(family: Family) -> list[Guardian]:
+    return list(Guardian.objects.filter(town_id=family.town_id, family=family).order_by("position", "pk"))
 
 
 def _lines(changed: Sequence[tuple[Child, Sequence[Outcome]]]) -> tuple[list[ChildLines], Decimal]:
@@ -86,36 +81,22 @@ def _lines(changed: Sequence[tuple[Child, Sequence[Outcome]]]) -> tuple[list[Chi
 def send_booking_confirmation(
     family: Family, changed: Sequence[tuple[Child, Sequence[Outcome]]], *, base_url: str
 ) -> int:
-    """Queue the confirmation for after the commit; returns how many guardians it goes to."""
+    """Queue the confirmation, sent after the commit; returns how many guardians it goes to."""
     children, amount = _lines(changed)
-    to = recipients(family) if children else []
-    if not to:
+    if not children:
         return 0
     town = family.town
     context = {
-        "town": town,
         "family": family,
         "children": children,
         "total": format_euros(amount),
         "planning_url": base_url.rstrip("/") + reverse("portal:planning", args=[town.slug]),
     }
-
     subject = f"{town.name} : vos réservations sont enregistrées"
-
-    def send() -> None:
-        for guardian in to:
-            personal = {**context, "guardian": guardian}
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("emails/booking_confirmation.txt", personal),
-                to=[guardian.email],
-            )
-            message.attach_alternative(render_to_string("emails/booking_confirmation.html", personal), "text/html")
-            message.send()
-
-    # robust: the bookings are saved whatever happens to the mail; a failure is logged.
-    transaction.on_commit(send, robust=True)
-    return len(to)
+    emails = notify(
+        town, guardians_of(family), Kind.BOOKING_CONFIRMATION, subject, "emails/booking_confirmation", context
+    )
+    return len(emails)
 
 
 # What one decision on a family's request says, in the e-mail and the audit trail.
@@ -149,13 +130,12 @@ class DecisionLine:
 
 
 def send_request_decisions(family: Family, decided: Sequence[Request], *, base_url: str) -> int:
-    """Tell the family staff accepted or refused its requests, after the commit.
+    """Tell the family staff accepted or refused its requests; sent after the commit.
 
-    One e-mail per guardian (with an address and consent) for all the requests
-    decided at once; returns how many guardians it goes to.
+    One e-mail per guardian who receives decisions, for all the requests decided
+    at once; returns how many guardians it goes to.
     """
-    to = recipients(family) if decided else []
-    if not to:
+    if not decided:
         return 0
     town = family.town
     lines = [
@@ -163,7 +143,6 @@ def send_request_decisions(family: Family, decided: Sequence[Request], *, base_u
         for item in decided
     ]
     context = {
-        "town": town,
         "family": family,
         "lines": lines,
         "requests_url": base_url.rstrip("/") + reverse("portal:requests", args=[town.slug]),
@@ -172,16 +151,5 @@ def send_request_decisions(family: Family, decided: Sequence[Request], *, base_u
         subject = f"{town.name} : votre demande a été {'acceptée' if lines[0].accepted else 'refusée'}"
     else:
         subject = f"{town.name} : réponse à vos demandes"
-
-    def send() -> None:
-        for guardian in to:
-            personal = {**context, "guardian": guardian}
-            message = EmailMultiAlternatives(
-                subject=subject, body=render_to_string("emails/request_decision.txt", personal), to=[guardian.email]
-            )
-            message.attach_alternative(render_to_string("emails/request_decision.html", personal), "text/html")
-            message.send()
-
-    # robust: the decisions are saved whatever happens to the mail; a failure is logged.
-    transaction.on_commit(send, robust=True)
-    return len(to)
+    emails = notify(town, guardians_of(family), Kind.REQUEST_DECISION, subject, "emails/request_decision", context)
+    return len(emails)

@@ -12,6 +12,11 @@ Optional notifications (a new message, a booking confirmation, a request
 decision) go only to guardians who agreed to receive e-mails
 (`Guardian.email_consent`) and did not turn that kind off in their preferences;
 mandatory ones (access, password, invoices, payments, reminders) always go.
+
+`notify_account(town, user, kind, subject, template, context)` is the same
+outbox for the e-mails about an account itself (its access link, a new
+password), to staff and parents alike. Their links let someone into the
+account: once sent, their bodies are blanked in the outbox.
 """
 
 import datetime
@@ -67,6 +72,9 @@ KIND_LABELS: dict[str, Any] = {
     Kind.REMINDER: _("Relance"),
 }
 
+# The kinds whose body holds a link into the account.
+SECRET_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD})
+
 # After this many failed attempts the task stops retrying on its own; the
 # e-mail stays queued until staff retry it.
 MAX_ATTEMPTS = 5
@@ -107,19 +115,43 @@ def notify(
     → `emails/message_new.txt` and `.html`); they get `context`, `town` and `guardian`.
     """
     guardians = [guardian for guardian in recipients if guardian.town_id == town.pk]
-    emails = []
+    addressed: dict[str, tuple[str, Mapping[str, Any]]] = {}
     for guardian in wanted_by(guardians, kind):
+        # Two guardians sharing an address get one e-mail, greeting the first.
         personal = {**context, "town": town, "guardian": guardian}
-        emails.append(
-            OutgoingEmail(
-                town=town,
-                kind=kind,
-                to=guardian.email,
-                subject=subject,
-                body_text=render_to_string(f"{template}.txt", personal),
-                body_html=render_to_string(f"{template}.html", personal),
-            )
+        addressed.setdefault(guardian.email.strip().lower(), (guardian.email, personal))
+    return _queue(town, kind, subject, template, list(addressed.values()))
+
+
+def notify_account(
+    town: Town, user: User, kind: str, subject: str, template: str, context: Mapping[str, Any]
+) -> list[OutgoingEmail]:
+    """Queue a mandatory e-mail about `user`'s own account (staff or parent) to its address.
+
+    The templates get `context`, `town` and `user`; sent after the current transaction commits.
+    """
+    if is_optional(kind):
+        raise ValueError(f"An e-mail about an account is mandatory, not {kind!r}.")
+    if user.town_id != town.pk or not user.email:
+        return []
+    return _queue(town, kind, subject, template, [(user.email, {**context, "town": town, "user": user})])
+
+
+def _queue(
+    town: Town, kind: str, subject: str, template: str, addressed: list[tuple[str, Mapping[str, Any]]]
+) -> list[OutgoingEmail]:
+    """Render one e-mail per (address, context), keep them in the outbox, send them after the commit."""
+    emails = [
+        OutgoingEmail(
+            town=town,
+            kind=kind,
+            to=to,
+            subject=subject,
+            body_text=render_to_string(f"{template}.txt", personal),
+            body_html=render_to_string(f"{template}.html", personal),
         )
+        for to, personal in addressed
+    ]
     if not emails:
         return []
     OutgoingEmail.objects.bulk_create(emails)
@@ -159,8 +191,10 @@ def deliver(email_id: int) -> bool:
             attempts=email.attempts + 1, last_attempt_at=now, last_error=str(error)[:500] or type(error).__name__
         )
         return False
+    # A sent access or password link is not kept: it would let whoever reads the outbox into the account.
+    blanked = {"body_text": "", "body_html": ""} if email.kind in SECRET_KINDS else {}
     OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.SENT, attempts=email.attempts + 1, last_attempt_at=now, sent_at=now, last_error=""
+        status=EmailStatus.SENT, attempts=email.attempts + 1, last_attempt_at=now, sent_at=now, last_error="", **blanked
     )
     return True
 

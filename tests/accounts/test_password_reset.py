@@ -14,8 +14,8 @@ NEW_PASSWORD = "goûter-du-mercredi-42"
 
 
 @pytest.fixture
-def send_now(django_capture_on_commit_callbacks):
-    """Run the on-commit callbacks (the e-mails) of the block."""
+def send_now(django_capture_on_commit_callbacks, immediate_tasks):
+    """Run the on-commit callbacks of the block: the queued e-mails are sent."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 

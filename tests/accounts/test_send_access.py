@@ -5,6 +5,8 @@ from django.test import Client
 from ardoise.accounts.actions import send_access
 from ardoise.audit.models import AuditEntry
 
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
+
 
 def test_it_mails_an_activation_link_after_commit(town, parent, django_capture_on_commit_callbacks):
     parent.set_unusable_password()

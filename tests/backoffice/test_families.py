@@ -373,6 +373,7 @@ def test_it_refuses_an_archive_date_far_away(client_for: ClientFor, front_desk: 
 # Send access
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_sends_access_to_a_guardian_with_an_account(
     client_for: ClientFor, front_desk: User, family: Family, parent: User, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -384,6 +385,7 @@ def test_it_sends_access_to_a_guardian_with_an_account(
     assert AuditEntry.objects.filter(action="account.send_access", actor=front_desk).exists()
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_opens_the_account_when_missing_then_sends_access(
     client_for: ClientFor, front_desk: User, family: Family, django_capture_on_commit_callbacks: Any
 ) -> None:

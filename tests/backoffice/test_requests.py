@@ -151,6 +151,7 @@ def test_it_filters_by_kind_site_and_status(town, front_desk, client_for, bookin
 # Booking requests
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_accepts_one_booking_request(
     town, front_desk, client_for, booking_requests, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -174,6 +175,7 @@ def test_it_accepts_one_booking_request(
     assert "Accueil du mercredi" in mailoutbox[0].body
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_accepts_many_at_once(
     town, front_desk, client_for, booking_requests, co_parent, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -186,6 +188,7 @@ def test_it_accepts_many_at_once(
     assert mailoutbox[0].subject == "Saint-Exemple : réponse à vos demandes"
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_refuses_many_with_the_reason(
     town, front_desk, client_for, booking_requests, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -407,6 +410,7 @@ def test_it_refuses_a_change_to_a_field_a_family_may_not_set(town, front_desk, s
     assert "ne peut pas être modifié" in refused.value.problems[0].message
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_mails_only_guardians_with_an_address_and_consent(
     town, front_desk, booking_requests, family, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -48,6 +48,7 @@ def test_it_lists_the_towns_staff_only_in_constant_queries(
     assert stranger.email not in page
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_creates_an_account_with_roles_and_sends_its_access(
     admin: Client, town: Town, site: Site, other_site: Site, django_capture_on_commit_callbacks
 ) -> None:
@@ -151,6 +152,7 @@ def test_it_refuses_an_admin_deactivating_themselves(admin: Client, town: Town, 
     assert town_admin.is_active
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_sends_the_access_again(
     admin: Client, town: Town, front_desk: User, django_capture_on_commit_callbacks
 ) -> None:

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.core import mail
 
 from ardoise.accounts.models import User
@@ -35,6 +36,7 @@ def send(town: Town, actor: User, today: datetime.date) -> list[Reminder]:
     return reminders.send_due_reminders(town, actor, today=today, settings=runs.billing_settings(town), base_url=BASE)
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_sends_the_first_then_the_second_reminder_on_schedule_once_each(
     town: Town, family: Family, parent: User, finance_agent: User, django_capture_on_commit_callbacks: object
 ) -> None:

@@ -41,25 +41,30 @@ def invoice(
     return issued
 
 
-def test_it_stores_the_pdf_and_tells_every_guardian_once(invoice: Invoice) -> None:
-    publish_invoice.call(invoice.pk, BASE)
+@pytest.mark.usefixtures("immediate_tasks")
+def test_it_stores_the_pdf_and_tells_every_guardian_once(
+    invoice: Invoice, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_invoice.call(invoice.pk, BASE)
     invoice = Invoice.objects.get(pk=invoice.pk)
     with invoice.pdf.open("rb") as stored:
         assert stored.read() == minimal_pdf()
     assert invoice.notified_at is not None
-    [message] = mail.outbox
-    assert message.to == ["marie.dupont@example.test", "paul.dupont@example.test"]
-    assert "votre facture 2027-000001 est disponible" in message.subject
-    assert f"{BASE}saint-exemple/factures/" in message.body
-    assert not message.attachments
+    assert [message.to for message in mail.outbox] == [["marie.dupont@example.test"], ["paul.dupont@example.test"]]
+    for message in mail.outbox:
+        assert "votre facture 2027-000001 est disponible" in message.subject
+        assert f"{BASE}saint-exemple/factures/" in message.body
+        assert not message.attachments
     # Run again (a retry): nothing rendered or sent twice.
-    publish_invoice.call(invoice.pk, BASE)
-    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_invoice.call(invoice.pk, BASE)
+    assert len(mail.outbox) == 2
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_enqueues_one_publication_per_issued_invoice(
     invoice: Invoice,
-    settings: Any,
     django_capture_on_commit_callbacks: Callable[..., Any],
     town: Town,
     children: list[Child],
@@ -67,7 +72,6 @@ def test_it_enqueues_one_publication_per_issued_invoice(
     book: Book,
     march_run: Callable[..., InvoicingRun],
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     book(children[1], meals, 9)
     with django_capture_on_commit_callbacks(execute=True):
         [second] = runs.issue_run(
@@ -75,7 +79,11 @@ def test_it_enqueues_one_publication_per_issued_invoice(
         ).invoices
     second = Invoice.objects.get(pk=second.pk)
     assert second.pdf
-    assert [message.subject for message in mail.outbox] == ["Saint-Exemple : votre facture 2027-000002 est disponible"]
+    subject = "Saint-Exemple : votre facture 2027-000002 est disponible"
+    assert [(message.to, message.subject) for message in mail.outbox] == [
+        (["marie.dupont@example.test"], subject),
+        (["paul.dupont@example.test"], subject),
+    ]
 
 
 def test_it_enqueues_into_the_database_queue_by_default(invoice: Invoice) -> None:

@@ -69,11 +69,6 @@ def smtp_server(smtp_port: int) -> Iterator[SmtpServer]:
     server.stop()
 
 
-@pytest.fixture
-def immediate_tasks(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-
-
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path

@@ -194,6 +194,7 @@ def test_a_repeated_confirm_is_harmless(town, parent: User, client_for, children
     assert Booking.objects.filter(child=sarah).count() == 4
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_emails_the_guardians_who_agreed_after_the_commit(
     town,
     parent: User,
@@ -229,6 +230,7 @@ def sarah_family(children: list[Child]):
     return children[0].family
 
 
+@pytest.mark.usefixtures("immediate_tasks")
 def test_it_sends_no_email_when_nothing_changed(
     town,
     parent: User,
