@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [rush]      the deadline rush (default)
 #   bench/run.sh invoicing   the month-end invoicing run: preview, issue, PDF rate (bench/invoicing.py)
+#   bench/run.sh pages       staff and parent pages on the big town: time and queries (bench/pages.py)
 #
 # The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
 # children (`build_demo --children`), gunicorn with production settings on
@@ -18,12 +19,12 @@ cd "$(dirname "$0")/.."
 
 py=.venv/bin/python
 mode=${1:-rush}
-if [[ $mode == invoicing ]]; then children=${CHILDREN:-10000}; else children=${CHILDREN:-4000}; fi
+if [[ $mode == rush ]]; then children=${CHILDREN:-4000}; else children=${CHILDREN:-10000}; fi
 workers=${WORKERS:-4}
 threads=${THREADS:-2}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 mkdir -p bench/results
-out=bench/results/rush-$stamp.json
+out=bench/results/$mode-$stamp.json
 
 pgdir=$(mktemp -d /tmp/ardoise-bench-pg.XXXXXX)
 server_pid=""
@@ -33,11 +34,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# write_result RAW EXTRA_JSON: RAW's JSON plus the date, the machine and EXTRA_JSON, into $out.
+write_result() {
+    "$py" - "$1" "$out" "$2" <<PY
+import json, os, platform, subprocess, sys
+result = json.load(open(sys.argv[1]))
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+result.update(date="$stamp", machine={"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()},
+              town_children=$children, build_seconds=$build_seconds, **json.loads(sys.argv[3]))
+json.dump(result, open(sys.argv[2], "w"), indent=2)
+print(json.dumps(result, indent=2))
+PY
+    rm -f "$1"
+    echo "bench: results in $out" >&2
+}
+
 database_url=$(PYTHON=$py scripts/pg-cluster.sh start "$pgdir")
 port_file="$pgdir/port"
 export DATABASE_URL=$database_url
 export ARDOISE_ENV=production SECRET_KEY=$("$py" -c 'import secrets; print(secrets.token_urlsafe(64))')
-export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 DB_CONN_MAX_AGE=60 LOG_LEVEL=WARNING
+export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SECURE_SSL_REDIRECT=0 DB_CONN_MAX_AGE=60 LOG_LEVEL=WARNING
 
 echo "bench: migrate and build a town of $children children" >&2
 "$py" manage.py migrate --no-input -v 0
@@ -47,23 +63,21 @@ build_seconds=$((SECONDS - build_started))
 families=${FAMILIES:-$("$py" manage.py shell --verbosity 0 -c \
     "from ardoise.families.models import Family; print(Family.objects.filter(town__slug='demo').count())")}
 
-if [[ $mode == invoicing ]]; then
-    out=bench/results/invoicing-$stamp.json
+case $mode in
+invoicing)
     echo "bench: invoicing run of the last month ($children children), then ${PDFS:-200} PDFs on 2 processes" >&2
     "$py" bench/invoicing.py --pdfs "${PDFS:-200}" --processes 2 >"$out.raw"
-    "$py" - "$out.raw" "$out" <<PY
-import json, os, platform, subprocess, sys
-result = json.load(open(sys.argv[1]))
-cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
-result.update(date="$stamp", machine={"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()},
-              town_children=$children, build_seconds=$build_seconds)
-json.dump(result, open(sys.argv[2], "w"), indent=2)
-print(json.dumps(result, indent=2))
-PY
-    rm -f "$out.raw"
-    echo "bench: results in $out" >&2
+    write_result "$out.raw" '{}'
     exit 0
-fi
+    ;;
+pages)
+    echo "bench: staff and parent pages on $children children" >&2
+    "$py" manage.py collectstatic --no-input -v 0  # production settings serve hashed static names
+    "$py" bench/pages.py "${REPEAT:-20}" >"$out.raw"
+    write_result "$out.raw" '{}'
+    exit 0
+    ;;
+esac
 
 http_port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/gunicorn ardoise.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
@@ -88,20 +102,4 @@ select_tps=$(runuser -u postgres -- "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -
 tpcb_tps=$(runuser -u postgres -- "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -c 8 -j 2 -T 20 ardoise 2>/dev/null |
     awk '/^tps/ {print $3; exit}')
 
-"$py" - "$out.rush" "$out" <<PY
-import json, os, platform, subprocess, sys
-rush = json.load(open(sys.argv[1]))
-cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
-rush.update(
-    date="$stamp",
-    machine={"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()},
-    town_children=$children,
-    build_seconds=$build_seconds,
-    gunicorn={"workers": $workers, "threads": $threads},
-    pgbench={"select_only_tps": float("${select_tps:-0}"), "tpcb_tps": float("${tpcb_tps:-0}")},
-)
-json.dump(rush, open(sys.argv[2], "w"), indent=2)
-print(json.dumps(rush, indent=2))
-PY
-rm -f "$out.rush"
-echo "bench: results in $out" >&2
+write_result "$out.rush" "{\"gunicorn\": {\"workers\": $workers, \"threads\": $threads}, \"pgbench\": {\"select_only_tps\": ${select_tps:-0}, \"tpcb_tps\": ${tpcb_tps:-0}}}"
