@@ -33,6 +33,7 @@ from ardoise.payments.models import (
     OnlineState,
     Refund,
 )
+from ardoise.payments.notifications import send_payment_received
 from ardoise.payments.providers import Order, ProviderError, Result, Verified, provider_for, provider_of_kind
 from ardoise.towns.models import Town
 
@@ -157,6 +158,7 @@ def record_payment(
         f"Règlement {payment.number} de {amount:.2f} € ({payment.get_method_display()}), famille {family.number}",
         changes={"allocations": _describe(allocations)},
     )
+    send_payment_received(payment)
     return payment
 
 
@@ -386,6 +388,7 @@ def settle_online_payment(online: OnlinePayment, verified: Verified) -> OnlinePa
         f"Paiement en ligne {payment.number} de {payment.amount:.2f} €, facture {online.invoice.number}",
         changes={"idop": online.idop, "allocations": _describe(allocations)},
     )
+    send_payment_received(payment)
     return online
 
 

@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -195,3 +196,19 @@ def test_it_does_not_put_another_towns_payment_on_a_slip(family: Family, other_t
     payment = pay(family, "12.50")
     with pytest.raises(actions.PaymentRefused):
         actions.create_deposit_slip(other_town, None, method="cheque", payment_ids=[payment.pk], deposited_on=DAY)
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_it_tells_the_family_what_its_payment_settled(
+    family: Family, parent: User, invoice_for: Callable[..., Invoice], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    older = invoice_for(family, "30.00", datetime.date(2027, 1, 31))
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(family, "45.00")
+    [message] = mail.outbox
+    assert message.to == [parent.email]
+    assert "45,00" in message.subject
+    assert f"facture {older.number} : 30,00" in message.body
+    assert "crédit" not in message.body
