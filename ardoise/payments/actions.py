@@ -202,8 +202,9 @@ def create_deposit_slip(
     if method not in DepositMethod.values:
         raise PaymentRefused(_("Un bordereau porte des chèques ou des espèces."))
     ids = set(payment_ids)
+    # Lock the payments only: "not yet on a slip" is an outer join, which PostgreSQL cannot lock.
     payments = list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .filter(town=town, method=method, pk__in=ids, deposit_entry__isnull=True)
         .order_by("received_on", "pk")
     )
