@@ -140,6 +140,16 @@ def _diff(record: Model | None, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+def _update(fresh: Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set and save `values` on a locked record; returns {"field": [old, new]} (empty: nothing saved)."""
+    changes = _diff(fresh, values)
+    if changes:
+        for name, value in values.items():
+            setattr(fresh, name, value)
+        fresh.save(update_fields=list(values))
+    return changes
+
+
 def next_family_number(town: Town) -> str:
     """The next free numeric family number of the town (1 for the first family)."""
     numbers = Family.objects.filter(town=town, number__regex=r"^[0-9]{1,9}$").values_list("number", flat=True)
@@ -218,12 +228,9 @@ def save_guardian(family: Family, guardian: Guardian | None, values: dict[str, A
         if guardian.town_id != family.town_id or guardian.family_id != family.pk:
             raise ValueError("guardian of another family")
         fresh = Guardian.objects.select_for_update().get(pk=guardian.pk)
-        changes = _diff(fresh, values)
+        changes = _update(fresh, values)
         if not changes:
             return fresh
-        for name, value in values.items():
-            setattr(fresh, name, value)
-        fresh.save(update_fields=list(values))
         if "email" in changes and fresh.user_id is not None and fresh.email:
             # The parent logs in with this e-mail: the account follows the record.
             User.objects.filter(pk=fresh.user_id, town_id=family.town_id).update(email=fresh.email.strip().lower())
@@ -250,12 +257,9 @@ def save_child(family: Family, child: Child | None, values: dict[str, Any], *, a
         if child.town_id != family.town_id or child.family_id != family.pk:
             raise ValueError("child of another family")
         fresh = Child.objects.select_for_update().get(pk=child.pk)
-        changes = _diff(fresh, values)
+        changes = _update(fresh, values)
         if not changes:
             return fresh
-        for name, value in values.items():
-            setattr(fresh, name, value)
-        fresh.save(update_fields=list(values))
         audit.record(family.town, actor, "child.update", fresh, summary=f"Enfant {fresh.full_name}", changes=changes)
         return fresh
 
@@ -279,12 +283,9 @@ def save_authorised_person(
         if person.town_id != child.town_id or person.child_id != child.pk:
             raise ValueError("person of another child")
         fresh = AuthorisedPerson.objects.select_for_update().get(pk=person.pk)
-        changes = _diff(fresh, values)
+        changes = _update(fresh, values)
         if not changes:
             return fresh
-        for name, value in values.items():
-            setattr(fresh, name, value)
-        fresh.save(update_fields=list(values))
         audit.record(
             child.town,
             actor,
