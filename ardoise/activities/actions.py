@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
+from ardoise.audit.actions import changes_between, snapshot
 from ardoise.billing.models import Tariff, TariffBand
-from ardoise.towns.actions import ConfigurationRefused, changes_between, snapshot
+from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Town
 
 ACTIVITY_FIELDS = (

@@ -1,6 +1,11 @@
 """Recording staff changes in the audit trail; called from every other app's actions."""
 
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
+
+from django.db import models
 
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
@@ -24,3 +29,25 @@ def record(
         summary=summary[:300] or str(obj)[:300],
         changes=changes or {},
     )
+
+
+def jsonable(value: Any) -> Any:
+    """A value as the audit trail stores it (JSON): dates ISO, amounts as text, rows by name."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: jsonable(getattr(instance, name)) for name in fields}
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{"field": [old, new]} for the fields whose value changed (all of them for a creation: old None)."""
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}

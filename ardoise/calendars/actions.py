@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
+from ardoise.audit.actions import changes_between, snapshot
 from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import _school_holiday_dates
-from ardoise.towns.actions import ConfigurationRefused, changes_between, snapshot
+from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Site, Town
 
 SUMMER = "Vacances d'été"

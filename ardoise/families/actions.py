@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
+from ardoise.audit.actions import changes_between, jsonable, snapshot
 from ardoise.bookings.models import Booking, BookingState, Request, RequestKind, RequestStatus
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian, new_calendar_token
 from ardoise.towns.models import Town
@@ -131,13 +132,12 @@ def _masked(name: str, value: Any) -> Any:
 
 
 def _diff(record: Model | None, values: dict[str, Any]) -> dict[str, list[Any]]:
-    """{"field": [old, new]} for every value that differs from `record` (None: a new record)."""
-    changes = {}
-    for name, new in values.items():
-        old = getattr(record, name) if record is not None else None
-        if _json_value(old) != _json_value(new):
-            changes[name] = [_masked(name, _json_value(old)), _masked(name, _json_value(new))]
-    return changes
+    """{"field": [old, new]} for every value that differs from `record` (None: a new record), bank details masked."""
+    before = snapshot(record, values) if record is not None else {}
+    after = {name: jsonable(value) for name, value in values.items()}
+    return {
+        name: [_masked(name, old), _masked(name, new)] for name, (old, new) in changes_between(before, after).items()
+    }
 
 
 def _update(fresh: Model, values: dict[str, Any]) -> dict[str, list[Any]]:

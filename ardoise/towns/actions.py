@@ -6,18 +6,16 @@ administrator may not take their own administrator role away, nor deactivate
 themselves, so that a town always keeps someone able to configure it.
 """
 
-import datetime
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
-from typing import Any
+from collections.abc import Iterable
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.actions import send_access
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
+from ardoise.audit.actions import changes_between, snapshot
 from ardoise.towns.models import Role, Site, StaffRole, Town
 
 
@@ -26,28 +24,6 @@ class ConfigurationRefused(Exception):
 
 
 # Audit helpers shared by the configuration actions (towns, activities, calendars)
-
-
-def jsonable(value: Any) -> Any:
-    """A value as the audit trail stores it (JSON): dates ISO, amounts as text, rows by name."""
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, models.Model):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    return value
-
-
-def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: jsonable(getattr(instance, name)) for name in fields}
-
-
-def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """{"field": [old, new]} for the fields whose value changed (all of them for a creation: old None)."""
-    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
 # Sites
