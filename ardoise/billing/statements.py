@@ -2,9 +2,10 @@
 
 Reads only. Every function runs a fixed number of aggregate queries, whatever the
 number of invoices, credit notes and payments. The balance follows the one rule
-of DESIGN.md: balance = invoices − credit notes − payments + refunds; positive
-means the family owes the town, negative is a credit in the family's favour. A
-refund gives money back out of a credit: it is a debit on the statement.
+of DESIGN.md: balance = invoices − credit notes − payments + refunds + reversals;
+positive means the family owes the town, negative is a credit in the family's
+favour. A refund gives money back out of a credit, a reversal cancels a payment
+that never came through (bounced cheque, rejected debit): both are debits.
 """
 
 import datetime
@@ -21,7 +22,7 @@ from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.money import ZERO, round_money
 from ardoise.families.models import Family
-from ardoise.payments.models import Refund, RefundMethod
+from ardoise.payments.models import PaymentReversal, Refund, RefundMethod, ReversalReason
 from ardoise.towns.models import Town
 
 # Sums are computed by the database; this output field keeps them Decimal (never float).
@@ -56,12 +57,12 @@ class InvoiceSummary:
     status: InvoiceStatus
 
 
-OperationKind = Literal["invoice", "credit_note", "payment", "refund"]
+OperationKind = Literal["invoice", "credit_note", "payment", "refund", "reversal"]
 
 # Within a day, invoices come before the credit notes and payments that settle
 # them, then insertion order: the running balance reads naturally and the order
 # never changes from one display to the next.
-_KIND_RANK: dict[OperationKind, int] = {"invoice": 0, "credit_note": 1, "payment": 2, "refund": 3}
+_KIND_RANK: dict[OperationKind, int] = {"invoice": 0, "credit_note": 1, "payment": 2, "refund": 3, "reversal": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +330,55 @@ def _refund_operations(
     ]
 
 
+def _reversal_operations(
+    family: Family,
+    regie: str,
+    between: tuple[datetime.date, datetime.date] | None = None,
+    latest: int | None = None,
+) -> _Keyed:
+    queryset = PaymentReversal.objects.filter(town_id=family.town_id, family=family)
+    rows = _between_or_latest(queryset, "reversed_on", between, latest).values_list(
+        "pk", "number", "reversed_on", "amount", "reason", "payment__number"
+    )
+    return [
+        (
+            (reversed_on, _KIND_RANK["reversal"], pk),
+            Operation(
+                kind="reversal",
+                id=pk,
+                date=reversed_on,
+                reference=number,
+                label=f"{ReversalReason(reason).label} : règlement {payment_number}",
+                regie=regie,
+                debit=round_money(amount),
+                credit=ZERO,
+                balance=ZERO,
+            ),
+        )
+        for pk, number, reversed_on, amount, reason, payment_number in rows
+    ]
+
+
+def _operations(
+    family: Family,
+    regie: str,
+    between: tuple[datetime.date, datetime.date] | None = None,
+    latest: int | None = None,
+) -> _Keyed:
+    """Every kind of operation of the family in a window (`between` dates, or the `latest` of each kind), unsorted."""
+    return [
+        pair
+        for kind in (
+            _invoice_operations,
+            _credit_note_operations,
+            _payment_operations,
+            _refund_operations,
+            _reversal_operations,
+        )
+        for pair in kind(family, regie, between, latest)
+    ]
+
+
 # Statement
 
 
@@ -363,12 +413,7 @@ def statement(family: Family, school_year_start: int, town: Town | None = None) 
     regie = town.regie_name
     opening = family_balance(family, before=starts_on)
     year = (starts_on, ends_on)
-    keyed = [
-        *_invoice_operations(family, regie, between=year),
-        *_credit_note_operations(family, regie, between=year),
-        *_payment_operations(family, regie, between=year),
-        *_refund_operations(family, regie, between=year),
-    ]
+    keyed = _operations(family, regie, between=year)
     keyed.sort(key=lambda pair: pair[0])
     operations = []
     balance = opening
@@ -399,12 +444,7 @@ def last_movements(family: Family, n: int = 5) -> list[Operation]:
         return []
     regie = family.town.regie_name
     # The n latest of each kind hold the n latest overall.
-    keyed = [
-        *_invoice_operations(family, regie, latest=n),
-        *_credit_note_operations(family, regie, latest=n),
-        *_payment_operations(family, regie, latest=n),
-        *_refund_operations(family, regie, latest=n),
-    ]
+    keyed = _operations(family, regie, latest=n)
     keyed.sort(key=lambda pair: pair[0], reverse=True)
     newest_first = [operation for _, operation in keyed[:n]]
     result = []

@@ -31,17 +31,25 @@ from ardoise.payments.models import (
     DepositSlipEntry,
     OnlinePayment,
     OnlineState,
+    PaymentReversal,
     Refund,
+    ReversalReason,
 )
 from ardoise.payments.notifications import send_payment_received
 from ardoise.payments.providers import Order, ProviderError, Result, Verified, provider_for, provider_of_kind
+from ardoise.payments.signals import online_payment_paid
 from ardoise.towns.models import Town
 
 logger = logging.getLogger("ardoise.payments")
 
 # Methods staff record at the desk; card and direct debit come from providers.
 DESK_METHODS = (PaymentMethod.CHEQUE, PaymentMethod.CASH, PaymentMethod.TRANSFER, PaymentMethod.CESU)
-_PREFIX = {CounterKind.PAYMENT: "R", CounterKind.DEPOSIT_SLIP: "B", CounterKind.REFUND: "RB"}
+_PREFIX = {
+    CounterKind.PAYMENT: "R",
+    CounterKind.DEPOSIT_SLIP: "B",
+    CounterKind.REFUND: "RB",
+    CounterKind.REVERSAL: "AN",
+}
 
 
 # Builds the absolute "notification" or "return" URL of an online payment.
@@ -82,9 +90,12 @@ def _lock(family: Family) -> None:
 
 
 def _free_credit(family: Family) -> Decimal:
-    """Money received and neither allocated to an invoice nor refunded."""
+    """Money received (and not reversed) neither allocated to an invoice nor refunded."""
     town_id = family.town_id
-    paid = Payment.objects.filter(town_id=town_id, family=family).aggregate(s=Sum("amount"))["s"] or ZERO
+    paid = (
+        Payment.objects.filter(town_id=town_id, family=family, reversal__isnull=True).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
     allocated = (
         PaymentAllocation.objects.filter(town_id=town_id, payment__family=family).aggregate(s=Sum("amount"))["s"]
         or ZERO
@@ -96,6 +107,8 @@ def _free_credit(family: Family) -> Decimal:
 def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAllocation]:
     """Settle the family's open invoices with what is free of `payment`: `first` first, then oldest first."""
     family = payment.family
+    if PaymentReversal.objects.filter(town_id=payment.town_id, payment=payment).exists():
+        return []
     allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
     left = min(payment.amount - allocated, _free_credit(family))
     open_invoices = statements.unpaid_invoices(family)
@@ -169,6 +182,8 @@ def reallocate(payment: Payment, actor: User | None, invoice: Invoice | None = N
     if invoice is not None and (invoice.town_id != payment.town_id or invoice.family_id != payment.family_id):
         raise PaymentRefused(_("Cette facture n'est pas celle de la famille."))
     _lock(family)
+    if PaymentReversal.objects.filter(town_id=payment.town_id, payment=payment).exists():
+        raise PaymentRefused(_("Ce règlement a été annulé."))
     before = _describe(payment.allocations.all())
     payment.allocations.all().delete()
     allocations = _allocate(payment, first=invoice)
@@ -183,13 +198,68 @@ def reallocate(payment: Payment, actor: User | None, invoice: Invoice | None = N
     return allocations
 
 
+@transaction.atomic
+def reverse_payment(
+    payment: Payment,
+    actor: User | None,
+    *,
+    reason: str,
+    reversed_on: datetime.date,
+    detail: str = "",
+) -> PaymentReversal:
+    """Cancel a payment that never came through: a bounced cheque, a rejected direct debit, an entry error.
+
+    The payment stays as recorded; a numbered reversal of its whole amount is
+    added, the invoices it settled are open again, and whatever credit the
+    family still has settles them (oldest first) as a payment would.
+    """
+    if reason not in ReversalReason.values:
+        raise PaymentRefused(_("Motif d'annulation inconnu."))
+    family = payment.family
+    _lock(family)
+    if PaymentReversal.objects.filter(town_id=payment.town_id, payment=payment).exists():
+        raise PaymentRefused(_("Ce règlement est déjà annulé."))
+    if reversed_on < payment.received_on:
+        raise PaymentRefused(_("L'annulation ne peut pas précéder le règlement."))
+    released = _describe(payment.allocations.all())
+    payment.allocations.all().delete()
+    reversal = PaymentReversal.objects.create(
+        town_id=payment.town_id,
+        payment=payment,
+        family=family,
+        number=next_number(family.town, CounterKind.REVERSAL, reversed_on.year),
+        reversed_on=reversed_on,
+        amount=payment.amount,
+        reason=reason,
+        detail=detail.strip()[:300],
+        recorded_by=actor,
+    )
+    settled = [
+        allocation
+        for other in Payment.objects.filter(town_id=payment.town_id, family=family, reversal__isnull=True).order_by(
+            "received_on", "pk"
+        )
+        for allocation in _allocate(other)
+    ]
+    record(
+        family.town,
+        actor,
+        "payment.reverse",
+        reversal,
+        f"Annulation {reversal.number} du règlement {payment.number} ({reversal.get_reason_display()}), "
+        f"famille {family.number}",
+        changes={"allocations": [released, _describe(settled)], "detail": reversal.detail},
+    )
+    return reversal
+
+
 # Deposit slips (bordereaux de remise)
 
 
 def unbanked_payments(town: Town, method: str) -> list[Payment]:
     """Cheques or cash received and not yet on a slip, oldest first."""
     return list(
-        Payment.objects.filter(town=town, method=method, deposit_entry__isnull=True)
+        Payment.objects.filter(town=town, method=method, deposit_entry__isnull=True, reversal__isnull=True)
         .select_related("family")
         .order_by("received_on", "pk")
     )
@@ -205,7 +275,7 @@ def create_deposit_slip(
     # Lock the payments only: "not yet on a slip" is an outer join, which PostgreSQL cannot lock.
     payments = list(
         Payment.objects.select_for_update(of=("self",))
-        .filter(town=town, method=method, pk__in=ids, deposit_entry__isnull=True)
+        .filter(town=town, method=method, pk__in=ids, deposit_entry__isnull=True, reversal__isnull=True)
         .order_by("received_on", "pk")
     )
     if not payments:
@@ -282,31 +352,63 @@ def refund(
 
 
 def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> tuple[OnlinePayment, str]:
-    """Open an operation with the town's provider for what remains due; returns it and where to send the parent.
+    """Open an operation with the town's provider for what remains due on `invoice`;
+    returns it and where to send the parent.
 
     `url_for(name, online)` builds the absolute notification ("notification") and return ("return") URLs.
     """
-    town = invoice.town
-    provider = provider_for(town)
-    if provider is None:
-        raise PaymentRefused(_("Le paiement en ligne n'est pas proposé par la commune."))
     remaining = statements.invoice_summary(invoice).remaining
     if remaining <= ZERO:
         raise PaymentRefused(_("Cette facture est déjà réglée."))
-    if remaining < provider.minimum:
+    return start_online_order(
+        invoice.family,
+        amount=remaining,
+        reference=payfip_reference(invoice.number),
+        subject=f"Facture {invoice.number} {invoice.town.name}",
+        email=email,
+        url_for=url_for,
+        invoice=invoice,
+    )
+
+
+def start_online_order(
+    family: Family,
+    *,
+    amount: Decimal,
+    reference: str,
+    subject: str,
+    email: str,
+    url_for: UrlBuilder,
+    invoice: Invoice | None = None,
+) -> tuple[OnlinePayment, str]:
+    """Open an operation for `amount` (an invoice's remainder, or a prepayment basket when
+    `invoice` is None); returns it and where to send the parent."""
+    town = family.town
+    provider = provider_for(town)
+    if provider is None:
+        raise PaymentRefused(_("Le paiement en ligne n'est pas proposé par la commune."))
+    amount = check_amount(amount)
+    if amount < provider.minimum:
         raise PaymentRefused(
             _("Le paiement en ligne n'est possible qu'à partir de %(minimum)s € : réglez ce solde au guichet.")
             % {"minimum": f"{provider.minimum:.2f}".replace(".", ",")}
         )
     online = OnlinePayment.objects.create(
-        town=town, invoice=invoice, family_id=invoice.family_id, provider=provider.kind, amount=remaining, email=email
+        town=town,
+        invoice=invoice,
+        family=family,
+        provider=provider.kind,
+        amount=amount,
+        email=email,
+        reference=reference,
+        subject=subject[:100],
     )
     order = Order(
-        reference=payfip_reference(invoice),
-        year=invoice.issued_on.year,
-        amount=remaining,
+        reference=reference,
+        year=timezone.localdate().year if invoice is None else invoice.issued_on.year,
+        amount=amount,
         email=email,
-        subject=f"Facture {invoice.number} {town.name}",
+        subject=online.subject,
         notification_url=url_for("notification", online),
         return_url=url_for("return", online),
     )
@@ -321,9 +423,9 @@ def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> t
     return online, created.redirect_url
 
 
-def payfip_reference(invoice: Invoice) -> str:
-    """The refdet sent for an invoice: its number without punctuation (PayFiP allows [A-Za-z0-9])."""
-    return invoice.number.replace("-", "")
+def payfip_reference(number: str) -> str:
+    """The refdet sent for an invoice or basket number: without punctuation (PayFiP allows [A-Za-z0-9])."""
+    return "".join(character for character in number if character.isascii() and character.isalnum())[:30]
 
 
 def _reject(online: OnlinePayment, why: str, verified: Verified) -> None:
@@ -341,7 +443,7 @@ def _reject(online: OnlinePayment, why: str, verified: Verified) -> None:
 def settle_online_payment(online: OnlinePayment, verified: Verified) -> OnlinePayment:
     """Apply what the provider said: credit once on success, whatever the number of notifications."""
     _lock(online.family)
-    online = OnlinePayment.objects.select_for_update().select_related("invoice", "family").get(pk=online.pk)
+    online = OnlinePayment.objects.select_for_update(of=("self",)).select_related("invoice", "family").get(pk=online.pk)
     if online.state != OnlineState.INITIATED or verified.result == Result.WAITING:
         return online
     if verified.idop != online.idop:
@@ -360,8 +462,8 @@ def settle_online_payment(online: OnlinePayment, verified: Verified) -> OnlinePa
     if verified.amount_cents != online.amount_cents:
         _reject(online, f"amount {verified.amount_cents} cents instead of {online.amount_cents}", verified)
         return online
-    if verified.reference != payfip_reference(online.invoice):
-        _reject(online, f"reference {verified.reference!r} instead of {payfip_reference(online.invoice)!r}", verified)
+    if verified.reference != online.reference:
+        _reject(online, f"reference {verified.reference!r} instead of {online.reference!r}", verified)
         return online
     today = timezone.localdate()
     payment = Payment.objects.create(
@@ -386,9 +488,10 @@ def settle_online_payment(online: OnlinePayment, verified: Verified) -> OnlinePa
         None,
         "payment.online",
         payment,
-        f"Paiement en ligne {payment.number} de {payment.amount:.2f} €, facture {online.invoice.number}",
+        f"Paiement en ligne {payment.number} de {payment.amount:.2f} € : {online.subject}",
         changes={"idop": online.idop, "allocations": _describe(allocations)},
     )
+    online_payment_paid.send(sender=OnlinePayment, online=online, payment=payment)
     send_payment_received(payment)
     return online
 

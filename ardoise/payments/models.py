@@ -23,6 +23,7 @@ class CounterKind(models.TextChoices):
     PAYMENT = "payment", _("Règlement")
     DEPOSIT_SLIP = "deposit_slip", _("Bordereau de remise")
     REFUND = "refund", _("Remboursement")
+    REVERSAL = "reversal", _("Annulation de règlement")
 
 
 class Counter(TownScoped):
@@ -99,6 +100,44 @@ class Refund(TownScoped):
         indexes = [models.Index(fields=["town", "family", "refunded_on"])]
 
 
+class ReversalReason(models.TextChoices):
+    """Why money recorded as received was not, in the end."""
+
+    BOUNCED_CHEQUE = "bounced_cheque", _("Chèque impayé")
+    REJECTED_DEBIT = "rejected_debit", _("Prélèvement rejeté")
+    ENTRY_ERROR = "entry_error", _("Erreur de saisie")
+
+
+class PaymentReversal(TownScoped):
+    """A payment cancelled after the fact (bounced cheque, rejected debit, entry error).
+
+    The payment row stays as it was; the reversal is an operation of its own,
+    dated and numbered, that counts as a debit on the family's account and
+    frees the invoices the payment had settled.
+    """
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="payment_reversals")
+    number = models.CharField(_("numéro"), max_length=20)
+    reversed_on = models.DateField(_("date"))
+    # Euros: always the whole payment.
+    amount = money_field(_("montant"))
+    reason = models.CharField(_("motif"), max_length=20, choices=ReversalReason.choices)
+    # Free text: the bank's return code for a rejected debit, the cheque's story, the mistake.
+    detail = models.CharField(_("précision"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("annulation de règlement")
+        ordering = ["-reversed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "number"], name="reversal_unique_number"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="reversal_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["town", "family", "reversed_on"])]
+
+
 class ProviderKind(models.TextChoices):
     SIMULATOR = "simulator", _("Simulateur (démonstration, aucun argent réel)")
     PAYFIP_WS = "payfip_ws", _("PayFiP (DGFiP)")
@@ -137,9 +176,12 @@ class OnlineState(models.TextChoices):
 
 
 class OnlinePayment(TownScoped):
-    """One attempt to pay an invoice by card with the town's provider."""
+    """One attempt to pay by card with the town's provider: an invoice, or (no invoice) a
+    prepayment basket, whose app listens to `signals.online_payment_paid`."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="online_payments")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="online_payments"
+    )
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="online_payments")
     provider = models.CharField(max_length=20, choices=ProviderKind.choices)
     # Our own reference, in the notification and return URLs.
@@ -149,6 +191,10 @@ class OnlinePayment(TownScoped):
     # Euros asked for: what remained due on the invoice when the parent clicked "Payer".
     amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     email = models.EmailField(blank=True)
+    # PayFiP's refdet as sent ([A-Za-z0-9]); the provider's answer must carry it back.
+    reference = models.CharField(max_length=30, default="")
+    # What the parent pays for, shown by the provider (PayFiP's objet) and on the result page.
+    subject = models.CharField(max_length=100, default="")
     state = models.CharField(max_length=20, choices=OnlineState.choices, default=OnlineState.INITIATED)
     # The provider's authorisation number (numauto) once paid.
     authorisation = models.CharField(max_length=64, blank=True)

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ardoise.billing import statements
 from ardoise.families.models import Family
 from ardoise.payments import actions
 from ardoise.payments.models import OnlinePayment, ProviderKind, SimulatedOperation
@@ -93,5 +92,4 @@ def simulator(request: HttpRequest, family: Family, idop: str) -> HttpResponse:
         # As PayFiP would: notify Ardoise, then send the parent back.
         actions.check_online_payment(online)
         return redirect("payments:return", request.town.slug, online.token)  # type: ignore[attr-defined]
-    context = {"online": online, "operation": operation, "summary": statements.invoice_summary(online.invoice)}
-    return render(request, "payments/simulator.html", context)
+    return render(request, "payments/simulator.html", {"online": online, "operation": operation})
