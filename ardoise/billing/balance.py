@@ -22,7 +22,7 @@ from ardoise.payments.models import PaymentReversal, Refund
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
-def _sum_of(grouped: QuerySet, field: str) -> Coalesce:  # type: ignore[type-arg]
+def sum_of(grouped: QuerySet, field: str) -> Coalesce:  # type: ignore[type-arg]
     """A correlated subquery summing `field` over `grouped` (one group), 0.00 when empty."""
     summed = grouped.order_by().annotate(s=Sum(field)).values("s")
     return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
@@ -45,11 +45,11 @@ def family_balance(family: Family, before: datetime.date | None = None) -> Decim
     sums = (
         Family.objects.filter(pk=family.pk)
         .annotate(
-            invoiced=_sum_of(invoices.values("family"), "total"),
-            credited=_sum_of(credit_notes.values("invoice__family"), "amount"),
-            paid=_sum_of(payments.values("family"), "amount"),
-            refunded=_sum_of(refunds.values("family"), "amount"),
-            reversed=_sum_of(reversals.values("family"), "amount"),
+            invoiced=sum_of(invoices.values("family"), "total"),
+            credited=sum_of(credit_notes.values("invoice__family"), "amount"),
+            paid=sum_of(payments.values("family"), "amount"),
+            refunded=sum_of(refunds.values("family"), "amount"),
+            reversed=sum_of(reversals.values("family"), "amount"),
         )
         .values("invoiced", "credited", "paid", "refunded", "reversed")
         .get()

@@ -59,6 +59,7 @@ from ardoise.bookings.models import Booking, BookingState, Enrollment
 from ardoise.calendars.days import load_closures
 from ardoise.calendars.opening import ClosureSpan, closed_reason
 from ardoise.families.models import Child, Family, Guardian
+from ardoise.payments.actions import settle_open_invoices
 from ardoise.towns.models import Town
 
 # States a run reads: those that may be billed, and absences (for waiting periods).
@@ -529,12 +530,15 @@ def issue_family(
             for line, draft_line in zip(lines, draft.lines, strict=True)
             for booking_id in draft_line.booking_ids
         )
+        # Credit the family already has (an overpayment, prepaid bookings) settles the new invoice.
+        settled = settle_open_invoices(Family(pk=draft.family_id, town_id=run.town_id))
         audit.record(
             run.town,
             actor,
             "invoice.issue",
             invoice,
             summary=f"Facture {invoice.number} émise ({draft.name}, {invoice.total} €)",
+            changes={"settled_by_credit": f"{sum((a.amount for a in settled), ZERO):.2f}"} if settled else None,
         )
     return invoice
 

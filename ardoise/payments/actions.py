@@ -12,14 +12,15 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
 from ardoise.audit.actions import record
 from ardoise.billing import statements
-from ardoise.billing.balance import family_balance
+from ardoise.billing.balance import family_balance, sum_of
 from ardoise.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.money import CENT, ZERO
 from ardoise.families.models import Family
@@ -89,19 +90,23 @@ def _lock(family: Family) -> None:
     Family.objects.select_for_update().filter(town_id=family.town_id, pk=family.pk).get()
 
 
-def _free_credit(family: Family) -> Decimal:
-    """Money received (and not reversed) neither allocated to an invoice nor refunded."""
+def free_credit(family: Family) -> Decimal:
+    """Money received (and not reversed) neither allocated to an invoice nor refunded, in one query."""
     town_id = family.town_id
-    paid = (
-        Payment.objects.filter(town_id=town_id, family=family, reversal__isnull=True).aggregate(s=Sum("amount"))["s"]
-        or ZERO
+    payments = Payment.objects.filter(town_id=town_id, family=OuterRef("pk"), reversal__isnull=True)
+    allocations = PaymentAllocation.objects.filter(town_id=town_id, payment__family=OuterRef("pk"))
+    refunds = Refund.objects.filter(town_id=town_id, family=OuterRef("pk"))
+    sums = (
+        Family.objects.filter(pk=family.pk)
+        .annotate(
+            paid=sum_of(payments.values("family"), "amount"),
+            allocated=sum_of(allocations.values("payment__family"), "amount"),
+            refunded=sum_of(refunds.values("family"), "amount"),
+        )
+        .values("paid", "allocated", "refunded")
+        .get()
     )
-    allocated = (
-        PaymentAllocation.objects.filter(town_id=town_id, payment__family=family).aggregate(s=Sum("amount"))["s"]
-        or ZERO
-    )
-    refunded = Refund.objects.filter(town_id=town_id, family=family).aggregate(s=Sum("amount"))["s"] or ZERO
-    return paid - allocated - refunded
+    return sums["paid"] - sums["allocated"] - sums["refunded"]
 
 
 def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAllocation]:
@@ -110,7 +115,7 @@ def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAll
     if PaymentReversal.objects.filter(town_id=payment.town_id, payment=payment).exists():
         return []
     allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
-    left = min(payment.amount - allocated, _free_credit(family))
+    left = min(payment.amount - allocated, free_credit(family))
     open_invoices = statements.unpaid_invoices(family)
     if first is not None:
         open_invoices.sort(key=lambda summary: summary.id != first.pk)
@@ -130,6 +135,25 @@ def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAll
 
 def _describe(allocations: Iterable[PaymentAllocation]) -> dict[str, str]:
     return {str(allocation.invoice_id): f"{allocation.amount:.2f}" for allocation in allocations}
+
+
+def settle_open_invoices(family: Family) -> list[PaymentAllocation]:
+    """Let the family's credit settle its open invoices, oldest first, from its oldest payments.
+
+    Called when something may have opened an invoice the credit can pay: an
+    invoice issued (prepaid money, an overpayment), a payment reversed.
+    """
+    if free_credit(family) <= ZERO:
+        return []
+    with transaction.atomic():
+        _lock(family)
+        with_room = (
+            Payment.objects.filter(town_id=family.town_id, family=family, reversal__isnull=True)
+            .annotate(allocated=Coalesce(Sum("allocations__amount"), ZERO))
+            .filter(amount__gt=F("allocated"))
+            .order_by("received_on", "pk")
+        )
+        return [allocation for payment in with_room for allocation in _allocate(payment)]
 
 
 # Staff-recorded payments
@@ -234,13 +258,7 @@ def reverse_payment(
         detail=detail.strip()[:300],
         recorded_by=actor,
     )
-    settled = [
-        allocation
-        for other in Payment.objects.filter(town_id=payment.town_id, family=family, reversal__isnull=True).order_by(
-            "received_on", "pk"
-        )
-        for allocation in _allocate(other)
-    ]
+    settled = settle_open_invoices(family)
     record(
         family.town,
         actor,

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit.models import AuditEntry
 from ardoise.billing import runs
@@ -22,8 +23,10 @@ from ardoise.billing.models import (
     RunStatus,
     TariffMode,
 )
+from ardoise.billing.statements import invoice_summary
 from ardoise.bookings.models import BookingState
 from ardoise.families.models import Child, Family
+from ardoise.payments.actions import free_credit, record_payment
 from ardoise.towns.models import Town
 from tests.billing.conftest import Book
 from tests.factories import (
@@ -316,3 +319,21 @@ def test_it_numbers_after_the_invoices_a_year_already_has(
     book(children[0], meals, 8)
     [invoice] = runs.issue_run(march_run(town, meals), None).invoices
     assert invoice.number == "2027-000042"
+
+
+def test_a_family_credit_settles_the_invoice_a_run_issues(
+    town: Town, children: list[Child], meals: Activity, book: Book, march_run: Run, finance_agent: User
+) -> None:
+    sarah, _chloe = children
+    family = sarah.family
+    record_payment(family, finance_agent, method="cash", received_on=datetime.date(2027, 3, 1), amount=D("10.00"))
+    book(sarah, meals, 8)
+    book(sarah, meals, 9)
+
+    [invoice] = runs.issue_run(march_run(town, meals), None).invoices
+
+    assert invoice.total == D("5.00")
+    assert invoice_summary(invoice).status == "paid"
+    assert free_credit(family) == D("5.00")
+    issued = AuditEntry.objects.get(action="invoice.issue")
+    assert issued.changes == {"settled_by_credit": "5.00"}
