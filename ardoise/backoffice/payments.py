@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from ardoise.audit.actions import record
 from ardoise.billing import statements
@@ -29,10 +30,12 @@ from ardoise.payments.models import (
     DepositSlip,
     DepositSlipEntry,
     OnlinePayment,
+    PaymentReversal,
     ProviderConfig,
     ProviderKind,
     Refund,
     RefundMethod,
+    ReversalReason,
 )
 from ardoise.payments.providers import config_for
 from ardoise.towns.access import staff_required
@@ -99,6 +102,18 @@ class RefundForm(forms.Form):
         self.fields["refunded_on"].initial = timezone.localdate()
 
 
+class ReversalForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Motif"), choices=ReversalReason.choices)
+    detail = forms.CharField(
+        label=gettext_lazy("Précision (motif de la banque, n° de lettre…)"), max_length=300, required=False
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["reversed_on"] = date_field(gettext_lazy("Date"))
+        self.fields["reversed_on"].initial = timezone.localdate()
+
+
 class ProviderForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = ProviderConfig
@@ -144,7 +159,7 @@ def payments(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:payment", town.slug, payment.pk)
     latest = (
         Payment.objects.filter(town=town)
-        .select_related("family")
+        .select_related("family", "reversal")
         .prefetch_related(Prefetch("allocations", PaymentAllocation.objects.select_related("invoice")))
         .order_by("-received_on", "-pk")[:LATEST]
     )
@@ -152,11 +167,32 @@ def payments(request: HttpRequest) -> HttpResponse:
     return _render(request, "payments.html", {"form": form, "payments": latest}, status)
 
 
+def _payment(request: HttpRequest, payment_id: int) -> Payment:
+    return get_object_or_404(Payment.objects.select_related("family"), town=request.town, pk=payment_id)  # type: ignore[attr-defined]
+
+
+def _payment_page(
+    request: HttpRequest, payment: Payment, reversal_form: ReversalForm | None = None, status: int = 200
+) -> HttpResponse:
+    town = request.town  # type: ignore[attr-defined]
+    context = {
+        "payment": payment,
+        "reversal": PaymentReversal.objects.filter(town=town, payment=payment).select_related("recorded_by").first(),
+        "reversal_form": reversal_form or ReversalForm(),
+        "allocations": payment.allocations.select_related("invoice").order_by("invoice__issued_on", "invoice__pk"),
+        "invoices": statements.invoice_summaries(payment.family),
+        "balance": family_balance(payment.family),
+        "slip": DepositSlipEntry.objects.filter(town=town, payment=payment).select_related("slip").first(),
+        "online": OnlinePayment.objects.filter(town=town, payment=payment).first(),
+    }
+    return _render(request, "payments_detail.html", context, status)
+
+
 @staff_required(Role.FINANCE)
 def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
     """A payment, what it settles, and its re-allocation."""
     town = request.town  # type: ignore[attr-defined]
-    payment = get_object_or_404(Payment.objects.select_related("family"), town=town, pk=payment_id)
+    payment = _payment(request, payment_id)
     if request.method == "POST":
         invoice = None
         chosen = request.POST.get("invoice", "")
@@ -167,18 +203,42 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
             if invoice is None:
                 messages.error(request, _("Cette facture n'est pas celle de la famille."))
                 return redirect("backoffice:payment", town.slug, payment.pk)
-        actions.reallocate(payment, request.user, invoice)  # type: ignore[arg-type]
-        messages.success(request, _("Règlement %(number)s réaffecté.") % {"number": payment.number})
+        try:
+            actions.reallocate(payment, request.user, invoice)  # type: ignore[arg-type]
+        except actions.PaymentRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("Règlement %(number)s réaffecté.") % {"number": payment.number})
         return redirect("backoffice:payment", town.slug, payment.pk)
-    context = {
-        "payment": payment,
-        "allocations": payment.allocations.select_related("invoice").order_by("invoice__issued_on", "invoice__pk"),
-        "invoices": statements.invoice_summaries(payment.family),
-        "balance": family_balance(payment.family),
-        "slip": DepositSlipEntry.objects.filter(town=town, payment=payment).select_related("slip").first(),
-        "online": OnlinePayment.objects.filter(town=town, payment=payment).first(),
-    }
-    return _render(request, "payments_detail.html", context)
+    return _payment_page(request, payment)
+
+
+@staff_required(Role.FINANCE)
+@require_POST
+def payment_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Cancel a payment that did not come through: it stays on record, its invoices are open again."""
+    town = request.town  # type: ignore[attr-defined]
+    payment = _payment(request, payment_id)
+    form = ReversalForm(request.POST)
+    if form.is_valid():
+        try:
+            reversal = actions.reverse_payment(
+                payment,
+                request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+                reversed_on=form.cleaned_data["reversed_on"],
+                detail=form.cleaned_data["detail"],
+            )
+        except actions.PaymentRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Règlement %(number)s annulé (%(reversal)s) : les factures qu'il soldait sont de nouveau dues.")
+                % {"number": payment.number, "reversal": reversal.number},
+            )
+            return redirect("backoffice:payment", town.slug, payment.pk)
+    return _payment_page(request, payment, form, status=422)
 
 
 @staff_required(Role.FINANCE)
@@ -315,6 +375,7 @@ def provider_settings(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", payments, name="payments"),
     path("<int:payment_id>/", payment_detail, name="payment"),
+    path("<int:payment_id>/annuler/", payment_reversal, name="payment_reversal"),
     path("remises/", deposit_slips, name="deposit_slips"),
     path("remises/<int:slip_id>/", deposit_slip, name="deposit_slip"),
     path("remises/<int:slip_id>.csv", deposit_slip_csv, name="deposit_slip_csv"),

@@ -199,3 +199,70 @@ def test_it_answers_404_for_another_towns_payment_or_slip(
     assert client.post(url(town, "payment", payment.pk), {}).status_code == 404
     assert client.get(url(town, "deposit_slip", slip.pk)).status_code == 404
     assert client.get(url(town, "deposit_slip_csv", slip.pk)).status_code == 404
+    assert client.post(url(town, "payment_reversal", payment.pk), {"reason": "bounced_cheque"}).status_code == 404
+
+
+def test_it_cancels_a_bounced_cheque_and_the_invoice_is_due_again(
+    town: Town, family: Family, finance_agent: User, client_for: Callable[[User], Client], invoice_for: Any
+) -> None:
+    invoice = invoice_for(family, "42.00")
+    cheque = actions.record_payment(family, None, method="cheque", received_on=DAY, amount=D("42.00"))
+    client = client_for(finance_agent)
+    assert "Annuler ce règlement" in client.get(url(town, "payment", cheque.pk)).content.decode()
+
+    response = client.post(
+        url(town, "payment_reversal", cheque.pk),
+        {"reason": "bounced_cheque", "reversed_on": "2027-03-12", "detail": "Lettre de la banque du 11/03"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "annulé" in page
+    assert "Chèque impayé" in page
+    assert "Annuler ce règlement" not in page
+    listed = client.get(url(town, "payments")).content.decode()
+    assert "annulé" in listed
+    assert invoice_summary(invoice).remaining == D("42.00")
+    entry = AuditEntry.objects.get(action="payment.reverse")
+    assert entry.actor == finance_agent
+    # Re-allocating a cancelled payment is refused with a message, not an error page.
+    refused = client.post(url(town, "payment", cheque.pk), {}, follow=True)
+    assert refused.status_code == 200
+    assert "Ce règlement a été annulé." in refused.content.decode()
+    assert invoice_summary(invoice).remaining == D("42.00")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": "lost", "reversed_on": "2027-03-12"}, "Sélectionnez un choix valide"),
+        ({"reason": "entry_error", "reversed_on": "pas une date"}, "Saisissez une date valide"),
+        ({"reason": "entry_error", "reversed_on": "2027-03-01"}, "ne peut pas précéder le règlement"),
+    ],
+)
+def test_it_refuses_a_wrong_cancellation_and_changes_nothing(
+    town: Town,
+    family: Family,
+    finance_agent: User,
+    client_for: Callable[[User], Client],
+    invoice_for: Any,
+    data: dict[str, str],
+    message: str,
+) -> None:
+    invoice = invoice_for(family, "42.00")
+    cheque = actions.record_payment(family, None, method="cheque", received_on=DAY, amount=D("42.00"))
+    response = client_for(finance_agent).post(url(town, "payment_reversal", cheque.pk), data)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert invoice_summary(invoice).status == "paid"
+    assert not AuditEntry.objects.filter(action="payment.reverse").exists()
+
+
+def test_it_lets_only_finance_and_administrators_cancel_a_payment(
+    town: Town, family: Family, front_desk: User, site_agent: User, client_for: Callable[[User], Client]
+) -> None:
+    cheque = actions.record_payment(family, None, method="cheque", received_on=DAY, amount=D("42.00"))
+    data = {"reason": "entry_error", "reversed_on": "2027-03-12"}
+    assert client_for(front_desk).post(url(town, "payment_reversal", cheque.pk), data).status_code == 403
+    assert client_for(site_agent).post(url(town, "payment_reversal", cheque.pk), data).status_code == 403
+    assert client_for(front_desk).get(url(town, "payment_reversal", cheque.pk)).status_code in (403, 405)
