@@ -32,7 +32,7 @@ from ardoise.backoffice.config_forms import (
 from ardoise.billing.models import Tariff, TariffBand
 from ardoise.calendars import actions as calendar_actions
 from ardoise.calendars.models import Closure, SchoolYear
-from ardoise.calendars.opening import school_calendar_known
+from ardoise.calendars.opening import school_calendar_known, school_year_dates
 from ardoise.towns import actions as town_actions
 from ardoise.towns.access import staff_required
 from ardoise.towns.actions import ConfigurationRefused
@@ -213,7 +213,7 @@ def year_new(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start_year = last.start_year + 1 if last else (today.year if today.month >= 8 else today.year - 1)
     zone = last.zone if last else town.zone
-    suggestion = calendar_actions.suggest_school_year(start_year, zone)
+    suggestion = school_year_dates(start_year, zone)
     initial = {
         "start_year": start_year,
         "starts_on": suggestion.starts_on,

@@ -6,7 +6,6 @@ a closed day are left as they are for staff to settle.
 """
 
 import datetime
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,50 +15,11 @@ from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
 from ardoise.audit.actions import changes_between, snapshot
 from ardoise.calendars.models import Closure, SchoolYear
-from ardoise.calendars.opening import _school_holiday_dates
 from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Site, Town
 
-SUMMER = "Vacances d'été"
 CLOSURE_FIELDS = ("site", "activity", "starts_on", "ends_on", "label")
 YEAR_FIELDS = ("start_year", "starts_on", "ends_on", "zone")
-
-
-@dataclass(frozen=True)
-class SuggestedYear:
-    start_year: int
-    starts_on: datetime.date
-    ends_on: datetime.date
-    # Whether both dates come from the official calendar (else they are estimates to check).
-    official: bool
-
-
-def _summer_days(year: int, zone: str) -> list[datetime.date]:
-    data = _school_holiday_dates()
-    if not data.min_year <= year <= data.max_year:
-        return []
-    return sorted(data.holidays_for_year_zone_and_name(year, zone, SUMMER))
-
-
-def suggest_school_year(start_year: int, zone: str) -> SuggestedYear:
-    """First school day after the summer holidays of `start_year`, last day before the next ones.
-
-    From the official calendar (vacances_scolaires_france) where it is known;
-    otherwise 1 September and the first Friday of July, flagged as estimates.
-    """
-    this_summer, next_summer = _summer_days(start_year, zone), _summer_days(start_year + 1, zone)
-    starts_on = this_summer[-1] + datetime.timedelta(days=1) if this_summer else datetime.date(start_year, 9, 1)
-    while starts_on.weekday() >= 5:
-        starts_on += datetime.timedelta(days=1)
-    if next_summer:
-        ends_on = next_summer[0] - datetime.timedelta(days=1)
-    else:
-        ends_on = datetime.date(start_year + 1, 7, 1)
-        while ends_on.weekday() != 4:
-            ends_on += datetime.timedelta(days=1)
-    while ends_on.weekday() >= 5:
-        ends_on -= datetime.timedelta(days=1)
-    return SuggestedYear(start_year, starts_on, ends_on, official=bool(this_summer and next_summer))
 
 
 @transaction.atomic

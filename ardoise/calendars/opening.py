@@ -106,6 +106,48 @@ def _school_holidays(year: int, zone: str) -> frozenset[datetime.date]:
     return frozenset(data.holidays_for_year_and_zone(year, zone))
 
 
+SUMMER = "Vacances d'été"
+
+
+def summer_holidays(year: int, zone: str) -> list[datetime.date]:
+    """The days of the summer holidays that begin in `year` in `zone`, sorted; [] where unpublished."""
+    data = _school_holiday_dates()
+    if not data.min_year <= year <= data.max_year:
+        return []
+    return sorted(data.holidays_for_year_zone_and_name(year, zone, SUMMER))
+
+
+@dataclass(frozen=True)
+class SchoolYearDates:
+    start_year: int
+    starts_on: datetime.date
+    ends_on: datetime.date
+    # Whether both dates come from the official calendar (else they are estimates to check).
+    official: bool
+
+
+def school_year_dates(start_year: int, zone: str) -> SchoolYearDates:
+    """First school day after the summer holidays of `start_year`, last one before the next ones.
+
+    From the official calendar where it is published; otherwise the first
+    weekday from 1 September and the Friday before the first Saturday of July,
+    flagged as estimates.
+    """
+    this_summer, next_summer = summer_holidays(start_year, zone), summer_holidays(start_year + 1, zone)
+    one_day = datetime.timedelta(days=1)
+    starts_on = this_summer[-1] + one_day if this_summer else datetime.date(start_year, 9, 1)
+    while starts_on.weekday() >= 5:
+        starts_on += one_day
+    if next_summer:
+        ends_on = next_summer[0] - one_day
+    else:
+        first_of_july = datetime.date(start_year + 1, 7, 1)
+        ends_on = first_of_july + datetime.timedelta(days=(5 - first_of_july.weekday()) % 7) - one_day
+    while ends_on.weekday() >= 5:
+        ends_on -= one_day
+    return SchoolYearDates(start_year, starts_on, ends_on, official=bool(this_summer and next_summer))
+
+
 def school_calendar_known(day: datetime.date) -> bool:
     """Whether the official school-holiday calendar covers `day`.
 

@@ -1,22 +1,12 @@
 """School years and open days of the demo town, relative to `today`.
 
-School years follow the official calendar of the zone: a year starts the day
-after the summer holidays of its first calendar year and ends the day before
-the next summer holidays (vacances_scolaires_france). Beyond the published
-calendar it falls back to 1 September and the Friday before the first Saturday
-of July.
+School years follow the official calendar of the zone (calendars.opening.school_year_dates).
 """
 
 import datetime
-import functools
 from dataclasses import dataclass
 
-from vacances_scolaires_france import SchoolHolidayDates
-
-from ardoise.calendars.opening import ClosureSpan, closed_reason
-
-SUMMER = "Vacances d'été"
-ONE_DAY = datetime.timedelta(days=1)
+from ardoise.calendars.opening import ClosureSpan, closed_reason, school_year_dates
 
 
 @dataclass(frozen=True)
@@ -26,30 +16,10 @@ class YearSpan:
     ends_on: datetime.date
 
 
-@functools.cache
-def _school_holiday_dates() -> SchoolHolidayDates:
-    return SchoolHolidayDates()
-
-
-def _summer_holidays(year: int, zone: str) -> list[datetime.date]:
-    data = _school_holiday_dates()
-    if not data.min_year <= year <= data.max_year:
-        return []
-    return sorted(data.holidays_for_year_zone_and_name(year, zone, SUMMER))
-
-
 def school_year(start_year: int, zone: str) -> YearSpan:
     """The school year starting in September of `start_year`, with its official first and last days."""
-    summer_before = _summer_holidays(start_year, zone)
-    summer_after = _summer_holidays(start_year + 1, zone)
-    starts_on = summer_before[-1] + ONE_DAY if summer_before else datetime.date(start_year, 9, 1)
-    if summer_after:
-        ends_on = summer_after[0] - ONE_DAY
-    else:
-        first_saturday = datetime.date(start_year + 1, 7, 1)
-        first_saturday += datetime.timedelta(days=(5 - first_saturday.weekday()) % 7)
-        ends_on = first_saturday - ONE_DAY
-    return YearSpan(start_year, starts_on, ends_on)
+    dates = school_year_dates(start_year, zone)
+    return YearSpan(start_year, dates.starts_on, dates.ends_on)
 
 
 def current_school_year(today: datetime.date, zone: str) -> YearSpan:

@@ -14,10 +14,9 @@ from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Tariff
 from ardoise.bookings.models import Booking
-from ardoise.calendars import actions as calendar_actions
 from ardoise.calendars.days import load_closures
 from ardoise.calendars.models import Closure, SchoolYear
-from ardoise.calendars.opening import ClosedReason, closed_reason
+from ardoise.calendars.opening import ClosedReason, SchoolYearDates, closed_reason, school_year_dates
 from ardoise.towns.models import Site, Town
 from tests.factories import ActivityFactory, BookingFactory, SchoolYearFactory, SiteFactory, TariffFactory
 from tests.moment import NEXT_MONDAY, NOW
@@ -170,11 +169,9 @@ def test_it_creates_and_changes_an_absence_reason(admin: Client, town: Town) -> 
 
 
 def test_it_suggests_the_next_school_year_from_the_official_calendar() -> None:
-    suggestion = calendar_actions.suggest_school_year(2027, "B")
-    assert suggestion == calendar_actions.SuggestedYear(
-        2027, datetime.date(2027, 9, 1), datetime.date(2028, 7, 3), official=True
-    )
-    estimate = calendar_actions.suggest_school_year(2031, "B")
+    suggestion = school_year_dates(2027, "B")
+    assert suggestion == SchoolYearDates(2027, datetime.date(2027, 9, 1), datetime.date(2028, 7, 3), official=True)
+    estimate = school_year_dates(2031, "B")
     assert not estimate.official
     assert estimate.starts_on == datetime.date(2031, 9, 1)
     assert estimate.ends_on.weekday() == 4
