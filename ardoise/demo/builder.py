@@ -480,7 +480,6 @@ class DemoBuilder:
             recorded_by_id=self.staff["regie@demo.test"].pk,
         )
         assert april.total == ledger.TOTALS["april"]
-        book.save_counters()
 
 
 def school_name(n: int) -> str:

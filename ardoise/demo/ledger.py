@@ -15,12 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.db import transaction
 
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice, InvoiceCounter, InvoiceLine, Payment, PaymentAllocation
+from ardoise.billing.models import Invoice, InvoiceLine, Payment, PaymentAllocation
+from ardoise.billing.runs import next_invoice_number
 from ardoise.calendars.deadlines import PARIS
 from ardoise.calendars.opening import is_public_holiday
 from ardoise.families.models import Child
+from ardoise.payments.actions import next_number
+from ardoise.payments.models import CounterKind
 from ardoise.towns.models import Town
 
 from . import spec
@@ -95,13 +99,12 @@ def cheque_day(spring_year: int) -> datetime.date:
 
 
 class Ledger:
-    """Numbers invoices and payments without gaps, per town and year of issue."""
+    """Writes the demo's invoices and payments, numbered by the town's own counters
+    (billing.runs.next_invoice_number, payments.actions.next_number) as runs and staff do."""
 
     def __init__(self, town: Town, counts: Counter[str]):
         self.town = town
         self.counts = counts
-        self.invoice_numbers: Counter[int] = Counter()
-        self.payment_numbers: Counter[int] = Counter()
 
     def invoice(
         self,
@@ -209,18 +212,9 @@ class Ledger:
         return payment
 
     def next_invoice_number(self, issued_on: datetime.date) -> str:
-        self.invoice_numbers[issued_on.year] += 1
-        return f"{issued_on.year}-{self.invoice_numbers[issued_on.year]:06d}"
+        with transaction.atomic():
+            return next_invoice_number(self.town.pk, issued_on.year)
 
     def next_payment_number(self, received_on: datetime.date) -> str:
-        self.payment_numbers[received_on.year] += 1
-        return f"R{received_on.year}-{self.payment_numbers[received_on.year]:06d}"
-
-    def save_counters(self) -> None:
-        insert(
-            [
-                InvoiceCounter(town=self.town, year=year, last_number=last)
-                for year, last in sorted(self.invoice_numbers.items())
-            ],
-            self.counts,
-        )
+        with transaction.atomic():
+            return next_number(self.town, CounterKind.PAYMENT, received_on.year)

@@ -23,6 +23,7 @@ from ardoise.billing.models import (
     PaymentAllocation,
     TariffBand,
 )
+from ardoise.billing.runs import next_invoice_number
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Absence, Booking, BookingState, Enrollment, Request
 from ardoise.calendars.days import load_closures
 from ardoise.calendars.deadlines import PARIS
@@ -30,6 +31,8 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import closed_reason
 from ardoise.demo.builder import build_demo, delete_town
 from ardoise.families.models import Child, Family
+from ardoise.payments.actions import next_number
+from ardoise.payments.models import CounterKind
 from ardoise.towns.models import Role, Site, StaffRole, Town
 
 # A Wednesday in term time: today's Wednesday centre is booked, the roll call not done yet.
@@ -290,6 +293,14 @@ def test_it_reproduces_duponts_statement_of_seed_001(demo):
     ]
     assert balance(dupont) == D("120.60")
     assert InvoiceCounter.objects.get(town=demo, year=2026).last_number == 2
+
+
+@pytest.mark.django_db
+def test_it_numbers_the_next_invoice_and_payment_after_the_demos_own(demo):
+    # The demo's invoices and cheque took their numbers from the town's counters:
+    # what finance records next follows them instead of colliding.
+    assert next_invoice_number(demo.pk, 2026) == "2026-000003"
+    assert next_number(demo, CounterKind.PAYMENT, 2026) == "R2026-000002"
 
 
 @pytest.mark.django_db
