@@ -30,6 +30,7 @@ from ardoise.bookings.models import Booking, Request
 from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused, start_online_payment
 from ardoise.payments.views import absolute_urls
+from ardoise.prepayment import actions as prepayment
 from ardoise.towns.access import access_child, family_of
 
 MAX_PLANNING_DAYS = 93
@@ -241,6 +242,8 @@ def quote_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn
 def apply_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn) -> Any:
     family = family_for(request)
     child = access_child(family, child_id)
+    if unpaid := prepayment.payment_required(child, changes_of(payload), now=timezone.now()):
+        return Status(409, {"detail": str(prepayment.PAYMENT_REQUIRED_DETAIL), "errors": errors_out(unpaid)})
     try:
         review = actions.apply(child, changes_of(payload), actor=request.auth)  # type: ignore[attr-defined]
     except actions.BatchRefused as refused:

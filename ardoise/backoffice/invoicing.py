@@ -266,7 +266,7 @@ def invoicing_invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse
 class BillingSettingsForm(forms.ModelForm):
     class Meta:
         model = BillingSettings
-        fields = ["payment_days", "first_reminder_days", "second_reminder_days"]
+        fields = ["payment_days", "first_reminder_days", "second_reminder_days", "prepayment"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

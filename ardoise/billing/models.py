@@ -324,6 +324,8 @@ class BillingSettings(TownScoped):
         default=45,
         validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
+    # Prepayment (seed 002): parents pay their bookings online when they book (prepayment.Basket).
+    prepayment = models.BooleanField(_("paiement à la réservation (prépaiement)"), default=False)
 
     class Meta:
         verbose_name = _("paramètres de facturation")

@@ -42,6 +42,7 @@ from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child, Family
 from ardoise.messaging import queries as messaging_queries
 from ardoise.messaging.models import Menu
+from ardoise.portal import baskets
 from ardoise.portal import forms as booking_forms
 from ardoise.portal.forms import Changes, cell_key, change_value, pattern_value
 from ardoise.towns.access import parent_required
@@ -571,6 +572,8 @@ def _render_review(
         "return_to": return_to,
         "planning_url": reverse("portal:planning", args=[request.town.slug]) + "?" + return_to,  # type: ignore[attr-defined]
     }
+    if baskets.in_prepayment(request.town):  # type: ignore[attr-defined]
+        return baskets.render_review(request, family, proposal, context, status=status)
     if proposal.errors:
         status = 422
     template = (
@@ -632,6 +635,11 @@ def booking_confirm(request: HttpRequest, family: Family) -> HttpResponse:
         else:
             messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
         return redirect(planning_url)
+    if baskets.in_prepayment(request.town):  # type: ignore[attr-defined]
+        # Prepayment: the new days wait in a basket until paid (ardoise.prepayment).
+        _record_patterns(proposal.patterns, family_kids)
+        context = {"family": family, "proposal": proposal, "return_to": return_to, "planning_url": planning_url}
+        return baskets.checkout(request, family, proposal, context)
     reviews: list[ChildReview] = []
     try:
         with transaction.atomic():

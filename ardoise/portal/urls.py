@@ -1,6 +1,18 @@
 from django.urls import include, path
 
-from ardoise.portal import absences, documents, ical, invoices, messages, payments, planning, record, requests, views
+from ardoise.portal import (
+    absences,
+    baskets,
+    documents,
+    ical,
+    invoices,
+    messages,
+    payments,
+    planning,
+    record,
+    requests,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -10,10 +22,16 @@ urlpatterns = [
     path("factures/<int:invoice_id>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
     path("factures/<int:invoice_id>/payer/", payments.pay_invoice, name="pay_invoice"),
     path("releve/", invoices.statement, name="statement"),
+    path("prelevements/", include("ardoise.portal.direct_debits")),
     path("planning/", planning.planning, name="planning"),
     path("planning/verifier/", planning.booking_review, name="booking_review"),
     path("planning/confirmer/", planning.booking_confirm, name="booking_confirm"),
     path("planning/inscription-reguliere/", planning.regular, name="regular"),
+    path("panier/", baskets.basket, name="basket"),
+    path("panier/<int:basket_id>/", baskets.basket_detail, name="basket_detail"),
+    path("panier/<int:basket_id>/payer/", baskets.basket_pay, name="basket_pay"),
+    path("panier/<int:basket_id>/reprendre/", baskets.basket_renew, name="basket_renew"),
+    path("panier/<int:basket_id>/supprimer/", baskets.basket_abandon, name="basket_abandon"),
     path("absences/", absences.absences, name="absences"),
     path("absences/new/", absences.absence_new, name="absence_new"),
     path("demandes/", requests.request_list, name="requests"),

@@ -26,6 +26,7 @@ from ardoise.families.models import AuthorisedPerson, Family, Guardian
 from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
 from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
+from tests.prepayment.conftest import make_basket
 
 # Pages that need no login: the calendar feed is reached by its secret token.
 PUBLIC = {"ical"}
@@ -132,6 +133,8 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     "thread_id": lambda v: messaging.make_thread(v.family).pk,
     "attachment_id": lambda v: messaging.make_attachment(v.family).pk,
     "document_id": lambda v: messaging.document_only_for(v.family).pk,
+    # Prepayment (tests/prepayment/conftest.py): a basket waiting for the victim's payment.
+    "basket_id": lambda v: make_basket(v.family).pk,
 }
 
 
