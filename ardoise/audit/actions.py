@@ -2,7 +2,6 @@
 
 import datetime
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -32,16 +31,15 @@ def record(
 
 
 def jsonable(value: Any) -> Any:
-    """A value as the audit trail stores it (JSON): dates ISO, amounts as text, rows by name."""
+    """A value as the audit trail and change requests store it (JSON): dates ISO, lists as
+    lists, other objects (amounts, rows, …) as their text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, models.Model):
-        return str(value)
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
-    return value
+    return str(value)
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:

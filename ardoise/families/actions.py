@@ -39,13 +39,6 @@ class NothingChanged(Exception):
         self.message = str(self.args[0])
 
 
-def _json_value(value: Any) -> Any:
-    """A value as it is kept in Request.changes (JSON): text, number, boolean or None."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def _family_of_record(record: Model) -> int:
     if isinstance(record, Family):
         return record.pk
@@ -78,9 +71,9 @@ def request_record_change(
             fresh = type(record).objects.get(town_id=family.town_id, pk=record.pk)
             current = {name: getattr(fresh, name) for name in values}
         changes = {
-            name: [_json_value(current[name]), _json_value(new)]
+            name: [jsonable(current[name]), jsonable(new)]
             for name, new in values.items()
-            if _json_value(new) != _json_value(current[name]) and not (current[name] is None and new in ("", None))
+            if jsonable(new) != jsonable(current[name]) and not (current[name] is None and new in ("", None))
         }
         if not changes:
             raise NothingChanged
@@ -339,7 +332,7 @@ def archive_family(family: Family, on: datetime.date, *, actor: User) -> int:
             "family.archive",
             fresh,
             summary=f"Famille {fresh.name} ({fresh.number}) archivée le {on:%d/%m/%Y}",
-            changes={"archived_on": [_json_value(previous), on.isoformat()], "cancelled_bookings": len(booking_ids)},
+            changes={"archived_on": [jsonable(previous), on.isoformat()], "cancelled_bookings": len(booking_ids)},
         )
     family.archived_on = on
     return len(booking_ids)

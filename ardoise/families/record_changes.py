@@ -15,8 +15,9 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
+from ardoise.audit.actions import jsonable
 from ardoise.bookings.models import Request
-from ardoise.families.actions import TARGETS, _json_value
+from ardoise.families.actions import TARGETS
 from ardoise.families.models import AuthorisedPerson, Child, Family
 
 MODELS: dict[str, type[Model]] = {name: model for model, name in TARGETS.items()}
@@ -111,11 +112,11 @@ def apply_record_change(item: Request) -> tuple[Model, dict[str, list[Any]]]:
         except ValidationError as error:
             raise StaleRecordChange(" ".join(error.messages)) from None
         person.save()
-        return person, {name: [None, _json_value(value)] for name, value in values.items()}
+        return person, {name: [None, jsonable(value)] for name, value in values.items()}
 
     record = _record(item, model)
     changed_since = [
-        _label(fields[name]) for name, (old, _new) in pairs.items() if _json_value(getattr(record, name)) != old
+        _label(fields[name]) for name, (old, _new) in pairs.items() if jsonable(getattr(record, name)) != old
     ]
     if changed_since:
         raise StaleRecordChange(
@@ -127,7 +128,7 @@ def apply_record_change(item: Request) -> tuple[Model, dict[str, list[Any]]]:
         )
     written = {}
     for name, value in values.items():
-        written[name] = [_json_value(getattr(record, name)), _json_value(value)]
+        written[name] = [jsonable(getattr(record, name)), jsonable(value)]
         setattr(record, name, value)
     record.save(update_fields=list(values))
     return record, written
