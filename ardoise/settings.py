@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ardoise.bookings",
     "ardoise.billing",
     "ardoise.payments",
+    "ardoise.directdebit",
     "ardoise.prepayment",
     "ardoise.audit",
     "ardoise.messaging",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("reglements/", include("ardoise.backoffice.payments")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
+    path("prelevements/", include("ardoise.backoffice.direct_debits")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),

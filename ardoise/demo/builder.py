@@ -37,7 +37,7 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.towns.models import Site, StaffRole, Town
 
-from . import ledger, names, spec
+from . import direct_debit, ledger, names, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
@@ -150,6 +150,7 @@ class DemoBuilder:
         self.create_bookings()
         self.step("bookings")
         self.create_ledger()
+        direct_debit.create_direct_debit(self.town, self.today, self.counts)
 
     def step(self, name: str) -> None:
         now = time.monotonic()

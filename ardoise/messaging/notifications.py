@@ -53,6 +53,7 @@ class Kind(StrEnum):
     INVOICE_AVAILABLE = "invoice_available"
     PAYMENT_RECEIVED = "payment_received"
     REMINDER = "reminder"
+    DIRECT_DEBIT_REJECTED = "direct_debit_rejected"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -70,6 +71,7 @@ KIND_LABELS: dict[str, Any] = {
     Kind.INVOICE_AVAILABLE: _("Facture disponible"),
     Kind.PAYMENT_RECEIVED: _("Paiement reçu"),
     Kind.REMINDER: _("Relance"),
+    Kind.DIRECT_DEBIT_REJECTED: _("Prélèvement rejeté"),
 }
 
 # The kinds whose body holds a link into the account.

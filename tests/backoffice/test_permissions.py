@@ -35,6 +35,7 @@ from ardoise.calendars.models import Closure
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.payments.models import DepositSlip
 from ardoise.towns.models import Role
+from tests.directdebit import matrix as direct_debit
 from tests.factories import (
     AbsenceReasonFactory,
     ActivityFactory,
@@ -99,6 +100,8 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "payment": MONEY,
     "deposit_slip": MONEY,
     "refund": MONEY,
+    "direct_debit": MONEY,
+    "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "publications": RECORDS,
@@ -220,6 +223,9 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "attachment_id": lambda w: messaging.make_attachment(w.family).pk,
     "document_id": lambda w: messaging.make_document(w.family.town).pk,
     "news_id": lambda w: messaging.make_news(w.family.town).pk,
+    "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
+    "item_id": lambda w: direct_debit.item_of(w.family).pk,
+    "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"
