@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.activities.models import Activity
@@ -144,11 +144,15 @@ def _issued_invoices(run: InvoicingRun, **filters: Any) -> list[Invoice]:
 @staff_required(*FINANCE)
 def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _access_run(request, run_id)
+    invoices = _issued_invoices(run)
     context = {
         "run": run,
         "activities": list(run.activities.filter(town=request.town).select_related("site")),
         "preview": runs.preview(run),
-        "invoices": _issued_invoices(run),
+        "invoices": invoices,
+        "issued_total": sum((invoice.total for invoice in invoices), Decimal("0.00")),
+        "pdf_ready": sum(1 for invoice in invoices if invoice.pdf),
+        "notified": sum(1 for invoice in invoices if invoice.notified_at),
     }
     return render(request, "backoffice/invoicing_run.html", context)
 
@@ -182,10 +186,15 @@ def invoicing_issue(request: HttpRequest, run_id: int) -> HttpResponse:
         request.user,  # type: ignore[arg-type]
         on_issued=lambda invoice: enqueue_publication(invoice, base_url),
     )
+    count = len(result.invoices)
     messages.success(
         request,
-        _("%(count)s facture(s) émise(s). Les PDF sont préparés en arrière-plan, puis les familles prévenues.")
-        % {"count": len(result.invoices)},
+        ngettext(
+            "%(count)s facture émise. Son PDF est préparé en arrière-plan, puis la famille prévenue.",
+            "%(count)s factures émises. Les PDF sont préparés en arrière-plan, puis les familles prévenues.",
+            count,
+        )
+        % {"count": count},
     )
     if result.skipped_family_ids:
         messages.warning(

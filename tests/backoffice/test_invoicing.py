@@ -159,7 +159,7 @@ def test_it_takes_finance_from_a_new_run_through_preview_to_issued_invoices(
         issued = client.post(url("invoicing_issue", town, run.pk), {"confirm": "1"}, follow=True)
     invoice = Invoice.objects.get(town=town)
     assert invoice.total == D("5.00")
-    assert "1 facture(s) émise(s)" in issued.text
+    assert "1 facture émise." in issued.text
     assert invoice.number in issued.text
     assert Invoice.objects.get(pk=invoice.pk).pdf
     assert [message.to for message in mail.outbox] == [["marie.dupont@example.test"]]
