@@ -42,6 +42,8 @@ cat <<INFO
     cuisine@demo.test         kitchen
     regie@demo.test           finance
 
+  Prepayment town (pay when booking, seed 002): http://127.0.0.1:$port/avance/ — parent1@avance.test … parent5@avance.test (demo-parent), regie@avance.test (demo-staff)
+
   Ctrl-C stops the server and the tasks worker.
 
 INFO

@@ -42,6 +42,7 @@ from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
 from .people import GRADES, FamilyPlan, PopulationBuilder
+from .prepaid_town import build_prepaid_town
 
 SEED = "ardoise-demo-v1"
 CHILDREN_PER_SCHOOL = 250
@@ -59,6 +60,8 @@ def build_demo(today: datetime.date, children: int | None = None, stdout: TextIO
         deleted = time.monotonic()
         builder = DemoBuilder(today, children)
         builder.build()
+        if children is None:  # The second demo town, in prepayment (seed 002).
+            build_prepaid_town(today)
         built = time.monotonic()
     if stdout is not None:
         for label, count in sorted(builder.counts.items()):

@@ -19,12 +19,17 @@ from ardoise.towns.models import Town
 from tests.factories import ActivityFactory
 
 
-@pytest.fixture
-def prepaid(town: Town) -> Town:
-    """The personas' town pays when booking, through the simulator."""
+def make_prepaid(town: Town) -> Town:
+    """The town pays when booking, through the simulator."""
     BillingSettings.objects.update_or_create(town=town, defaults={"prepayment": True})
     ProviderConfig.objects.create(town=town, provider=ProviderKind.SIMULATOR)
     return town
+
+
+@pytest.fixture
+def prepaid(town: Town) -> Town:
+    """The personas' town pays when booking, through the simulator."""
+    return make_prepaid(town)
 
 
 def ticks(child: Child, activity: Activity, days: list[datetime.date]) -> list[str]:

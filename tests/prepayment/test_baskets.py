@@ -35,7 +35,7 @@ def test_the_review_shows_the_recap_and_what_to_pay(prepaid, parent, client_for,
     html = client_for(parent).post(reverse("portal:booking_review", args=[prepaid.slug]), data).content.decode()
     assert "Récapitulatif de votre saisie" in html
     assert html.count("— Repas") == 3
-    assert "Tarif unitaire" in html
+    assert "Coût (tarif unitaire)" in html
     assert "À payer : <strong>7,50" in html
     assert "Payer 7,50 €" in html
     assert "Confirmer et enregistrer" not in html
