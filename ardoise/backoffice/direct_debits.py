@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ardoise.billing.money import ZERO
 from ardoise.directdebit import actions
 from ardoise.directdebit.models import (
     Collection,
@@ -150,7 +151,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "planned": planned,
-        "total": sum((debit.amount for debit in planned), start=actions.ZERO),
+        "total": sum((debit.amount for debit in planned), start=ZERO),
         "creditor": CreditorSettings.objects.filter(town=town).first(),
         "without_mandate": Family.objects.filter(town=town, archived_on__isnull=True)
         .exclude(mandates__state=MandateState.ACTIVE)

@@ -9,6 +9,7 @@ that never came through (bounced cheque, rejected debit): both are debits.
 """
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
@@ -177,13 +178,28 @@ def invoice_summaries(family: Family) -> list[InvoiceSummary]:
 
 
 def unpaid_invoices(family: Family) -> list[InvoiceSummary]:
-    """Invoices with something still due, oldest first (home page, "Factures impayées"). One query.
+    """Invoices with something still due, oldest first (home page, "Factures impayées"). One query."""
+    return unpaid_invoices_by_family(family.town_id, [family.pk]).get(family.pk, [])
+
+
+def unpaid_invoices_by_family(town_id: int, family_ids: Collection[int]) -> dict[int, list[InvoiceSummary]]:
+    """The unpaid invoices of several families, oldest first, by family id (families with none left out).
+    One query.
 
     Filtered here on exact Decimals, not in SQL: SQLite computes total − credited − paid
     in binary floating point, where 0.07 − 0.01 − 0.06 is a little above zero.
     """
-    oldest_first = _invoices_with_sums(family.town_id, family=family).order_by("issued_on", "pk")
-    return [summary for summary in map(_summary, oldest_first) if summary.remaining > ZERO]
+    oldest_first = (
+        _invoices_with_sums(town_id, family_id__in=list(family_ids))
+        .only("id", "family_id", "number", "issued_on", "due_on", "period_start", "period_end", "total")
+        .order_by("issued_on", "pk")
+    )
+    by_family: dict[int, list[InvoiceSummary]] = {}
+    for invoice in oldest_first:
+        summary = _summary(invoice)
+        if summary.remaining > ZERO:
+            by_family.setdefault(invoice.family_id, []).append(summary)
+    return by_family
 
 
 def invoice_summary(invoice: Invoice) -> InvoiceSummary:

@@ -19,7 +19,6 @@ from ardoise.accounts.models import User
 from ardoise.audit.actions import changes_between, record
 from ardoise.billing import statements
 from ardoise.billing.models import Payment, PaymentAllocation, PaymentMethod
-from ardoise.billing.money import ZERO
 from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused, next_number, reverse_payment
 from ardoise.payments.models import CounterKind, ReversalReason
@@ -235,17 +234,15 @@ def plan(town: Town) -> list[PlannedDebit]:
         .values_list("invoice_id", flat=True)
     )
     # One query for every mandated family's invoices with their credit notes and payments.
-    invoices = statements._invoices_with_sums(town.pk, family_id__in=list(mandates)).order_by(
-        "family__name", "family__number", "issued_on", "pk"
-    )
+    unpaid = statements.unpaid_invoices_by_family(town.pk, mandates)
     planned = []
-    for invoice in invoices:
-        summary = statements._summary(invoice)
-        if summary.remaining <= ZERO or invoice.pk in in_progress:
-            continue
-        mandate = mandates[invoice.family_id]
+    for mandate in sorted(mandates.values(), key=lambda mandate: (mandate.family.name, mandate.family.number)):
         sequence = SequenceType.RECURRENT if mandate.first_collection_done else SequenceType.FIRST
-        planned.append(PlannedDebit(mandate, summary, summary.remaining, sequence))
+        planned.extend(
+            PlannedDebit(mandate, summary, summary.remaining, sequence)
+            for summary in unpaid.get(mandate.family_id, [])
+            if summary.id not in in_progress
+        )
     return planned
 
 
