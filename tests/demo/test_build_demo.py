@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
+from ardoise.billing import statements
 from ardoise.billing.models import (
     CreditNote,
     Invoice,
@@ -38,6 +39,7 @@ from ardoise.towns.models import Role, Site, StaffRole, Town
 # A Wednesday in term time: today's Wednesday centre is booked, the roll call not done yet.
 TODAY = datetime.date(2026, 11, 18)
 D = Decimal
+REGIE = "Régie périscolaire de Saint-Exemple"
 
 
 @pytest.fixture(scope="module")
@@ -301,6 +303,31 @@ def test_it_numbers_the_next_invoice_and_payment_after_the_demos_own(demo):
     # what finance records next follows them instead of colliding.
     assert next_invoice_number(demo.pk, 2026) == "2026-000003"
     assert next_number(demo, CounterKind.PAYMENT, 2026) == "R2026-000002"
+
+
+@pytest.mark.django_db
+def test_it_gives_dupont_the_statement_of_seed_001(demo):
+    """Seed 001's "Relevé de compte", figure for figure: ancien solde 0.00, two invoices, one cheque, 120.60 due."""
+    dupont = Family.objects.get(town=demo, number="1001")
+    last_year = statements.statement(dupont, 2025, town=demo)
+    assert last_year.opening_balance == D("0.00")
+    assert [
+        (operation.reference, operation.label, operation.regie, operation.debit, operation.credit, operation.balance)
+        for operation in last_year.operations
+    ] == [
+        ("2026-000001", "Facture : 01/02/2026 - 31/03/2026", REGIE, D("243.20"), D("0.00"), D("243.20")),
+        ("R2026-000001", "Règlement : Chèque", REGIE, D("0.00"), D("243.20"), D("0.00")),
+        ("2026-000002", "Facture : 01/04/2026 - 30/04/2026", REGIE, D("120.60"), D("0.00"), D("120.60")),
+    ]
+    assert (last_year.total_debit, last_year.total_credit, last_year.balance) == (
+        D("363.80"),
+        D("243.20"),
+        D("120.60"),
+    )
+    # The unpaid April invoice is carried into this school year as its ancien solde.
+    this_year = statements.statement(dupont, 2026, town=demo)
+    assert this_year.opening_balance == D("120.60")
+    assert [summary.number for summary in statements.unpaid_invoices(dupont)] == ["2026-000002"]
 
 
 @pytest.mark.django_db
