@@ -266,10 +266,20 @@ def preview(run: InvoicingRun, family_ids: Collection[int] | None = None) -> Run
 
     `family_ids` restricts the preview to some families (a family's detail page).
     """
-    town = run.town
+    activities = list(run.activities.filter(town_id=run.town_id))
+    return preview_period(run.town, run.period_start, run.period_end, activities, family_ids)
+
+
+def preview_period(
+    town: Town,
+    start: datetime.date,
+    end: datetime.date,
+    activities: list[Activity],
+    family_ids: Collection[int] | None = None,
+) -> RunPreview:
+    """What a run of `activities` over `start`–`end` would bill now, without a run saved
+    (the value of a prepayment family's booked days)."""
     town_id = town.pk
-    start, end = run.period_start, run.period_end
-    activities = list(run.activities.filter(town_id=town_id))
     activity_ids = [activity.pk for activity in activities]
     labels = {activity.pk: activity.label for activity in activities}
     family_filter: dict[str, object] = {} if family_ids is None else {"child__family_id__in": list(family_ids)}

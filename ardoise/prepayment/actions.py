@@ -20,11 +20,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -33,7 +32,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.billing import runs
 from ardoise.billing.balance import family_balance
-from ardoise.billing.models import BillingSettings, InvoicingRun
+from ardoise.billing.models import BillingSettings
 from ardoise.billing.money import ZERO, round_money
 from ardoise.billing.pricing import total
 from ardoise.bookings import actions as bookings
@@ -76,16 +75,6 @@ def in_prepayment(town: Town) -> bool:
 # What the family owes
 
 
-@dataclass(frozen=True)
-class _Span:
-    """What `runs.preview` reads of a run: a town, a period and its activities (nothing saved)."""
-
-    town: Town
-    period_start: datetime.date
-    period_end: datetime.date
-    activities: QuerySet[Activity]
-
-
 def unbilled_value(family: Family) -> Decimal:
     """Euros the family's days booked (or attended) and not yet invoiced will be billed.
 
@@ -98,8 +87,8 @@ def unbilled_value(family: Family) -> Decimal:
     ).aggregate(first=Min("date"), last=Max("date"))
     if bounds["first"] is None:
         return ZERO
-    span = _Span(family.town, bounds["first"], bounds["last"], Activity.objects.filter(town_id=town_id))
-    preview = runs.preview(cast(InvoicingRun, span), family_ids=[family.pk])
+    activities = list(Activity.objects.filter(town_id=town_id))
+    preview = runs.preview_period(family.town, bounds["first"], bounds["last"], activities, family_ids=[family.pk])
     return round_money(preview.total)
 
 
