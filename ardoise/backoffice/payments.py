@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -154,7 +155,7 @@ def payments(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Règlement %(number)s enregistré : %(amount)s €.")
-                % {"number": payment.number, "amount": payment.amount},
+                % {"number": payment.number, "amount": number_format(payment.amount, 2)},
             )
             return redirect("backoffice:payment", town.slug, payment.pk)
     latest = (

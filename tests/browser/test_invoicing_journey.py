@@ -209,6 +209,9 @@ def test_finance_records_a_cheque_banks_it_and_cancels_it_when_it_bounces(
 
     payment = Payment.objects.get(family=family)
     expect(page.get_by_role("heading", name=f"Règlement {payment.number}")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(
+        f"Règlement {payment.number} enregistré : {euros(invoice.total)} €."
+    )
     expect(page.locator(".page-heading")).to_contain_text("Solde de la famille 0,00 €")
     expect(page.locator("main")).to_contain_text(f"{invoice.number} : {euros(invoice.total)} €")
     assert (payment.method, payment.amount, payment.received_on) == ("cheque", invoice.total, NOW.date())
