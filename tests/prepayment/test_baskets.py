@@ -73,6 +73,10 @@ def test_it_books_the_days_once_paid_and_leaves_the_balance_in_credit(
     # Paid in advance: a credit that the month-end invoice of these days will use.
     assert family_balance(family) == D("-7.50")
     assert actions.position(family) == D("0.00")
+    # The result page leads to the days booked, not to invoices.
+    result = client.get(reverse("payments:result", args=[prepaid.slug, online.token])).content.decode()
+    assert "Voir mes réservations" in result
+    assert reverse("portal:basket", args=[prepaid.slug]) in result
     page = client.get(reverse("portal:basket_detail", args=[prepaid.slug, basket.pk])).content.decode()
     assert "Réservé" in page
     assert "Payé" in page
