@@ -30,16 +30,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.accounts import actions as account_actions
-from ardoise.backoffice import family_forms
+from ardoise.backoffice import direct_debits, family_forms
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment
 from ardoise.billing.money import ZERO
 from ardoise.billing.statements import last_movements
 from ardoise.bookings import enrollments
 from ardoise.bookings.models import Enrollment
+from ardoise.directdebit.models import Mandate, MandateState
 from ardoise.families import actions
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
-from ardoise.towns.access import may_read_health, staff_required
+from ardoise.towns.access import may_open, may_read_health, roles_of, staff_required
 from ardoise.towns.models import Role, Town
 
 # Who keeps family records (administrators hold every role's pages).
@@ -181,6 +182,8 @@ def family(request: HttpRequest, family_id: int) -> HttpResponse:
         ],
         "balance": family_balance(record),
         "movements": last_movements(record),
+        "mandate": Mandate.objects.filter(town=town, family=record, state=MandateState.ACTIVE).first(),
+        "mandates_open": may_open(direct_debits.mandates, roles_of(request.user, town)),  # type: ignore[arg-type]
         "today": timezone.localdate(),
     }
     return render(request, "backoffice/family.html", context)

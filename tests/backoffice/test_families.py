@@ -15,6 +15,7 @@ from ardoise.audit.models import AuditEntry
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.towns.models import Site, Town
+from tests.directdebit.matrix import mandate_of
 from tests.factories import BookingFactory, ChildFactory, FamilyFactory, GuardianFactory
 
 VALID_IBAN = "FR76 3000 6000 0112 3456 7890 189"
@@ -430,3 +431,16 @@ def test_the_family_page_shows_its_record(
     page = html.unescape(client_for(front_desk).get(url("family", family.town, family.pk)).content.decode())
     for text in ("DUPONT", "Marie", "Sarah", "Chloé", "Zoé", "Envoyer ses accès", "Réserver pour la famille"):
         assert text in page
+
+
+def test_it_leads_from_the_family_to_its_direct_debit_mandate(
+    client_for: ClientFor, front_desk: User, family: Family
+) -> None:
+    page = html.unescape(client_for(front_desk).get(url("family", family.town, family.pk)).content.decode())
+    assert "aucun mandat actif" in page
+    assert f"mandats/?famille={family.number}" in page
+
+    mandate = mandate_of(family)
+    page = html.unescape(client_for(front_desk).get(url("family", family.town, family.pk)).content.decode())
+    assert f"mandat {mandate.reference}" in page
+    assert "voir les mandats" in page
