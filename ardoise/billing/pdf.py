@@ -19,6 +19,8 @@ from django.utils.module_loading import import_string
 from ardoise.billing.models import Invoice, InvoiceLine
 from ardoise.billing.money import ZERO, format_euros
 from ardoise.billing.statements import InvoiceStatus, invoice_summary
+from ardoise.directdebit.models import CreditorSettings, Mandate, MandateState
+from ardoise.payments.providers import config_for
 
 TEMPLATE = "billing/invoice_pdf.html"
 
@@ -149,6 +151,10 @@ def invoice_context(invoice: Invoice) -> dict[str, object]:
         "is_cancelled": summary.status == InvoiceStatus.CANCELLED,
         # Cheques are made out to the régie when the town has one, else to the Trésor public.
         "cheque_payee": regie or "Trésor public",
+        # How this town takes money besides cheques: its online provider, and direct debit.
+        "online_provider": config_for(town).provider,
+        "mandate": Mandate.objects.filter(town=town, family_id=invoice.family_id, state=MandateState.ACTIVE).first(),
+        "direct_debit_offered": CreditorSettings.objects.filter(town=town).exists(),
     }
 
 

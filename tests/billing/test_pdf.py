@@ -20,8 +20,11 @@ from ardoise.billing.pdf import (
     render_invoice_html,
     render_invoice_pdf,
 )
+from ardoise.directdebit.models import CreditorSettings
 from ardoise.families.models import Child, Family
+from ardoise.payments.models import ProviderConfig, ProviderKind
 from ardoise.towns.models import Site, Town
+from tests.directdebit.matrix import mandate_of
 from tests.factories import ActivityFactory
 
 D = Decimal
@@ -117,7 +120,6 @@ def test_it_renders_a_real_pdf_with_weasyprint(invoice: Invoice, tmp_path: Path)
         "114,80",  # 28 meals at 4,10 €
         "Reste à payer",
         "Trésor public",
-        "Par prélèvement",
         "Page 1 / 1",  # a month for two children fits on one A4 page
     ]:
         assert expected in text, expected
@@ -211,3 +213,24 @@ def test_it_renders_without_saving_when_nothing_is_stored(invoice: Invoice, sett
     assert invoice_pdf_bytes(invoice) == minimal_pdf()
     invoice.refresh_from_db()
     assert not invoice.pdf
+
+
+def test_it_tells_how_this_town_takes_money(invoice: Invoice, tmp_path: Path) -> None:
+    town = invoice.town
+    ProviderConfig.objects.create(town=town, provider=ProviderKind.NONE)
+    text = pdf_text(render_invoice_pdf(invoice), tmp_path)
+    assert "En ligne" not in text
+    assert "Par prélèvement" not in text  # The town does not collect by direct debit.
+
+    ProviderConfig.objects.filter(town=town).update(provider=ProviderKind.PAYFIP_WS, numcli="123456")
+    CreditorSettings.objects.create(
+        town=town, ics="FR72ZZZ123456", name="Régie", iban="FR7630006000010001000000215", bic="AGRIFRPPXXX"
+    )
+    text = pdf_text(render_invoice_pdf(invoice), tmp_path)
+    assert "PayFiP" in text
+    assert "Avec un mandat SEPA" in text
+
+    mandate = mandate_of(invoice.family)
+    text = pdf_text(render_invoice_pdf(invoice), tmp_path)
+    assert f"mandat {mandate.reference}" in text
+    assert "Avec un mandat SEPA" not in text
