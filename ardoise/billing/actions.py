@@ -16,6 +16,7 @@ from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
 from ardoise.billing.models import BillingSettings, CreditNote, CreditNoteCounter, Invoice
 from ardoise.billing.money import ZERO, format_euros, round_money
+from ardoise.payments.actions import release_excess
 
 
 class CreditNoteRefused(ValueError):
@@ -73,13 +74,15 @@ def issue_credit_note(
             reason=reason[:300],
             created_by=actor,
         )
+        # A paid invoice credited: what was paid beyond its new amount becomes the family's credit.
+        released = release_excess(locked)
         audit.record(
             locked.town,
             actor,
             "credit_note.issue",
             note,
             summary=f"Avoir {note.number} de {value} € sur la facture {locked.number} : {reason}"[:300],
-            changes={"amount": [None, str(value)], "invoice": [None, locked.number]},
+            changes={"amount": [None, str(value)], "invoice": [None, locked.number], "released": released},
         )
     return note
 

@@ -271,6 +271,37 @@ def reverse_payment(
     return reversal
 
 
+def release_excess(invoice: Invoice) -> dict[str, str]:
+    """After a credit note, give back to the family's credit what its payments put on `invoice` beyond
+    what the invoice still bills (latest payments first); that credit then settles the family's other
+    open invoices (settle_open_invoices), as after a reversal. Returns {payment id: euros released}.
+
+    Called within the credit note's transaction.
+    """
+    family = invoice.family
+    _lock(family)
+    excess = -statements.invoice_summary(invoice).remaining
+    released: dict[str, str] = {}
+    if excess <= ZERO:
+        return released
+    latest_first = PaymentAllocation.objects.filter(town_id=invoice.town_id, invoice=invoice).order_by(
+        "-payment__received_on", "-payment_id", "-pk"
+    )
+    for allocation in latest_first:
+        if excess <= ZERO:
+            break
+        cut = min(excess, allocation.amount)
+        if cut == allocation.amount:
+            allocation.delete()
+        else:
+            allocation.amount -= cut
+            allocation.save(update_fields=["amount"])
+        released[str(allocation.payment_id)] = f"{cut:.2f}"
+        excess -= cut
+    settle_open_invoices(family)
+    return released
+
+
 # Deposit slips (bordereaux de remise)
 
 
