@@ -5,9 +5,7 @@ possible collection date is Wednesday 10 March.
 """
 
 import datetime
-import itertools
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 
@@ -16,6 +14,7 @@ from ardoise.directdebit import actions
 from ardoise.directdebit.models import CreditorSettings, Mandate
 from ardoise.families.models import Family
 from ardoise.towns.models import Town
+from tests.payments import conftest as payments
 
 TODAY = datetime.date(2027, 3, 9)
 COLLECTION_DAY = datetime.date(2027, 3, 10)
@@ -25,22 +24,10 @@ FAMILY_IBAN = "FR76 3000 6000 0100 0100 0000 215"
 GERMAN_IBAN = "DE89370400440532013000"
 ICS = "FR72ZZZ123456"
 
-_numbers = itertools.count(1)
-
 
 def make_invoice(family: Family, total: str, issued_on: datetime.date = datetime.date(2027, 2, 28)) -> Invoice:
-    return Invoice.objects.create(
-        town=family.town,
-        family=family,
-        number=f"2027-{next(_numbers):06d}",
-        issued_on=issued_on,
-        due_on=issued_on + datetime.timedelta(days=20),
-        period_start=issued_on.replace(day=1),
-        period_end=issued_on,
-        total=Decimal(total),
-        payer_name=f"M. {family.name}",
-        regie_name=family.town.regie_name,
-    )
+    """An issued invoice of February (due before the first collection date) by default."""
+    return payments.make_invoice(family, total, issued_on)
 
 
 def sign_mandate(family: Family, name: str = "Marie DUPONT", iban: str = FAMILY_IBAN, bic: str = "") -> Mandate:
