@@ -473,7 +473,7 @@ class DemoBuilder:
             book.invoice(dupont, period, activities, self.dupont_billed)
             for period in ledger.dupont_periods(spring_year)
         )
-        book.payment(
+        cheque = book.payment(
             dupont,
             amount=february_march.total,
             method=PaymentMethod.CHEQUE,
@@ -482,6 +482,11 @@ class DemoBuilder:
             bank="Crédit Agricole",
             settles=[february_march],
             recorded_by_id=self.staff["regie@demo.test"].pk,
+        )
+        book.deposit(
+            [cheque],
+            deposited_on=ledger.next_working_day(ledger.cheque_day(spring_year) + datetime.timedelta(days=1)),
+            created_by_id=self.staff["regie@demo.test"].pk,
         )
         assert april.total == ledger.TOTALS["april"]
 

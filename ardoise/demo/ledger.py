@@ -24,7 +24,7 @@ from ardoise.calendars.deadlines import PARIS
 from ardoise.calendars.opening import is_public_holiday
 from ardoise.families.models import Child
 from ardoise.payments.actions import next_number
-from ardoise.payments.models import CounterKind
+from ardoise.payments.models import CounterKind, DepositMethod, DepositSlip, DepositSlipEntry
 from ardoise.towns.models import Town
 
 from . import spec
@@ -129,7 +129,7 @@ class Ledger:
             period_start=period.starts_on,
             period_end=period.ends_on,
             total=total,
-            payer_name=f"{first_guardian.get_civility_display()} {first_guardian.full_name}",
+            payer_name=f"{first_guardian.last_name} {first_guardian.first_name}",  # as runs write it
             payer_address=f"{first_guardian.address}\n{first_guardian.postcode} {first_guardian.city}",
             regie_name=spec.REGIE_NAME,
             created_at=datetime.datetime.combine(period.issued_on, datetime.time(9), tzinfo=PARIS),
@@ -172,7 +172,7 @@ class Ledger:
             town=self.town,
             child=child,
             activity=activity,
-            label=f"{activity.label} — {child.full_name}",
+            label=activity.label,  # the PDF groups lines under each child, as runs write them
             quantity=days,
             unit_price=unit,
             amount=unit * days,
@@ -210,6 +210,22 @@ class Ledger:
             left -= part
         insert(allocations, self.counts)
         return payment
+
+    def deposit(self, payments: Sequence[Payment], *, deposited_on: datetime.date, created_by_id: int | None) -> None:
+        """Cheques taken to the bank on one deposit slip (bordereau de remise)."""
+        with transaction.atomic():
+            number = next_number(self.town, CounterKind.DEPOSIT_SLIP, deposited_on.year)
+        slip = DepositSlip(
+            town=self.town,
+            number=number,
+            method=DepositMethod.CHEQUE,
+            deposited_on=deposited_on,
+            total=sum((payment.amount for payment in payments), Decimal("0.00")),
+            created_by_id=created_by_id,
+            created_at=datetime.datetime.combine(deposited_on, datetime.time(11), tzinfo=PARIS),
+        )
+        insert([slip], self.counts)
+        insert([DepositSlipEntry(town=self.town, slip=slip, payment=payment) for payment in payments], self.counts)
 
     def next_invoice_number(self, issued_on: datetime.date) -> str:
         with transaction.atomic():

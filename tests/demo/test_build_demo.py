@@ -33,7 +33,7 @@ from ardoise.calendars.opening import closed_reason
 from ardoise.demo.builder import build_demo, delete_town
 from ardoise.families.models import Child, Family
 from ardoise.payments.actions import next_number
-from ardoise.payments.models import CounterKind
+from ardoise.payments.models import CounterKind, DepositSlipEntry
 from ardoise.towns.models import Role, Site, StaffRole, Town
 
 # A Wednesday in term time: today's Wednesday centre is booked, the roll call not done yet.
@@ -295,6 +295,20 @@ def test_it_reproduces_duponts_statement_of_seed_001(demo):
     ]
     assert balance(dupont) == D("120.60")
     assert InvoiceCounter.objects.get(town=demo, year=2026).last_number == 2
+
+
+@pytest.mark.django_db
+def test_it_banked_duponts_cheque_and_writes_invoices_as_runs_do(demo):
+    dupont = Family.objects.get(town=demo, number="1001")
+    cheque = Payment.objects.get(family=dupont)
+    slip = DepositSlipEntry.objects.select_related("slip").get(payment=cheque).slip
+    assert (slip.number, slip.total, slip.method) == ("B2026-000001", D("243.20"), "cheque")
+    assert slip.deposited_on > cheque.received_on
+    invoice = Invoice.objects.filter(family=dupont).order_by("number").first()
+    assert invoice.payer_name == "DUPONT Jean"
+    assert set(InvoiceLine.objects.filter(invoice=invoice).values_list("label", flat=True)) <= set(
+        Activity.objects.filter(town=demo).values_list("label", flat=True)
+    )
 
 
 @pytest.mark.django_db
