@@ -495,8 +495,9 @@ def next_invoice_number(town_id: int, year: int) -> str:
     The counter row stays locked until that transaction ends: a rolled-back
     invoice gives its number back, and concurrent runs queue instead of colliding.
     """
+    # A callable default: the existing numbers are read only when the year's counter is created.
     counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(
-        town_id=town_id, year=year, defaults={"last_number": _last_number_in_use(town_id, year)}
+        town_id=town_id, year=year, defaults={"last_number": lambda: _last_number_in_use(town_id, year)}
     )
     counter.last_number += 1
     counter.save(update_fields=["last_number"])

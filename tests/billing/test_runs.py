@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ardoise.accounts.models import User
@@ -319,6 +319,16 @@ def test_it_numbers_after_the_invoices_a_year_already_has(
     book(children[0], meals, 8)
     [invoice] = runs.issue_run(march_run(town, meals), None).invoices
     assert invoice.number == "2027-000042"
+
+
+def test_it_numbers_an_invoice_without_reading_the_years_invoices_once_counting(town: Town) -> None:
+    # Reading every number of the year for each new invoice made issuing quadratic (50,000 children).
+    with transaction.atomic():
+        assert runs.next_invoice_number(town.pk, 2027) == "2027-000001"
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert runs.next_invoice_number(town.pk, 2027) == "2027-000002"
+    assert not [query for query in queries.captured_queries if 'billing_invoice"' in query["sql"]]
+    assert len(queries.captured_queries) <= 4
 
 
 def test_a_family_credit_settles_the_invoice_a_run_issues(
