@@ -111,9 +111,17 @@ def test_it_bills_nothing_twice_when_a_run_is_issued_again(
     assert lines_of(late) == [("Sarah", "Repas", 1, D("2.50"), D("2.50"))]
 
 
+@pytest.mark.parametrize("batch", [1, 100])
 def test_it_completes_a_run_that_crashed_half_way_without_duplicates(
-    town: Town, children: list[Child], meals: Activity, book: Book, march_run: Run, monkeypatch: pytest.MonkeyPatch
+    town: Town,
+    children: list[Child],
+    meals: Activity,
+    book: Book,
+    march_run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    batch: int,
 ) -> None:
+    monkeypatch.setattr(runs, "ISSUE_BATCH", batch)
     sarah, _chloe = children
     book(sarah, meals, 8)
     for name in ("ALBERT", "ZOLA"):
@@ -135,11 +143,17 @@ def test_it_completes_a_run_that_crashed_half_way_without_duplicates(
     monkeypatch.setattr(runs.audit, "record", crash_on_the_second_invoice)
     with pytest.raises(RuntimeError):
         runs.issue_run(run, None)
-    # The first family's invoice is whole; the second left nothing behind, its number given back.
-    [first] = Invoice.objects.filter(town=town)
-    assert first.lines.count() == 1
-    assert InvoiceCounter.objects.get(town=town, year=2027).last_number == 1
-    assert BilledBooking.objects.count() == 2  # ALBERT's two days
+    if batch == 1:
+        # The first family's invoice is whole; the second left nothing behind, its number given back.
+        [first] = Invoice.objects.filter(town=town)
+        assert first.lines.count() == 1
+        assert InvoiceCounter.objects.get(town=town, year=2027).last_number == 1
+        assert BilledBooking.objects.count() == 2  # ALBERT's two days
+    else:
+        # The batch under way is lost whole: no invoice, no billed booking, no number used.
+        assert not Invoice.objects.filter(town=town).exists()
+        assert not BilledBooking.objects.exists()
+        assert not InvoiceCounter.objects.filter(town=town, year=2027, last_number__gt=0).exists()
     run.refresh_from_db()
     assert run.status == RunStatus.DRAFT
 

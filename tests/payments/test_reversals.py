@@ -15,6 +15,7 @@ from ardoise.billing.statements import invoice_summary, last_movements, statemen
 from ardoise.families.models import Family
 from ardoise.payments import actions
 from ardoise.payments.models import DepositMethod, PaymentReversal, ReversalReason
+from tests.factories import FamilyFactory
 from tests.payments.test_actions import allocations_of, pay
 
 D = Decimal
@@ -155,3 +156,18 @@ def test_credit_settles_an_invoice_issued_later(
     # Nothing more to do: a second call allocates nothing.
     assert actions.settle_open_invoices(family) == []
     assert PaymentAllocation.objects.filter(invoice=invoice).count() == 1
+
+
+def test_it_lists_the_families_with_credit_in_a_few_queries(
+    family: Family, finance_agent: User, invoice_for: Callable[..., Invoice], django_assert_num_queries
+) -> None:
+    settled, refunded, bounced = (FamilyFactory(town=family.town) for _ in range(3))
+    invoice_for(settled, "20.00")
+    pay(settled, "20.00")
+    pay(family, "15.00")  # nothing to settle: all credit
+    pay(refunded, "10.00")
+    actions.refund(refunded, None, amount=D("10.00"), refunded_on=DAY, method="transfer", reason="Départ")
+    reverse(pay(bounced, "30.00"))
+
+    with django_assert_num_queries(3):
+        assert actions.families_with_credit(family.town_id) == {family.pk}
