@@ -82,6 +82,7 @@ from ardoise.payments.models import (
     SimulatedOperation,
 )
 from ardoise.payments.providers import Result, Verified
+from ardoise.prepayment import actions as prepayment
 from ardoise.towns.models import Role, Town, Zone
 from tests.factories import (
     AbsenceReasonFactory,
@@ -631,6 +632,53 @@ class MoneyMachine(RuleBasedStateMachine):
         seen("online: started")
         assert online.amount == remaining
         assert SimulatedOperation.objects.get(idop=online.idop).amount_cents == int(remaining * 100)
+        self.onlines.append(OnlineModel(online))
+        if answer:
+            self.simulator_answers(len(self.onlines) - 1, answer)
+        if notifications:
+            self.notification(len(self.onlines) - 1, notifications)
+
+    @rule(
+        child=st.integers(0, 5),
+        activity=st.integers(0, 1),
+        offset=st.integers(2, 16),
+        length=st.integers(1, 4),
+        answer=st.sampled_from(["P", "R", ""]),
+        notifications=st.integers(0, 2),
+    )
+    def prepay_basket(
+        self, child: int, activity: int, offset: int, length: int, answer: str, notifications: int
+    ) -> None:
+        """A parent puts days in a prepayment basket and pays it online (or with the credit): the days
+        are booked on payment, and the money stays as credit for the month-end invoice."""
+        kid = self.pick(self.all_children(), child)
+        chosen = self.activities[activity]
+        first = self.today + datetime.timedelta(days=offset)
+        days = [
+            first + datetime.timedelta(days=n)
+            for n in range(length)
+            if self.is_open(chosen, first + datetime.timedelta(days=n))
+        ]
+        if not days:
+            return
+        parent = self.by_family[kid.family_id].parent
+        reviewed = bookings.review(kid, [bookings.Change(day, chosen.pk, True) for day in days], now=self.now())
+        created = prepayment.create_basket(kid.family, parent, reviewed.outcomes, now=self.now())
+        if created.basket is None:
+            return
+        before = fingerprint(self.town)
+        try:
+            checkout = prepayment.pay(created.basket, email="parent@example.test", url_for=url_for, now=self.now())
+        except (prepayment.BasketRefused, payments.PaymentRefused):
+            self.refused_changes_nothing(before)
+            seen("basket: refused")
+            return
+        if checkout.redirect_url is None:
+            seen("basket: paid with the credit")
+            return
+        seen("basket: started")
+        online = OnlinePayment.objects.get(basket_link__basket=created.basket)
+        assert online.invoice_id is None
         self.onlines.append(OnlineModel(online))
         if answer:
             self.simulator_answers(len(self.onlines) - 1, answer)
