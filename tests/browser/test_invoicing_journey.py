@@ -225,7 +225,7 @@ def test_finance_records_a_cheque_banks_it_and_cancels_it_when_it_bounces(
     page.locator("tr", has_text=payment.number).get_by_role("checkbox").check()
     page.get_by_role("button", name="Créer le bordereau").click()
 
-    slip = DepositSlip.objects.get(town=demo)
+    slip = DepositSlip.objects.get(town=demo, entries__payment=payment)
     expect(page.get_by_role("heading", name=f"Bordereau de remise {slip.number}")).to_be_visible()
     expect(page.locator("tr", has_text=payment.number)).to_contain_text("8812345")
     expect(page.locator("tr", has_text="Total (1 règlement)")).to_contain_text(f"{euros(invoice.total)} €")
