@@ -145,12 +145,16 @@ def collection_new(request: HttpRequest) -> HttpResponse:
                 % {"number": collection.number, "count": collection.item_count, "total": collection.total},
             )
             return redirect("backoffice:direct_debit_collection", town.slug, collection.pk)
-    if not form.is_bound:
-        form = CollectionDateForm(initial={"collection_date": actions.next_business_day(today)})
-    planned = actions.plan(town)
+    previewed = form.cleaned_data["collection_date"] if form.is_bound and form.is_valid() else None
+    on = previewed or actions.next_business_day(today)
+    if request.method == "GET" and (not form.is_bound or form.is_valid()):
+        # The creation form proposes the date previewed.
+        form = CollectionDateForm(initial={"collection_date": on})
+    planned = actions.plan(town, on)
     context = {
         "form": form,
         "planned": planned,
+        "on": on,
         "total": sum((debit.amount for debit in planned), start=ZERO),
         "creditor": CreditorSettings.objects.filter(town=town).first(),
         "without_mandate": Family.objects.filter(town=town, archived_on__isnull=True)

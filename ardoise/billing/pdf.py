@@ -154,7 +154,7 @@ def invoice_context(invoice: Invoice) -> dict[str, object]:
         # How this town takes money besides cheques: its online provider, and direct debit.
         "online_provider": config_for(town).provider,
         "mandate": Mandate.objects.filter(town=town, family_id=invoice.family_id, state=MandateState.ACTIVE).first(),
-        "direct_debit_offered": CreditorSettings.objects.filter(town=town).exists(),
+        "creditor_ics": CreditorSettings.objects.filter(town=town).values_list("ics", flat=True).first() or "",
     }
 
 

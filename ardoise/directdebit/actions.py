@@ -219,9 +219,11 @@ class PlannedDebit:
         return self.mandate.family
 
 
-def plan(town: Town) -> list[PlannedDebit]:
-    """What a collection would debit now: the open invoices of the families with an active mandate,
-    less those already in a debit that stands. Three queries, whatever the number of families."""
+def plan(town: Town, on: datetime.date) -> list[PlannedDebit]:
+    """What a collection on `on` would debit: the open invoices of the families with an active mandate
+    that are due by then (the invoice, with its due date and the mandate, is the debtor's
+    pre-notification: nothing is debited before the date it announced), less those already in a
+    debit that stands. Three queries, whatever the number of families."""
     mandates = {
         mandate.family_id: mandate
         for mandate in Mandate.objects.filter(town=town, state=MandateState.ACTIVE).select_related("family")
@@ -241,7 +243,7 @@ def plan(town: Town) -> list[PlannedDebit]:
         planned.extend(
             PlannedDebit(mandate, summary, summary.remaining, sequence)
             for summary in unpaid.get(mandate.family_id, [])
-            if summary.id not in in_progress
+            if summary.id not in in_progress and summary.due_on <= on
         )
     return planned
 
@@ -295,7 +297,7 @@ def create_collection(
     # Lock the mandated families (always in the same order), then plan again under the locks.
     mandated = Mandate.objects.filter(town=town, state=MandateState.ACTIVE).values("family_id")
     list(Family.objects.select_for_update().filter(town=town, pk__in=mandated).order_by("pk").values_list("pk"))
-    debits = plan(town)
+    debits = plan(town, collection_date)
     if not debits:
         raise DirectDebitRefused(_("Aucune facture à prélever : rien n'a été créé."))
     number = _next_collection_number(town, collection_date.year)

@@ -25,8 +25,8 @@ GERMAN_IBAN = "DE89370400440532013000"
 ICS = "FR72ZZZ123456"
 
 
-def make_invoice(family: Family, total: str, issued_on: datetime.date = datetime.date(2027, 2, 28)) -> Invoice:
-    """An issued invoice of February (due before the first collection date) by default."""
+def make_invoice(family: Family, total: str, issued_on: datetime.date = datetime.date(2027, 2, 15)) -> Invoice:
+    """An invoice of mid-February, due (7 March) before the first collection date, by default."""
     return payments.make_invoice(family, total, issued_on)
 
 

@@ -134,7 +134,7 @@ def test_it_previews_open_invoices_of_families_with_a_mandate(town, family, cred
     record_payment(martin, finance_agent, method=PaymentMethod.CASH, received_on=TODAY, amount=D("12.50"))
     make_invoice(without_mandate, "99.00")
 
-    planned = actions.plan(town)
+    planned = actions.plan(town, COLLECTION_DAY)
 
     assert [(debit.invoice.id, debit.amount, debit.sequence_type) for debit in planned] == [
         (open_invoice.pk, D("40.00"), "FRST"),
@@ -169,12 +169,23 @@ def test_it_debits_each_invoice_with_an_allocated_payment(town, family, creditor
     assert AuditEntry.objects.filter(action="direct_debit.collection_create", actor=finance_agent).exists()
 
 
+def test_it_debits_an_invoice_only_from_its_due_date(town, family, creditor):
+    # The invoice, with its due date and the mandate, is the debtor's pre-notification.
+    sign_mandate(family)
+    due = make_invoice(family, "40.00")  # due 7 March
+    later = make_invoice(family, "25.00", datetime.date(2027, 3, 1))  # due 21 March
+    assert [debit.invoice.id for debit in actions.plan(town, COLLECTION_DAY)] == [due.pk]
+    assert [debit.invoice.id for debit in actions.plan(town, datetime.date(2027, 3, 22))] == [due.pk, later.pk]
+    collection = collect(town)
+    assert [item.invoice_id for item in collection.items.all()] == [due.pk]
+
+
 def test_it_uses_frst_then_rcur(town, family, creditor):
     mandate = sign_mandate(family)
     make_invoice(family, "40.00")
     first = collect(town)
     make_invoice(family, "25.00", datetime.date(2027, 3, 31))
-    second = collect(town, day=datetime.date(2027, 4, 6), today=datetime.date(2027, 4, 1))
+    second = collect(town, day=datetime.date(2027, 4, 21), today=datetime.date(2027, 4, 1))
 
     assert [item.sequence_type for item in first.items.all()] == ["FRST"]
     assert [item.sequence_type for item in second.items.all()] == ["RCUR"]
@@ -247,7 +258,7 @@ def test_it_leaves_out_revoked_mandates(town, family, creditor):
     mandate = sign_mandate(family)
     actions.revoke_mandate(mandate, None, revoked_on=TODAY, today=TODAY)
     make_invoice(family, "40.00")
-    assert actions.plan(town) == []
+    assert actions.plan(town, COLLECTION_DAY) == []
 
 
 # Rejections

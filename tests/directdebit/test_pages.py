@@ -27,6 +27,24 @@ def collected(town, family, creditor, frozen):  # type: ignore[no-untyped-def]
     return actions.create_collection(town, None, collection_date=COLLECTION_DAY, today=datetime.date(2027, 3, 9))
 
 
+def test_it_previews_the_invoices_due_by_the_date_chosen(town, family, creditor, finance_agent, client_for, frozen):
+    sign_mandate(family)
+    due = make_invoice(family, "40.00")  # due 7 March
+    later = make_invoice(family, "25.00", datetime.date(2027, 3, 1))  # due 21 March
+    client = client_for(finance_agent)
+
+    page = client.get(url("direct_debit_new", town)).content.decode()
+    assert "Aperçu au 10/03/2027" in page
+    assert due.number in page
+    assert later.number not in page
+
+    page = client.get(url("direct_debit_new", town) + "?collection_date=2027-03-22").content.decode()
+    assert "Aperçu au 22/03/2027" in page
+    assert due.number in page
+    assert later.number in page
+    assert 'value="2027-03-22"' in page  # the creation form proposes the date previewed
+
+
 def test_it_previews_then_creates_a_collection_and_serves_its_file(
     town, family, creditor, finance_agent, client_for, frozen
 ):
