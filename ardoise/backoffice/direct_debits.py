@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ardoise.backoffice.payments import FamilyNumberField, date_field
 from ardoise.billing.money import ZERO
 from ardoise.directdebit import actions
 from ardoise.directdebit.models import (
@@ -35,14 +36,6 @@ from ardoise.towns.models import Role, Town
 
 # Mandates and rejections shown per page, newest first.
 LATEST = 200
-
-
-def date_field(label: str, **kwargs: object) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,  # type: ignore[arg-type]
-    )
 
 
 class CollectionDateForm(forms.Form):
@@ -69,16 +62,7 @@ class MandateForm(forms.Form):
 
     def __init__(self, town: Town, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.town = town
-        family = forms.CharField(label=gettext_lazy("N° famille"), max_length=30)
-        self.fields = {"family": family, **self.fields}
-
-    def clean_family(self) -> Family:
-        number = self.cleaned_data["family"].strip()
-        family = Family.objects.filter(town=self.town, number=number).first()
-        if family is None:
-            raise forms.ValidationError(_("Aucune famille n'a ce numéro."))
-        return family
+        self.fields = {"family": FamilyNumberField(town), **self.fields}
 
 
 class RejectionForm(forms.Form):
