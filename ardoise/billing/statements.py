@@ -218,6 +218,38 @@ def _period(day: datetime.date) -> str:
 type _Keyed = list[tuple[tuple[datetime.date, int, int], Operation]]
 
 
+# Kinds whose amount the family owes (debit); the others are credits.
+_DEBITS: frozenset[OperationKind] = frozenset({"invoice", "refund", "reversal"})
+
+
+def _keyed(
+    kind: OperationKind,
+    pk: int,
+    day: datetime.date,
+    reference: str,
+    label: str,
+    regie: str,
+    amount: Decimal,
+    invoice_id: int | None = None,
+) -> tuple[tuple[datetime.date, int, int], Operation]:
+    """One operation with its sort key; its amount on the debit or credit side by kind."""
+    amount = round_money(amount)
+    debit, credit = (amount, ZERO) if kind in _DEBITS else (ZERO, amount)
+    operation = Operation(
+        kind=kind,
+        id=pk,
+        date=day,
+        reference=reference,
+        label=label,
+        regie=regie,
+        debit=debit,
+        credit=credit,
+        balance=ZERO,
+        invoice_id=invoice_id,
+    )
+    return (day, _KIND_RANK[kind], pk), operation
+
+
 def _between_or_latest[Q: QuerySet](  # type: ignore[type-arg]
     queryset: Q, date_field: str, between: tuple[datetime.date, datetime.date] | None, latest: int | None
 ) -> Q:
@@ -239,20 +271,15 @@ def _invoice_operations(
         "pk", "number", "issued_on", "period_start", "period_end", "total", "regie_name"
     )
     return [
-        (
-            (issued_on, _KIND_RANK["invoice"], pk),
-            Operation(
-                kind="invoice",
-                id=pk,
-                date=issued_on,
-                reference=number,
-                label=f"Facture : {_period(start)} - {_period(end)}",
-                regie=regie_name or regie,
-                debit=round_money(total),
-                credit=ZERO,
-                balance=ZERO,
-                invoice_id=pk,
-            ),
+        _keyed(
+            "invoice",
+            pk,
+            issued_on,
+            number,
+            f"Facture : {_period(start)} - {_period(end)}",
+            regie_name or regie,
+            total,
+            pk,
         )
         for pk, number, issued_on, start, end, total, regie_name in rows
     ]
@@ -269,20 +296,15 @@ def _credit_note_operations(
         "pk", "number", "issued_on", "amount", "invoice_id", "invoice__number", "invoice__regie_name"
     )
     return [
-        (
-            (issued_on, _KIND_RANK["credit_note"], pk),
-            Operation(
-                kind="credit_note",
-                id=pk,
-                date=issued_on,
-                reference=number,
-                label=f"Avoir sur facture {invoice_number}",
-                regie=regie_name or regie,
-                debit=ZERO,
-                credit=round_money(amount),
-                balance=ZERO,
-                invoice_id=invoice_id,
-            ),
+        _keyed(
+            "credit_note",
+            pk,
+            issued_on,
+            number,
+            f"Avoir sur facture {invoice_number}",
+            regie_name or regie,
+            amount,
+            invoice_id,
         )
         for pk, number, issued_on, amount, invoice_id, invoice_number, regie_name in rows
     ]
@@ -299,20 +321,7 @@ def _payment_operations(
         "pk", "number", "received_on", "amount", "method"
     )
     return [
-        (
-            (received_on, _KIND_RANK["payment"], pk),
-            Operation(
-                kind="payment",
-                id=pk,
-                date=received_on,
-                reference=number,
-                label=f"Règlement : {PaymentMethod(method).label}",
-                regie=regie,
-                debit=ZERO,
-                credit=round_money(amount),
-                balance=ZERO,
-            ),
-        )
+        _keyed("payment", pk, received_on, number, f"Règlement : {PaymentMethod(method).label}", regie, amount)
         for pk, number, received_on, amount, method in rows
     ]
 
@@ -328,20 +337,7 @@ def _refund_operations(
         "pk", "number", "refunded_on", "amount", "method"
     )
     return [
-        (
-            (refunded_on, _KIND_RANK["refund"], pk),
-            Operation(
-                kind="refund",
-                id=pk,
-                date=refunded_on,
-                reference=number,
-                label=f"Remboursement : {RefundMethod(method).label}",
-                regie=regie,
-                debit=round_money(amount),
-                credit=ZERO,
-                balance=ZERO,
-            ),
-        )
+        _keyed("refund", pk, refunded_on, number, f"Remboursement : {RefundMethod(method).label}", regie, amount)
         for pk, number, refunded_on, amount, method in rows
     ]
 
@@ -357,19 +353,14 @@ def _reversal_operations(
         "pk", "number", "reversed_on", "amount", "reason", "payment__number"
     )
     return [
-        (
-            (reversed_on, _KIND_RANK["reversal"], pk),
-            Operation(
-                kind="reversal",
-                id=pk,
-                date=reversed_on,
-                reference=number,
-                label=f"{ReversalReason(reason).label} : règlement {payment_number}",
-                regie=regie,
-                debit=round_money(amount),
-                credit=ZERO,
-                balance=ZERO,
-            ),
+        _keyed(
+            "reversal",
+            pk,
+            reversed_on,
+            number,
+            f"{ReversalReason(reason).label} : règlement {payment_number}",
+            regie,
+            amount,
         )
         for pk, number, reversed_on, amount, reason, payment_number in rows
     ]
