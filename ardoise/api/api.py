@@ -245,7 +245,13 @@ def apply_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn
     if unpaid := prepayment.payment_required(child, changes_of(payload), now=timezone.now()):
         return Status(409, {"detail": str(prepayment.PAYMENT_REQUIRED_DETAIL), "errors": errors_out(unpaid)})
     try:
-        review = actions.apply(child, changes_of(payload), actor=request.auth)  # type: ignore[attr-defined]
+        # The one door, as on the portal: the same rules, and the same confirmation e-mail.
+        ((_child, review),) = actions.apply_family(
+            family,
+            [(child, changes_of(payload))],
+            actor=request.auth,  # type: ignore[attr-defined]
+            base_url=request.build_absolute_uri("/"),
+        )
     except actions.BatchRefused as refused:
         return Status(
             409,

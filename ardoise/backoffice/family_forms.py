@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
+from ardoise.bookings.forms import WEEKDAY_CHOICES
 from ardoise.calendars.models import SchoolYear
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
-from ardoise.portal.forms import WEEKDAY_CHOICES
 from ardoise.portal.record_forms import MAX_TEXT, validate_caf_number, validate_phone, validate_postcode
 from ardoise.towns.models import Site, Town
 

@@ -1,8 +1,8 @@
 """Bookings on behalf of a family: the parents' planning, for staff.
 
-The same building blocks as the portal (`portal.planning`: periods, cells,
-rows, review and proposal), with the staff's powers through
-`bookings.actions.apply(as_staff=True)`: days past their deadline can still be
+The same building blocks as the portal (`portal.planning`'s periods, cells and
+rows; `bookings.proposals`' review and proposal), with the staff's powers through
+`bookings.actions.apply_family(as_staff=True)`: days past their deadline can still be
 booked or cancelled (each change audited), and a full day can be booked after
 an explicit confirmation ("La capacité de 24 places est atteinte le mercredi
 17 mars : réserver quand même ?"), audited too. Everything else follows the
@@ -14,7 +14,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,15 +22,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.activities.models import Activity
-from ardoise.audit import actions as audit
 from ardoise.backoffice.families import RECORD_KEEPERS, access_family
 from ardoise.billing.money import format_euros
 from ardoise.billing.pricing import total as sum_prices
-from ardoise.bookings import actions, notifications
+from ardoise.bookings import actions, proposals
 from ardoise.bookings.calendar import FamilyCalendar
+from ardoise.bookings.forms import change_value
+from ardoise.bookings.proposals import Proposal
 from ardoise.families.models import Child, Family
 from ardoise.portal import planning as shared
-from ardoise.portal.forms import change_value
 from ardoise.towns.access import staff_required
 from ardoise.towns.models import Town
 
@@ -104,33 +103,16 @@ class FullDay:
 
 def propose(
     request: HttpRequest, family: Family, family_kids: dict[int, Child], *, override_capacity: bool
-) -> shared.Proposal:
+) -> Proposal:
     """What the posted changes do under the staff's rules (nothing is written)."""
-    now = timezone.now()
-    try:
-        changes, _patterns, calendar, children = shared._changes_and_generated(request, family, family_kids, now)
-    except shared.ValidationError as error:
-        return shared.Proposal([], [], list(error.messages))
-    reviews = [
-        shared.ChildReview(
-            child,
-            actions.review(
-                child,
-                changes.for_child(child.pk),
-                now=now,
-                calendar=calendar,
-                as_staff=True,
-                override_capacity=override_capacity,
-            ),
-        )
-        for child in children
-        if changes.for_child(child.pk)
-    ]
+    proposal = proposals.propose(
+        request.POST, family, family_kids, now=timezone.now(), as_staff=True, override_capacity=override_capacity
+    )
     # Regular registrations are recorded from the family record's enrolment, not from here.
-    return shared.Proposal(reviews, [], [])
+    return dataclasses.replace(proposal, patterns=[])
 
 
-def full_days(proposal: shared.Proposal) -> list[FullDay]:
+def full_days(proposal: Proposal) -> list[FullDay]:
     days = []
     for review in proposal.reviews:
         activities = {outcome.activity.pk: outcome.activity for outcome in review.review.outcomes}
@@ -145,7 +127,7 @@ def _planning_url(town: Town, family: Family, return_to: str) -> str:
 
 
 def _render_review(
-    request: HttpRequest, family: Family, proposal: shared.Proposal, return_to: str, *, status: int = 200
+    request: HttpRequest, family: Family, proposal: Proposal, return_to: str, *, status: int = 200
 ) -> HttpResponse:
     town: Town = request.town  # type: ignore[attr-defined]
     full = full_days(proposal)
@@ -178,7 +160,7 @@ def on_behalf_review(request: HttpRequest, family_id: int) -> HttpResponse:
     family = access_family(town, family_id)
     family_kids = shared.family_children(family)
     proposal = propose(request, family, family_kids, override_capacity=False)
-    return _render_review(request, family, proposal, shared._return_to(request, family_kids))
+    return _render_review(request, family, proposal, shared.return_query(request.POST, family_kids))
 
 
 @require_POST
@@ -186,9 +168,8 @@ def on_behalf_review(request: HttpRequest, family_id: int) -> HttpResponse:
 def on_behalf_confirm(request: HttpRequest, family_id: int) -> HttpResponse:
     town: Town = request.town  # type: ignore[attr-defined]
     family = access_family(town, family_id)
-    actor = request.user
     family_kids = shared.family_children(family)
-    return_to = shared._return_to(request, family_kids)
+    return_to = shared.return_query(request.POST, family_kids)
     override = request.POST.get("override_capacity") == "1"
     # Without the explicit confirmation, a full day is refused as for parents.
     strict = propose(request, family, family_kids, override_capacity=False)
@@ -198,46 +179,23 @@ def on_behalf_confirm(request: HttpRequest, family_id: int) -> HttpResponse:
     if not proposal.has_changes and not proposal.refusals:
         messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
         return redirect(_planning_url(town, family, return_to))
-    overridden = full_days(strict) if override else []
-    reviews: list[shared.ChildReview] = []
     try:
-        with transaction.atomic():
-            for review in proposal.reviews:
-                if review.review.refusals:
-                    raise actions.BatchRefused(review.review.refusals)
-                changes = [outcome.change for outcome in review.review.outcomes]
-                result = actions.apply(
-                    review.child,
-                    changes,
-                    actor=actor,  # type: ignore[arg-type]
-                    as_staff=True,
-                    override_capacity=override,
-                )
-                reviews.append(shared.ChildReview(review.child, result))
-            for day in overridden:
-                audit.record(
-                    town,
-                    actor,  # type: ignore[arg-type]
-                    "booking.override_capacity",
-                    day.child,
-                    summary=f"{day.child.full_name} — {day.activity.label} {day.day:%d/%m/%Y}: "
-                    f"capacité de {day.activity.capacity} places dépassée",
-                    changes={
-                        "date": day.day.isoformat(),
-                        "activity": day.activity.label,
-                        "capacity": day.activity.capacity,
-                    },
-                )
-            notifications.send_booking_confirmation(
-                family,
-                [(review.child, review.outcomes) for review in reviews],
-                base_url=request.build_absolute_uri("/"),
-            )
+        if proposal.refusals:
+            raise actions.BatchRefused([refusal for _child, refusal in proposal.refusals])
+        applied = actions.apply_family(
+            family,
+            proposal.batches,
+            actor=request.user,  # type: ignore[arg-type]
+            as_staff=True,
+            override_capacity=override,
+            base_url=request.build_absolute_uri("/"),
+        )
     except actions.BatchRefused:
         messages.error(request, _("Rien n'a été enregistré : certains changements ne sont pas possibles."))
         return _render_review(request, family, strict, return_to, status=409)
+    reviews = [proposals.ChildReview(child, result) for child, result in applied]
     if any(review.outcomes for review in reviews):
-        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": shared.saved_summary(reviews)})
+        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": proposals.saved_summary(reviews)})
     else:
         messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
     return redirect(_planning_url(town, family, return_to))

@@ -1,5 +1,9 @@
 """The one door for booking changes: quote, book, cancel — for parents and staff.
 
+`apply_family` saves a family's changes (every child's batch at once) and
+e-mails the confirmation; the portal, the back office, the prepayment
+checkout and the JSON API all call it.
+
 A batch of changes is all-or-nothing: every change is checked first (deadline,
 closed day, enrollment, capacity); if any is refused nothing is written and
 every refusal comes back with its reason. Sending the same batch twice changes
@@ -22,6 +26,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
 from ardoise.billing.pricing import total
+from ardoise.bookings import notifications
 from ardoise.bookings.calendar import NO_BOOKING, FamilyCalendar
 from ardoise.bookings.models import (
     STATES_HOLDING_A_PLACE,
@@ -33,7 +38,7 @@ from ardoise.bookings.models import (
     RequestKind,
     RequestStatus,
 )
-from ardoise.families.models import Child
+from ardoise.families.models import Child, Family
 
 # The longest span one batch may touch: a school year and a bit.
 MAX_BATCH_DAYS = 400
@@ -72,6 +77,8 @@ class Outcome:
 class Review:
     outcomes: list[Outcome] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    # With override_capacity: the days booked beyond their capacity (code "full"), audited when saved.
+    over_capacity: list[Refusal] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -190,8 +197,8 @@ def review(
                 changes_something,
             )
         )
-    if not override_capacity:
-        result.refusals.extend(_capacity_refusals(child, activities, booked_here))
+    full = _capacity_refusals(child, activities, booked_here)
+    (result.over_capacity if override_capacity else result.refusals).extend(full)
     return result
 
 
@@ -244,6 +251,23 @@ def _capacity_refusals(
     return refusals
 
 
+def _lock(town_id: int, child_ids: set[int], changes: Sequence[Change]) -> None:
+    """Take the locks a batch needs, always in the same order (children, then activities, by id)."""
+    # One batch at a time per child: a double click or a retry sent while
+    # the first is still running waits, then finds the days already booked.
+    list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk"))
+    # Bookings of activities with a capacity are counted then written under
+    # a lock on the activity row, so that two families racing for the last
+    # place cannot both get it.
+    limited_ids = sorted(
+        Activity.objects.filter(
+            town_id=town_id, pk__in={change.activity_id for change in changes}, capacity__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    if limited_ids:
+        list(Activity.objects.select_for_update().filter(pk__in=limited_ids).order_by("pk").values_list("pk"))
+
+
 def apply(
     child: Child,
     changes: Sequence[Change],
@@ -253,27 +277,101 @@ def apply(
     override_capacity: bool = False,
     now: datetime.datetime | None = None,
 ) -> Review:
-    """Check and apply a batch for one child, all or nothing. Raises BatchRefused."""
+    """Check and apply a batch for one child, all or nothing. Raises BatchRefused.
+
+    Sends nothing: a family's changes go through `apply_family`, which confirms
+    them by e-mail; this is its building block, and the prepayment's (which books
+    a paid basket day by day and keeps what cannot be booked as credit).
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        # One batch at a time per child: a double click or a retry sent while
-        # the first is still running waits, then finds the days already booked.
-        list(Child.objects.select_for_update().filter(pk=child.pk).values_list("pk"))
-        # Bookings of activities with a capacity are counted then written under
-        # a lock on the activity row, so that two families racing for the last
-        # place cannot both get it.
-        limited_ids = sorted(
-            Activity.objects.filter(
-                town_id=child.town_id, pk__in={change.activity_id for change in changes}, capacity__isnull=False
-            ).values_list("pk", flat=True)
-        )
-        if limited_ids:
-            list(Activity.objects.select_for_update().filter(pk__in=limited_ids).order_by("pk").values_list("pk"))
+        _lock(child.town_id, {child.pk}, changes)
         result = review(child, changes, now=now, as_staff=as_staff, override_capacity=override_capacity)
         if result.refusals:
             raise BatchRefused(result.refusals)
-        _write(child, [outcome for outcome in result.outcomes if outcome.changes_something], actor, as_staff, now)
+        _save(child, result, actor, as_staff, now)
     return result
+
+
+@dataclass(frozen=True)
+class WeeklyPattern:
+    """A regular registration to record: the weekdays of one child in one activity (`set_weekly_pattern`)."""
+
+    child: Child
+    activity_id: int
+    weekdays: list[int]
+
+
+def apply_family(
+    family: Family,
+    batches: Sequence[tuple[Child, Sequence[Change]]],
+    *,
+    actor: User,
+    as_staff: bool = False,
+    override_capacity: bool = False,
+    now: datetime.datetime | None = None,
+    weekly_patterns: Sequence[WeeklyPattern] = (),
+    notify: bool = True,
+    base_url: str = "",
+) -> list[tuple[Child, Review]]:
+    """The one door for a family's booking changes: every child's batch in one transaction, all or nothing.
+
+    The parents' planning, the back office's bookings on behalf, the prepayment
+    checkout and the JSON API all come here. Raises BatchRefused with every
+    refusal found; nothing is written then. `weekly_patterns` are recorded in the
+    same transaction (Enrollment.DoesNotExist when the child is not enrolled).
+    With `notify`, the guardians get the booking confirmation once the
+    transaction commits, its links under `base_url` (the site's root, as
+    `request.build_absolute_uri("/")` gives it).
+    """
+    now = now or timezone.now()
+    batches = [(child, list(changes)) for child, changes in batches]
+    if any(child.family_id != family.pk or child.town_id != family.town_id for child, _changes in batches):
+        raise ValueError("Every child of a family batch must be of that family.")
+    results: list[tuple[Child, Review]] = []
+    with transaction.atomic():
+        _lock(
+            family.town_id,
+            {child.pk for child, _changes in batches},
+            [change for _child, changes in batches for change in changes],
+        )
+        refusals: list[Refusal] = []
+        for child, changes in batches:
+            # Child after child, so that a sibling's new bookings count against the capacity.
+            result = review(child, changes, now=now, as_staff=as_staff, override_capacity=override_capacity)
+            refusals.extend(result.refusals)
+            if not refusals:
+                _save(child, result, actor, as_staff, now)
+            results.append((child, result))
+        if refusals:
+            raise BatchRefused(refusals)
+        for pattern in weekly_patterns:
+            set_weekly_pattern(pattern.child, pattern.activity_id, pattern.weekdays, on=timezone.localdate(now))
+        if notify:
+            # Queued in the outbox here, sent after the commit (never for changes rolled back).
+            notifications.send_booking_confirmation(
+                family, [(child, result.outcomes) for child, result in results], base_url=base_url
+            )
+    return results
+
+
+def _save(child: Child, result: Review, actor: User, as_staff: bool, now: datetime.datetime) -> None:
+    """Write what a reviewed batch changes; staff's changes and the places they added beyond capacity are audited."""
+    _write(child, [outcome for outcome in result.outcomes if outcome.changes_something], actor, as_staff, now)
+    if not as_staff:
+        return
+    activities = {outcome.activity.pk: outcome.activity for outcome in result.outcomes}
+    for refusal in result.over_capacity:
+        activity = activities[refusal.activity_id]
+        audit.record(
+            child.town,
+            actor,
+            "booking.override_capacity",
+            child,
+            summary=f"{child.full_name} — {activity.label} {refusal.date:%d/%m/%Y}: "
+            f"capacité de {activity.capacity} places dépassée",
+            changes={"date": refusal.date.isoformat(), "activity": activity.label, "capacity": activity.capacity},
+        )
 
 
 def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, now: datetime.datetime) -> None:

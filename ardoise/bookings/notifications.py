@@ -10,17 +10,21 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import formats
 
 from ardoise.billing.money import format_euros
 from ardoise.billing.pricing import total
-from ardoise.bookings.actions import Outcome
 from ardoise.bookings.calendar import NO_BOOKING
 from ardoise.bookings.models import BookingState, Request, RequestKind, RequestStatus
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging.notifications import Kind, notify
+
+if TYPE_CHECKING:
+    # Only a type: `bookings.actions.apply_family` sends the confirmation, so it imports this module.
+    from ardoise.bookings.actions import Outcome
 
 STATE_WORDS = {
     BookingState.BOOKED: "Réservé",
@@ -48,7 +52,7 @@ def guardians_of(family: Family) -> list[Guardian]:
     return list(Guardian.objects.filter(town_id=family.town_id, family=family).order_by("position", "pk"))
 
 
-def _lines(changed: Sequence[tuple[Child, Sequence[Outcome]]]) -> tuple[list[ChildLines], Decimal]:
+def _lines(changed: Sequence[tuple[Child, Sequence["Outcome"]]]) -> tuple[list[ChildLines], Decimal]:
     children = []
     amounts = []
     for child, outcomes in changed:
@@ -79,7 +83,7 @@ def _lines(changed: Sequence[tuple[Child, Sequence[Outcome]]]) -> tuple[list[Chi
 
 
 def send_booking_confirmation(
-    family: Family, changed: Sequence[tuple[Child, Sequence[Outcome]]], *, base_url: str
+    family: Family, changed: Sequence[tuple[Child, Sequence["Outcome"]]], *, base_url: str
 ) -> int:
     """Queue the confirmation, sent after the commit; returns how many guardians it goes to."""
     children, amount = _lines(changed)

@@ -12,7 +12,7 @@ booked when the provider confirms the payment (`prepayment.receivers`).
 The rules live in `prepayment.actions`.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ardoise.accounts.models import User
 from ardoise.billing.money import ZERO, format_euros
 from ardoise.bookings import actions as bookings
+from ardoise.bookings.proposals import Proposal
 from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused
 from ardoise.payments.views import absolute_urls
@@ -35,16 +36,13 @@ from ardoise.prepayment import actions as prepayment
 from ardoise.prepayment.models import Basket, BasketLine, BasketState
 from ardoise.towns.access import parent_required
 
-if TYPE_CHECKING:
-    from ardoise.portal.planning import Proposal
-
 in_prepayment = prepayment.in_prepayment
 
 # How many closed baskets the basket page lists below the one waiting.
 HISTORY = 5
 
 
-def _recap(proposal: "Proposal") -> list[dict[str, Any]]:
+def _recap(proposal: Proposal) -> list[dict[str, Any]]:
     """The "Récapitulatif": one line per new day, by date."""
     lines = [
         {
@@ -61,7 +59,7 @@ def _recap(proposal: "Proposal") -> list[dict[str, Any]]:
 
 
 def render_review(
-    request: HttpRequest, family: Family, proposal: "Proposal", context: dict[str, Any], *, status: int = 200
+    request: HttpRequest, family: Family, proposal: Proposal, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     """The planning's review in a prepayment town: the recap, the restant dû or avoir, and "Payer"."""
     waiting = prepayment.open_basket(family)
@@ -80,20 +78,24 @@ def render_review(
     return render(request, template, context, status=status)
 
 
-def checkout(request: HttpRequest, family: Family, proposal: "Proposal", context: dict[str, Any]) -> HttpResponse:
+def checkout(request: HttpRequest, family: Family, proposal: Proposal, context: dict[str, Any]) -> HttpResponse:
     """The planning's confirmation in a prepayment town: cancel at once, put the new days in a basket, pay."""
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
     if proposal.refusals:
         messages.error(request, _("Rien n'a été enregistré : certains changements ne sont plus possibles."))
         return render_review(request, family, proposal, context, status=409)
-    cancelled = 0
+    cancelled = sum(len(review.cancelled) for review in proposal.reviews)
     try:
         with transaction.atomic():
-            for review in proposal.reviews:
-                if review.cancelled:
-                    bookings.apply(review.child, [outcome.change for outcome in review.cancelled], actor=user, now=now)
-                    cancelled += len(review.cancelled)
+            # The cancellations are saved at once, through the one door (which confirms them by e-mail).
+            bookings.apply_family(
+                family,
+                [(review.child, [outcome.change for outcome in review.cancelled]) for review in proposal.reviews],
+                actor=user,
+                now=now,
+                base_url=request.build_absolute_uri("/"),
+            )
             booked = [outcome for review in proposal.reviews for outcome in review.booked]
             created = (
                 prepayment.create_basket(family, user, booked, now=now) if booked else prepayment.Created(None, [])

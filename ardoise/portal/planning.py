@@ -6,45 +6,45 @@
   price, the subtotals and the total, and every change the rules refuse with
   why. Nothing is written.
 - `booking_confirm`: applies every child's changes in one transaction (all or
-  nothing), e-mails the family, and says exactly what was saved.
+  nothing) through `bookings.actions.apply_family`, which e-mails the family,
+  and says exactly what was saved.
 - `regular`: the regular registration (inscription régulière): weekdays per
   activity for the rest of the school year, through the same review.
 
-The rules live in `bookings.actions`, the same functions as the JSON API's.
+The rules live in `bookings.actions`, the same functions as the JSON API's; what
+the posted changes come to, in `bookings.proposals` (shared with the back office).
 """
 
 import calendar as month_calendar
 import datetime
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.activities.models import Activity
 from ardoise.billing.money import format_euros
 from ardoise.billing.pricing import total as sum_prices
-from ardoise.bookings import actions, notifications, patterns
+from ardoise.bookings import actions, proposals
+from ardoise.bookings import forms as booking_forms
 from ardoise.bookings.calendar import NO_BOOKING, Entry, FamilyCalendar, daterange
+from ardoise.bookings.forms import cell_key
 from ardoise.bookings.models import BookingState
+from ardoise.bookings.proposals import Proposal
 from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child, Family
 from ardoise.messaging import queries as messaging_queries
 from ardoise.messaging.models import Menu
 from ardoise.portal import baskets
-from ardoise.portal import forms as booking_forms
-from ardoise.portal.forms import Changes, cell_key, change_value, pattern_value
 from ardoise.towns.access import parent_required
 
 # How each state reads on the planning: CSS modifier, symbol, words.
@@ -359,208 +359,17 @@ def planning(request: HttpRequest, family: Family) -> HttpResponse:
     return render(request, "portal/planning.html", context)
 
 
-# Review and confirmation
+# Review and confirmation (the proposal itself is `bookings.proposals`)
 
 
-CHANGE_WORDS = {
-    BookingState.BOOKED: gettext_lazy("Réservation"),
-    BookingState.REQUESTED: gettext_lazy("Demande (à valider par le service)"),
-    NO_BOOKING: gettext_lazy("Annulation"),
-}
-
-
-@dataclass
-class ChildReview:
-    child: Child
-    review: actions.Review
-
-    @property
-    def outcomes(self) -> list[actions.Outcome]:
-        return [outcome for outcome in self.review.outcomes if outcome.changes_something]
-
-    @property
-    def booked(self) -> list[actions.Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.change.book]
-
-    @property
-    def cancelled(self) -> list[actions.Outcome]:
-        return [outcome for outcome in self.outcomes if not outcome.change.book]
-
-    @property
-    def subtotal(self) -> Decimal:
-        return sum_prices(outcome.unit_price for outcome in self.booked)
-
-    @property
-    def refund(self) -> Decimal:
-        return sum_prices(outcome.unit_price for outcome in self.cancelled)
-
-    @property
-    def subtotal_display(self) -> str:
-        return format_euros(self.subtotal)
-
-    @property
-    def lines(self) -> list[dict[str, object]]:
-        return [
-            {
-                "date": outcome.change.date,
-                "activity": outcome.activity.label,
-                "what": CHANGE_WORDS.get(outcome.state, outcome.state),
-                "kind": outcome.state,
-                "price": format_euros(outcome.unit_price) if outcome.change.book else "—",
-            }
-            for outcome in sorted(self.outcomes, key=lambda outcome: (outcome.change.date, outcome.activity.label))
-        ]
-
-
-@dataclass
-class Proposal:
-    """The changes a parent is about to confirm, and what the rules say of them."""
-
-    reviews: list[ChildReview]
-    patterns: list[str]  # regular registrations to record (forms.pattern_value)
-    errors: list[str]
-
-    @property
-    def total(self) -> Decimal:
-        return sum_prices(review.subtotal for review in self.reviews)
-
-    @property
-    def total_display(self) -> str:
-        return format_euros(self.total)
-
-    @property
-    def refusals(self) -> list[tuple[Child, actions.Refusal]]:
-        return [(review.child, refusal) for review in self.reviews for refusal in review.review.refusals]
-
-    @property
-    def change_values(self) -> list[str]:
-        """The hidden fields of the confirmation: the accepted changes that change something."""
-        return [change_value(review.child.pk, outcome.change) for review in self.reviews for outcome in review.outcomes]
-
-    @property
-    def has_changes(self) -> bool:
-        return any(review.outcomes for review in self.reviews)
-
-
-def _return_to(request: HttpRequest, family_kids: dict[int, Child]) -> str:
+def return_query(posted: QueryDict, family_kids: dict[int, Child]) -> str:
     """The planning page to go back to, rebuilt from what was posted (never trusted as a URL)."""
-    query = QueryDict(request.POST.get("return_to", "")[:200])
+    query = QueryDict(posted.get("return_to", "")[:200])
     child_param = query.get("child", "all")
     if child_param != "all" and not (child_param.isdigit() and int(child_param) in family_kids):
         child_param = "all"
     period = period_from(query, timezone.localdate())
     return period_query(child_param, period)
-
-
-def _changes_and_generated(
-    request: HttpRequest, family: Family, family_kids: dict[int, Child], now: datetime.datetime
-) -> tuple[Changes, list[str], FamilyCalendar | None, list[Child]]:
-    """Every change the POST asks for, the regular registrations to record, and the calendar read for them.
-
-    Raises ValidationError for malformed input and Http404 for a child of another family.
-    """
-    today = timezone.localdate()
-    post = request.POST
-    changes = booking_forms.changes_from_post(post)
-    generators: list[tuple[int, int | str, list[int], datetime.date, datetime.date, list[int] | None]] = []
-    pattern_values: list[str] = []
-    if "whole" in post:
-        child_id, activity_id = booking_forms.parse_row(post["whole"])
-        period_form = booking_forms.PeriodForm(post)
-        if not period_form.is_valid():
-            raise ValidationError(_("Période non reconnue."))
-        start = max(period_form.cleaned_data["start"], today)
-        generators.append((child_id, activity_id, list(range(7)), start, period_form.cleaned_data["end"], []))
-    if post.get("helper") == "weekly":
-        children = [(child.pk, child.first_name) for child in family_kids.values()]
-        codes = post.getlist("activity")[:1]
-        weekly = booking_forms.WeeklyForm(
-            post, children=children, activities=[(code, code) for code in codes], today=today
-        )
-        if not weekly.is_valid():
-            raise ValidationError([error for errors in weekly.errors.values() for error in errors])
-        for child_id in weekly.cleaned_data["children"]:
-            generators.append(
-                (
-                    child_id,
-                    weekly.cleaned_data["activity"],
-                    weekly.cleaned_data["weekdays"],
-                    today,
-                    weekly.cleaned_data["until"],
-                    [],
-                )
-            )
-    if "row" in post:
-        regular = booking_forms.RegularForm(post)
-        if not regular.is_valid():
-            raise ValidationError([error for errors in regular.errors.values() for error in errors])
-        child_id, activity_id = regular.cleaned_data["row"]
-        weekdays = regular.cleaned_data["weekdays"]
-        try:
-            until = datetime.date.fromisoformat(post.get("until", "")[:10])
-        except ValueError:
-            raise ValidationError(_("Période non reconnue.")) from None
-        if not today <= until <= today + datetime.timedelta(days=actions.MAX_BATCH_DAYS):
-            raise ValidationError(_("Période non reconnue."))
-        # None: the weekdays dropped from the recorded pattern, read below.
-        generators.append((child_id, activity_id, weekdays, today, until, None))
-        pattern_values.append(pattern_value(child_id, activity_id, weekdays))
-    for value in post.getlist("pattern")[:20]:
-        child_id, activity_id, weekdays = booking_forms.parse_pattern(value)
-        pattern_values.append(pattern_value(child_id, activity_id, weekdays))
-    child_ids = set(changes.by_child) | {generator[0] for generator in generators}
-    child_ids |= {int(value.split(":")[0]) for value in pattern_values}
-    if not child_ids <= set(family_kids):
-        raise Http404
-    children = [child for child in family_kids.values() if child.pk in child_ids]
-    dates = changes.dates() + [day for generator in generators for day in (generator[3], generator[4])]
-    if not dates:
-        return changes, pattern_values, None, children
-    start, end = min(dates), max(dates)
-    if (end - start).days > actions.MAX_BATCH_DAYS:
-        raise ValidationError(_("Période trop longue : réservez sur une année scolaire au plus."))
-    calendar = FamilyCalendar.load(family, start, end, children=children)
-    for child_id, activity, weekdays, first, last, dropped in generators:
-        child = family_kids[child_id]
-        for enrolled in calendar.activities_of(child):
-            if enrolled.pk != activity and enrolled.code != activity:
-                continue
-            if dropped is None:
-                recorded = {
-                    day
-                    for enrollment in calendar.enrollments.get(child_id, [])
-                    if enrollment.activity_id == enrolled.pk and enrollment.school_year.contains(today)
-                    for day in enrollment.weekly_pattern
-                }
-                dropped = sorted(recorded - set(weekdays))
-            entries = [
-                calendar.entry(child, enrolled, day, now)
-                for day in daterange(max(first, start), min(last, end))
-                if calendar.is_enrolled(child, enrolled.pk, day)
-            ]
-            changes.extend(
-                child_id,
-                patterns.weekly_changes(
-                    entries, enrolled.pk, weekdays=weekdays, start=first, until=last, cancel_weekdays=dropped
-                ),
-            )
-    if changes.count > booking_forms.MAX_CHANGES:
-        raise ValidationError(_("Trop de jours en une fois : réservez mois par mois."))
-    return changes, pattern_values, calendar, children
-
-
-def propose(request: HttpRequest, family: Family, family_kids: dict[int, Child]) -> Proposal:
-    now = timezone.now()
-    try:
-        changes, pattern_values, calendar, children = _changes_and_generated(request, family, family_kids, now)
-    except ValidationError as error:
-        return Proposal([], [], list(error.messages))
-    reviews = [
-        ChildReview(child, actions.review(child, changes.for_child(child.pk), now=now, calendar=calendar))
-        for child in children
-        if changes.for_child(child.pk)
-    ]
-    return Proposal(reviews, pattern_values, [])
 
 
 def _render_review(
@@ -586,96 +395,69 @@ def _render_review(
 @parent_required
 def booking_review(request: HttpRequest, family: Family) -> HttpResponse:
     family_kids = family_children(family)
-    proposal = propose(request, family, family_kids)
-    return _render_review(request, family, proposal, _return_to(request, family_kids))
-
-
-def saved_summary(reviews: list[ChildReview]) -> str:
-    """ "4 jours réservés pour Sarah, 2 annulés pour Chloé — total 10,00 €" """
-    parts = []
-    for review in reviews:
-        counts = Counter(outcome.state for outcome in review.outcomes)
-        name = review.child.first_name
-        if counts[BookingState.BOOKED]:
-            parts.append(
-                ngettext("%(n)d jour réservé pour %(name)s", "%(n)d jours réservés pour %(name)s", counts["booked"])
-                % {"n": counts[BookingState.BOOKED], "name": name}
-            )
-        if counts[BookingState.REQUESTED]:
-            parts.append(
-                ngettext(
-                    "%(n)d demande envoyée pour %(name)s (à valider par le service)",
-                    "%(n)d demandes envoyées pour %(name)s (à valider par le service)",
-                    counts[BookingState.REQUESTED],
-                )
-                % {"n": counts[BookingState.REQUESTED], "name": name}
-            )
-        if counts[NO_BOOKING]:
-            parts.append(
-                ngettext("%(n)d annulé pour %(name)s", "%(n)d annulés pour %(name)s", counts[NO_BOOKING])
-                % {"n": counts[NO_BOOKING], "name": name}
-            )
-    amount = sum_prices(review.subtotal for review in reviews)
-    return _("%(parts)s — total %(total)s") % {"parts": ", ".join(parts), "total": format_euros(amount)}
+    proposal = proposals.propose(request.POST, family, family_kids, now=timezone.now())
+    return _render_review(request, family, proposal, return_query(request.POST, family_kids))
 
 
 @require_POST
 @parent_required
 def booking_confirm(request: HttpRequest, family: Family) -> HttpResponse:
     family_kids = family_children(family)
-    return_to = _return_to(request, family_kids)
-    proposal = propose(request, family, family_kids)
+    return_to = return_query(request.POST, family_kids)
+    proposal = proposals.propose(request.POST, family, family_kids, now=timezone.now())
     if proposal.errors:
         return _render_review(request, family, proposal, return_to)
     planning_url = reverse("portal:planning", args=[request.town.slug]) + "?" + return_to  # type: ignore[attr-defined]
     if not proposal.has_changes and not proposal.refusals:
         if proposal.patterns:
-            _record_patterns(proposal.patterns, family_kids)
+            _save(request, family, [], proposal.weekly_patterns(family_kids))
             messages.success(request, _("Vos jours réguliers sont enregistrés ; il n'y avait aucun jour à changer."))
         else:
             messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
         return redirect(planning_url)
     if baskets.in_prepayment(request.town):  # type: ignore[attr-defined]
         # Prepayment: the new days wait in a basket until paid (ardoise.prepayment).
-        _record_patterns(proposal.patterns, family_kids)
+        _save(request, family, [], proposal.weekly_patterns(family_kids))
         context = {"family": family, "proposal": proposal, "return_to": return_to, "planning_url": planning_url}
         return baskets.checkout(request, family, proposal, context)
-    reviews: list[ChildReview] = []
     try:
-        with transaction.atomic():
-            for review in proposal.reviews:
-                changes = [outcome.change for outcome in review.review.outcomes]
-                if review.review.refusals:
-                    raise actions.BatchRefused(review.review.refusals)
-                result = actions.apply(review.child, changes, actor=request.user)  # type: ignore[arg-type]
-                reviews.append(ChildReview(review.child, result))
-            _record_patterns(proposal.patterns, family_kids)
-            notifications.send_booking_confirmation(
-                family,
-                [(review.child, review.outcomes) for review in reviews],
-                base_url=request.build_absolute_uri("/"),
-            )
+        if proposal.refusals:
+            raise actions.BatchRefused([refusal for _child, refusal in proposal.refusals])
+        applied = _save(request, family, proposal.batches, proposal.weekly_patterns(family_kids))
     except actions.BatchRefused:
         # Something changed since the review (a deadline passed, the last place
         # went): nothing was saved; show the review again with the reasons.
-        proposal = propose(request, family, family_kids)
+        proposal = proposals.propose(request.POST, family, family_kids, now=timezone.now())
         messages.error(request, _("Rien n'a été enregistré : certains changements ne sont plus possibles."))
         return _render_review(request, family, proposal, return_to, status=409)
+    reviews = [proposals.ChildReview(child, result) for child, result in applied]
     if any(review.outcomes for review in reviews):
-        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": saved_summary(reviews)})
+        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": proposals.saved_summary(reviews)})
     else:
         messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
     return redirect(planning_url)
 
 
-def _record_patterns(pattern_values: list[str], family_kids: dict[int, Child]) -> None:
-    today = timezone.localdate()
-    for value in pattern_values:
-        child_id, activity_id, weekdays = booking_forms.parse_pattern(value)
-        try:
-            actions.set_weekly_pattern(family_kids[child_id], activity_id, weekdays, on=today)
-        except actions.Enrollment.DoesNotExist:
-            raise Http404 from None
+def _save(
+    request: HttpRequest,
+    family: Family,
+    batches: list[tuple[Child, list[actions.Change]]],
+    weekly_patterns: list[actions.WeeklyPattern],
+) -> list[tuple[Child, actions.Review]]:
+    """Save through the one door, which e-mails the confirmation; raises BatchRefused.
+
+    A regular registration of an activity the child is not enrolled in is outside its reach: 404.
+    """
+    try:
+        return actions.apply_family(
+            family,
+            batches,
+            actor=request.user,  # type: ignore[arg-type]
+            weekly_patterns=weekly_patterns,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except actions.Enrollment.DoesNotExist:
+        raise Http404 from None
 
 
 # Regular registration

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
@@ -186,6 +187,49 @@ def test_it_books_all_or_nothing(parent: User, children: list[Child], meals: Act
     assert first.json() == second.json()
     assert first.json()["total"] == "10.00"
     assert Booking.objects.filter(state=BookingState.BOOKED).count() == 4
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_it_emails_the_same_booking_confirmation_as_the_portal(
+    town: Any,
+    parent: User,
+    client_for: Any,
+    children: list[Child],
+    meals: Activity,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sarah, chloe = children
+    api = login(parent)
+    booking = [{"date": day.isoformat(), "activity_id": meals.pk, "book": True} for day in week(NEXT_MONDAY)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"children/{sarah.pk}/bookings", {"changes": booking}).status_code == 200
+    assert len(mailoutbox) == 1
+    through_api = mailoutbox[0]
+    assert through_api.to == [parent.email]
+    assert through_api.subject == "Saint-Exemple : vos réservations sont enregistrées"
+    assert "Lundi 15/03/2027 · Repas · Réservé · 2,50\xa0€" in through_api.body
+    assert f"http://testserver/{town.slug}/planning/" in through_api.body
+    # The same days booked on the portal for the other child: the same e-mail, but for the name.
+    portal = [f"{chloe.pk}:{meals.pk}:{day.isoformat()}:1" for day in week(NEXT_MONDAY)]
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(parent).post(reverse("portal:booking_confirm", args=[town.slug]), {"change": portal})
+    assert len(mailoutbox) == 2
+    through_portal = mailoutbox[1]
+    assert through_portal.subject == through_api.subject
+    assert through_portal.body == through_api.body.replace(sarah.first_name, chloe.first_name)
+    assert through_portal.alternatives == [
+        (html.replace(sarah.first_name, chloe.first_name), mimetype) for html, mimetype in through_api.alternatives
+    ]
+
+
+def test_it_sends_no_confirmation_when_a_batch_is_refused(
+    parent: User, children: list[Child], meals: Activity, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    late = {"date": "2027-03-12", "activity_id": meals.pk, "book": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert login(parent).post(f"children/{children[0].pk}/bookings", {"changes": [late]}).status_code == 409
+    assert mailoutbox == []
 
 
 @pytest.mark.parametrize(

@@ -222,3 +222,67 @@ def test_it_accepts_a_change_at_the_deadline_instant_and_not_a_second_later(
         actions.apply(sarah, [Change(NEXT_MONDAY, meals.pk, True)], actor=parent)
     with time_machine.travel(deadline + datetime.timedelta(seconds=1), tick=False), pytest.raises(actions.BatchRefused):
         actions.apply(chloe, [Change(NEXT_MONDAY, meals.pk, True)], actor=parent)
+
+
+# The one door for a family: apply_family
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_apply_family_saves_every_child_and_emails_once_after_the_commit(
+    parent: User, family, children: list[Child], meals: Activity, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    sarah, chloe = children
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        applied = actions.apply_family(
+            family,
+            [(sarah, book_all(week(NEXT_MONDAY), meals)), (chloe, book_all([NEXT_MONDAY], meals))],
+            actor=parent,
+            base_url="https://ardoise.example/",
+        )
+        assert mailoutbox == []  # queued, not sent, until the commit
+    assert callbacks
+    assert [(child, result.total) for child, result in applied] == [(sarah, Decimal("10.00")), (chloe, Decimal("2.50"))]
+    assert states(chloe, meals) == {NEXT_MONDAY: BookingState.BOOKED}
+    assert len(mailoutbox) == 1
+    assert "https://ardoise.example/saint-exemple/planning/" in mailoutbox[0].body
+
+
+def test_apply_family_saves_nothing_for_any_child_when_one_change_is_refused(
+    parent: User, family, children: list[Child], meals: Activity, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    sarah, chloe = children
+    late = datetime.date(2027, 3, 12)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(actions.BatchRefused) as refused:
+        actions.apply_family(
+            family,
+            [(sarah, book_all(week(NEXT_MONDAY), meals)), (chloe, book_all([late], meals))],
+            actor=parent,
+            base_url="https://ardoise.example/",
+        )
+    assert [(refusal.date, refusal.code) for refusal in refused.value.refusals] == [(late, "deadline_passed")]
+    assert not Booking.objects.exists()
+    assert mailoutbox == []
+
+
+def test_apply_family_counts_a_siblings_new_booking_against_the_capacity(
+    parent: User, family, children: list[Child], meals: Activity
+) -> None:
+    sarah, chloe = children
+    meals.capacity = 1
+    meals.save()
+    with pytest.raises(actions.BatchRefused) as refused:
+        actions.apply_family(
+            family,
+            [(sarah, book_all([NEXT_MONDAY], meals)), (chloe, book_all([NEXT_MONDAY], meals))],
+            actor=parent,
+            notify=False,
+        )
+    assert [(refusal.date, refusal.code) for refusal in refused.value.refusals] == [(NEXT_MONDAY, "full")]
+    assert not Booking.objects.exists()
+
+
+def test_apply_family_refuses_a_child_of_another_family(parent: User, family, meals: Activity, town) -> None:
+    stranger = ChildFactory(family=FamilyFactory(town=town), site=meals.site)
+    with pytest.raises(ValueError, match="of that family"):
+        actions.apply_family(family, [(stranger, book_all([NEXT_MONDAY], meals))], actor=parent, notify=False)
+    assert not Booking.objects.exists()

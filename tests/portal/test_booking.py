@@ -152,9 +152,19 @@ def test_it_confirms_all_children_at_once_and_says_what_was_saved(
     response = client_for(parent).post(confirm_url(town), data, follow=True)
     assert response.redirect_chain[-1][0] == f"/{town.slug}/planning/?child=all&month=2027-03"
     html = response.content.decode()
-    assert "4 jours réservés pour Sarah, 2 annulés pour Chloé — total 10,00\xa0€" in html
+    assert "4 jours réservés pour Sarah, 2 jours annulés pour Chloé — total 10,00\xa0€" in html
     assert booked(sarah) == dict.fromkeys(week(NEXT_MONDAY), BookingState.BOOKED)
     assert set(booked(chloe).values()) == {BookingState.CANCELLED}
+
+
+def test_it_says_one_day_cancelled_in_the_singular(
+    town, parent: User, client_for, children: list[Child], meals: Activity
+) -> None:
+    sarah = children[0]
+    BookingFactory(child=sarah, activity=meals, date=NEXT_MONDAY)
+    data = {"change": changes(sarah, meals, [NEXT_MONDAY], book=False)}
+    html = client_for(parent).post(confirm_url(town), data, follow=True).content.decode()
+    assert "C&#x27;est enregistré : 1 jour annulé pour Sarah — total 0,00\xa0€." in html
 
 
 def test_it_saves_nothing_for_any_child_when_one_change_is_refused(

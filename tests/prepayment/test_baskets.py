@@ -159,6 +159,19 @@ def test_cancelling_applies_at_once_and_leaves_the_money_as_credit(
     assert actions.position(family) == D("-2.50")
 
 
+@pytest.mark.usefixtures("immediate_tasks")
+def test_a_cancellation_is_confirmed_by_email_as_in_any_town(
+    prepaid, family, parent, client_for, children, meals, mailoutbox, django_capture_on_commit_callbacks
+):
+    sarah = children[0]
+    BookingFactory(child=sarah, activity=meals, date=NEXT_MONDAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(client_for(parent), prepaid, changes(sarah, meals, [NEXT_MONDAY], book=False))
+    assert response.status_code == 302
+    assert [mail.subject for mail in mailoutbox] == ["Saint-Exemple : vos réservations sont enregistrées"]
+    assert "Lundi 15/03/2027 · Repas · Annulé" in mailoutbox[0].body
+
+
 def test_a_basket_expires_and_can_be_taken_up_again(prepaid, family, parent, client_for, children, meals, settings):
     settings.PREPAYMENT_BASKET_MINUTES = 30
     sarah = children[0]

@@ -1,4 +1,5 @@
-"""What the planning pages post: booking changes, the weekly helper, a regular registration.
+"""What the planning pages post (parents' and staff's alike): booking changes, the weekly helper,
+a regular registration.
 
 A planning cell is named by a key `"<child id>:<activity id>:<YYYY-MM-DD>"`.
 The planning form posts `book` (the ticked cells) and `was` (the cells that
@@ -7,7 +8,7 @@ review page posts the changes themselves as `change` = `"<key>:1"` (book) or
 `"<key>:0"` (cancel), so that the confirmation saves exactly what was reviewed.
 
 Everything here only parses: whether a child belongs to the family and whether
-the rules accept a change is decided by the views and `bookings.actions`.
+the rules accept a change is decided by `bookings.proposals` and `bookings.actions`.
 """
 
 import datetime
