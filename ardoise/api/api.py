@@ -27,11 +27,12 @@ from ardoise.billing.models import Invoice
 from ardoise.bookings import actions, queries
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.bookings.models import Booking, Request
+from ardoise.families.access import access_child
 from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused, start_online_payment
 from ardoise.payments.views import absolute_urls
 from ardoise.prepayment import actions as prepayment
-from ardoise.towns.access import access_child, family_of
+from ardoise.towns.access import family_of
 
 MAX_PLANNING_DAYS = 93
 

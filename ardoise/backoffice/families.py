@@ -22,7 +22,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,9 +36,11 @@ from ardoise.billing.models import CreditNote, Invoice, Payment
 from ardoise.billing.money import ZERO
 from ardoise.billing.statements import last_movements
 from ardoise.bookings import enrollments
+from ardoise.bookings.access import access_enrollment
 from ardoise.bookings.models import Enrollment
 from ardoise.directdebit.models import Mandate, MandateState
 from ardoise.families import actions
+from ardoise.families.access import access_child, access_family, access_guardian, access_person
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.towns.access import may_open, may_read_health, roles_of, staff_required
 from ardoise.towns.models import Role, Town
@@ -47,30 +49,6 @@ from ardoise.towns.models import Role, Town
 RECORD_KEEPERS = (Role.FRONT_DESK,)
 PER_PAGE = 25
 MONEY = DecimalField(max_digits=12, decimal_places=2)
-
-
-def _get[M](queryset: QuerySet[M], **lookup: Any) -> M:  # type: ignore[valid-type]
-    try:
-        return queryset.get(**lookup)  # type: ignore[no-any-return]
-    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404 from None
-
-
-def access_family(town: Town, family_id: int) -> Family:
-    """A family of this town (archived or not), or 404."""
-    return _get(Family.objects.filter(town=town).select_related("town"), pk=family_id)
-
-
-def access_guardian(family: Family, guardian_id: int) -> Guardian:
-    return _get(Guardian.objects.filter(town_id=family.town_id, family=family), pk=guardian_id)
-
-
-def access_child(family: Family, child_id: int) -> Child:
-    return _get(Child.objects.filter(town_id=family.town_id, family=family).select_related("site"), pk=child_id)
-
-
-def access_person(child: Child, person_id: int) -> AuthorisedPerson:
-    return _get(AuthorisedPerson.objects.filter(town_id=child.town_id, child=child), pk=person_id)
 
 
 # Search
@@ -413,10 +391,7 @@ def enrol(request: HttpRequest, family_id: int, child_id: int) -> HttpResponse:
 def unenrol(request: HttpRequest, family_id: int, enrollment_id: int) -> HttpResponse:
     town: Town = request.town  # type: ignore[attr-defined]
     record = access_family(town, family_id)
-    enrollment = _get(
-        Enrollment.objects.filter(town=town, child__family=record).select_related("child", "activity"),
-        pk=enrollment_id,
-    )
+    enrollment = access_enrollment(record, enrollment_id)
     cancelled = enrollments.unenrol(enrollment, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request,

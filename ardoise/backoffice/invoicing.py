@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ardoise.activities.models import Activity
 from ardoise.billing import actions, reminders, runs
+from ardoise.billing.access import access_invoice, access_run
 from ardoise.billing.models import BillingSettings, CreditNote, Invoice, InvoiceLine, InvoicingRun, Reminder
 from ardoise.billing.pdf import invoice_pdf_bytes
 from ardoise.billing.statements import invoice_summary
 from ardoise.billing.tasks import enqueue_publication
 from ardoise.billing.views import certificate_response
+from ardoise.families.access import access_family
 from ardoise.families.models import Family
 from ardoise.towns.access import staff_required
 from ardoise.towns.models import Role
@@ -32,14 +34,6 @@ from ardoise.towns.models import Role
 FINANCE = (Role.FINANCE,)
 # A run covers at most this many days (a term at most).
 MAX_RUN_DAYS = 124
-
-
-def _access_run(request: HttpRequest, run_id: int) -> InvoicingRun:
-    return get_object_or_404(InvoicingRun.objects.select_related("town"), town=request.town, pk=run_id)
-
-
-def _access_invoice(request: HttpRequest, invoice_id: int) -> Invoice:
-    return get_object_or_404(Invoice.objects.select_related("town", "family", "run"), town=request.town, pk=invoice_id)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -143,7 +137,7 @@ def _issued_invoices(run: InvoicingRun, **filters: Any) -> list[Invoice]:
 @require_GET
 @staff_required(*FINANCE)
 def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _access_run(request, run_id)
+    run = access_run(request.town, run_id)  # type: ignore[attr-defined]
     invoices = _issued_invoices(run)
     context = {
         "run": run,
@@ -160,8 +154,8 @@ def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_GET
 @staff_required(*FINANCE)
 def invoicing_run_family(request: HttpRequest, run_id: int, family_id: int) -> HttpResponse:
-    run = _access_run(request, run_id)
-    family = get_object_or_404(Family, town=request.town, pk=family_id)
+    run = access_run(request.town, run_id)  # type: ignore[attr-defined]
+    family = access_family(request.town, family_id)  # type: ignore[attr-defined]
     preview = runs.preview(run, family_ids=[family.pk])
     context = {
         "run": run,
@@ -176,7 +170,7 @@ def invoicing_run_family(request: HttpRequest, run_id: int, family_id: int) -> H
 @require_POST
 @staff_required(*FINANCE)
 def invoicing_issue(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _access_run(request, run_id)
+    run = access_run(request.town, run_id)  # type: ignore[attr-defined]
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Cochez la confirmation pour émettre les factures."))
         return redirect("backoffice:invoicing_run", request.town.slug, run.pk)
@@ -240,7 +234,7 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, form: CreditNoteForm, 
 @require_http_methods(["GET", "POST"])
 @staff_required(*FINANCE)
 def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = _access_invoice(request, invoice_id)
+    invoice = access_invoice(request.town, invoice_id)  # type: ignore[attr-defined]
     if request.method == "POST":
         form = CreditNoteForm(request.POST)
         if form.is_valid():
@@ -263,7 +257,7 @@ def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @require_GET
 @staff_required(*FINANCE)
 def invoicing_invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = _access_invoice(request, invoice_id)
+    invoice = access_invoice(request.town, invoice_id)  # type: ignore[attr-defined]
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
     return response

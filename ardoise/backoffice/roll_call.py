@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,26 +27,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.accounts.models import User
+from ardoise.activities.access import access_site_activity
 from ardoise.activities.models import Activity
 from ardoise.bookings import attendance
+from ardoise.bookings.access import access_site_booking
 from ardoise.bookings.models import Booking, Enrollment
 from ardoise.calendars.days import day_status, load_closures, school_year_for
 from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child
-from ardoise.towns.access import roles_of, site_ids_of, staff_required
+from ardoise.towns.access import accessible_sites, roles_of, site_ids_of, staff_required
 from ardoise.towns.models import Role, Site, Town
 
 ROLL_CALL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.SITE_AGENT)
 # Children shown for one search of a child who came without a booking.
 SEARCH_LIMIT = 20
-
-
-def accessible_sites(user: User, town: Town) -> QuerySet[Site]:
-    """Every site for admins and the front desk; their own sites for a site agent."""
-    sites = Site.objects.filter(town=town).order_by("name")
-    if roles_of(user, town).intersection({Role.ADMIN, Role.FRONT_DESK}):
-        return sites
-    return sites.filter(pk__in=site_ids_of(user, town))
 
 
 def _id(value: str | None) -> int | None:
@@ -55,20 +49,6 @@ def _id(value: str | None) -> int | None:
     except ValueError:
         return None
     return number if 0 < number < 2**63 else None
-
-
-def _access_activity(request: HttpRequest, activity_id: int | None) -> Activity:
-    """An activity of a site the user may take the roll call of, or 404."""
-    if activity_id is None:
-        raise Http404
-    activity = (
-        Activity.objects.filter(town=request.town, pk=activity_id)  # type: ignore[attr-defined]
-        .select_related("site", "town")
-        .first()
-    )
-    if activity is None or not accessible_sites(request.user, request.town).filter(pk=activity.site_id).exists():  # type: ignore[arg-type, attr-defined]
-        raise Http404
-    return activity
 
 
 def _day(value: str | None, today: datetime.date) -> tuple[datetime.date, str]:
@@ -195,18 +175,6 @@ def roll_call(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/roll_call.html", context, status=400 if date_error else 200)
 
 
-def _booking_for_staff(request: HttpRequest, booking_id: int) -> Booking:
-    booking = (
-        Booking.objects.filter(town=request.town, pk=booking_id)  # type: ignore[attr-defined]
-        .select_related("activity__site", "activity__town")
-        .first()
-    )
-    if booking is None:
-        raise Http404
-    _access_activity(request, booking.activity_id)
-    return booking
-
-
 def _row_response(request: HttpRequest, booking: Booking, error: str = "", status: int = 200) -> HttpResponse:
     """The booking's row and, out of band, the counters: what htmx swaps after a tap."""
     row = attendance.load_sheet(booking.activity, booking.date)
@@ -227,7 +195,7 @@ def _row_response(request: HttpRequest, booking: Booking, error: str = "", statu
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
 def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
-    booking = _booking_for_staff(request, booking_id)
+    booking = access_site_booking(request.user, request.town, booking_id)  # type: ignore[arg-type, attr-defined]
     town: Town = request.town  # type: ignore[attr-defined]
     mark = request.POST.get("mark", "")
     is_htmx = bool(request.headers.get("HX-Request"))
@@ -248,7 +216,7 @@ def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 def _activity_and_day(request: HttpRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
-    activity = _access_activity(request, _id(data.get("activity")))
+    activity = access_site_activity(request.user, request.town, _id(data.get("activity")))  # type: ignore[arg-type, attr-defined]
     try:
         day = datetime.date.fromisoformat(data.get("date", ""))
     except ValueError:

@@ -8,8 +8,7 @@ themselves (towns.actions refuses it).
 from collections import defaultdict
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,20 +17,11 @@ from ardoise.accounts.actions import send_access
 from ardoise.accounts.models import User
 from ardoise.backoffice.config_forms import StaffForm
 from ardoise.towns import actions
-from ardoise.towns.access import staff_required
+from ardoise.towns.access import access_staff, staff_required
 from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Role, StaffRole
 
 admin_required = staff_required(Role.ADMIN)
-
-
-def access_staff(request: HttpRequest, user_id: int) -> User:
-    """A staff account of this town (holding a role), or 404 — never a parent's account."""
-    town = request.town  # type: ignore[attr-defined]
-    try:
-        return User.objects.get(Exists(StaffRole.objects.filter(town=town, user=OuterRef("pk"))), town=town, pk=user_id)
-    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404 from None
 
 
 def _to_list(request: HttpRequest) -> HttpResponse:
@@ -87,7 +77,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     town = request.town  # type: ignore[attr-defined]
-    account = access_staff(request, user_id)
+    account = access_staff(request.town, user_id)  # type: ignore[attr-defined]
     held = list(StaffRole.objects.filter(town=town, user=account))
     initial = {
         "first_name": account.first_name,
@@ -120,7 +110,7 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = access_staff(request, user_id)
+    account = access_staff(request.town, user_id)  # type: ignore[attr-defined]
     active = request.POST.get("active") == "1"
     try:
         actions.set_staff_active(request.town, request.user, account, active=active)  # type: ignore[attr-defined, arg-type]
@@ -141,7 +131,7 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def staff_send_access(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = access_staff(request, user_id)
+    account = access_staff(request.town, user_id)  # type: ignore[attr-defined]
     if not account.is_active:
         messages.error(request, _("Ce compte est désactivé : réactivez-le d'abord."))
     else:

@@ -22,8 +22,9 @@ from ardoise.activities.models import AbsenceReason
 from ardoise.bookings import actions
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.bookings.uploads import ACCEPT, ALLOWED_LABEL, validate_document
+from ardoise.families.access import access_child
 from ardoise.families.models import Family
-from ardoise.towns.access import access_child, parent_required
+from ardoise.towns.access import parent_required
 
 # How far ahead the list of booked days goes.
 UPCOMING_DAYS = 8 * 7

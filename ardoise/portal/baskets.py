@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,8 +33,9 @@ from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused
 from ardoise.payments.views import absolute_urls
 from ardoise.prepayment import actions as prepayment
+from ardoise.prepayment.access import access_basket
 from ardoise.prepayment.models import Basket, BasketLine, BasketState
-from ardoise.towns.access import parent_required
+from ardoise.towns.access import object_or_404, parent_required
 
 in_prepayment = prepayment.in_prepayment
 
@@ -145,10 +146,6 @@ def _baskets(family: Family) -> Any:
     )
 
 
-def _access_basket(request: HttpRequest, family: Family, basket_id: int) -> Basket:
-    return get_object_or_404(Basket.objects.select_related("family"), town=request.town, family=family, pk=basket_id)  # type: ignore[attr-defined]
-
-
 def _basket_context(family: Family, shown: Basket | None, waiting: Basket | None) -> dict[str, Any]:
     position = prepayment.position(family)
     return {
@@ -177,7 +174,7 @@ def basket(request: HttpRequest, family: Family) -> HttpResponse:
 @require_GET
 @parent_required
 def basket_detail(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
-    found = get_object_or_404(_baskets(family), pk=basket_id)
+    found = object_or_404(_baskets(family), pk=basket_id)
     waiting = found if found.state == BasketState.OPEN else None
     context = _basket_context(family, found, waiting) | {"history": [] if waiting else [found]}
     return render(request, "portal/baskets/basket.html", context)
@@ -186,13 +183,13 @@ def basket_detail(request: HttpRequest, family: Family, basket_id: int) -> HttpR
 @require_POST
 @parent_required
 def basket_pay(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
-    return _pay(request, _access_basket(request, family, basket_id))
+    return _pay(request, access_basket(family, basket_id))
 
 
 @require_POST
 @parent_required
 def basket_renew(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
-    found = _access_basket(request, family, basket_id)
+    found = access_basket(family, basket_id)
     try:
         created = prepayment.renew(found, request.user, now=timezone.now())  # type: ignore[arg-type]
     except prepayment.BasketRefused as refused:
@@ -212,7 +209,7 @@ def basket_renew(request: HttpRequest, family: Family, basket_id: int) -> HttpRe
 @require_POST
 @parent_required
 def basket_abandon(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
-    found = _access_basket(request, family, basket_id)
+    found = access_basket(family, basket_id)
     try:
         prepayment.abandon(found, now=timezone.now())
     except prepayment.BasketRefused as refused:

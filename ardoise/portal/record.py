@@ -7,13 +7,14 @@ old and new values. The private calendar URL lives here too.
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.families import actions
+from ardoise.families.access import access_child, access_guardian
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.portal.record_forms import (
     AuthorisedPersonForm,
@@ -23,15 +24,7 @@ from ardoise.portal.record_forms import (
     RecordChangeForm,
 )
 from ardoise.portal.requests import pending_record_changes
-from ardoise.towns.access import access_child, parent_required
-
-
-def access_guardian(family: Family, guardian_id: int) -> Guardian:
-    """A guardian of this family, or 404."""
-    try:
-        return Guardian.objects.get(town_id=family.town_id, family=family, pk=guardian_id)
-    except (Guardian.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404 from None
+from ardoise.towns.access import parent_required
 
 
 def calendar_url(request: HttpRequest, family: Family) -> str:

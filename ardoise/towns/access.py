@@ -1,5 +1,10 @@
-"""Who may see what: the one place where isolation between towns, families and
-staff roles is decided. Every read that needs permission goes through here and
+"""Who may see what: isolation between towns, parents and staff roles.
+
+The decorators (`parent_required`, `staff_required`) and the role logic live
+here; the checks of one domain's objects live in that domain's `access.py`
+(`families.access`, `bookings.access`, `billing.access`, `prepayment.access`,
+`activities.access`; messaging's in `messaging.queries`), all reading through
+`object_or_404`. Every read that needs permission goes through one of them and
 answers 404 (Http404) for anything outside the caller's reach.
 """
 
@@ -9,12 +14,13 @@ from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from ardoise.accounts.models import User
 from ardoise.families.models import Child, Family
-from ardoise.towns.models import Role, StaffRole, Town
+from ardoise.towns.models import Role, Site, StaffRole, Town
 
 
 def family_of(user: User) -> Family | None:
@@ -44,12 +50,32 @@ def is_staff_member(user: User, town: Town) -> bool:
     return bool(roles_of(user, town))
 
 
-def access_child(family: Family, child_id: int) -> Child:
-    """A child of this family, or 404."""
+def accessible_sites(user: User, town: Town) -> QuerySet[Site]:
+    """Every site for admins and the front desk; their own sites for a site agent."""
+    sites = Site.objects.filter(town=town).order_by("name")
+    if roles_of(user, town).intersection({Role.ADMIN, Role.FRONT_DESK}):
+        return sites
+    return sites.filter(pk__in=site_ids_of(user, town))
+
+
+def object_or_404[M: Model](queryset: QuerySet[M], **lookup: Any) -> M:
+    """The one object `lookup` finds in `queryset`, or 404.
+
+    Every `access_…` helper reads through here, so that an id that is not a
+    number, or one beyond the database's integers (2**63 on SQLite raises
+    OverflowError), is 404 like any id outside the caller's reach.
+    """
     try:
-        return Child.objects.select_related("site").get(town_id=family.town_id, family=family, pk=child_id)
-    except (Child.DoesNotExist, ValueError, TypeError, OverflowError):
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
+
+
+def access_staff(town: Town, user_id: int) -> User:
+    """A staff account of this town (holding a role), or 404 — never a parent's account."""
+    return object_or_404(
+        User.objects.filter(Exists(StaffRole.objects.filter(town=town, user=OuterRef("pk"))), town=town), pk=user_id
+    )
 
 
 type View = Callable[..., HttpResponse]

@@ -115,6 +115,14 @@ def test_it_answers_404_for_another_town_s_run_and_invoice(
     # Finance staff of this town reaching the other town's URLs.
     assert client.get(url("invoicing_invoice", other_town, invoice.pk)).status_code == 404
     assert client.get(url("invoicing_run", town, 10**12)).status_code == 404
+    # Beyond the database's integers (2**63 overflows SQLite's): 404 too, never a 500.
+    for name, args in (
+        ("invoicing_run", [2**63]),
+        ("invoicing_run_family", [billed.pk, 2**63]),
+        ("invoicing_invoice", [2**63]),
+        ("invoicing_invoice_pdf", [2**63]),
+    ):
+        assert client.get(url(name, town, *args)).status_code == 404, name
 
 
 def test_it_takes_finance_from_a_new_run_through_preview_to_issued_invoices(

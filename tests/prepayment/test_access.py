@@ -35,6 +35,13 @@ def test_it_answers_404_in_another_town(prepaid, family, stranger, client_for, n
     assert Basket.objects.get(pk=basket.pk).state == BasketState.OPEN
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_it_answers_404_for_an_out_of_range_basket_id(prepaid, parent, client_for, name) -> None:
+    client = client_for(parent)
+    url = reverse(name, args=[prepaid.slug, 2**63])
+    assert {client.get(url).status_code, client.post(url).status_code} <= {404, 405}
+
+
 def test_it_answers_404_to_staff(prepaid, front_desk, client_for) -> None:
     assert client_for(front_desk).get(reverse("portal:basket", args=[prepaid.slug])).status_code == 404
 
