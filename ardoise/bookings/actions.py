@@ -326,7 +326,8 @@ def apply_family(
     """
     now = now or timezone.now()
     batches = [(child, list(changes)) for child, changes in batches]
-    if any(child.family_id != family.pk or child.town_id != family.town_id for child, _changes in batches):
+    children = [child for child, _changes in batches] + [pattern.child for pattern in weekly_patterns]
+    if any(child.family_id != family.pk or child.town_id != family.town_id for child in children):
         raise ValueError("Every child of a family batch must be of that family.")
     results: list[tuple[Child, Review]] = []
     with transaction.atomic():

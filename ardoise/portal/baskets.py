@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from ardoise.payments.views import absolute_urls
 from ardoise.prepayment import actions as prepayment
 from ardoise.prepayment.access import access_basket
 from ardoise.prepayment.models import Basket, BasketLine, BasketState
-from ardoise.towns.access import object_or_404, parent_required
+from ardoise.towns.access import parent_required
 
 in_prepayment = prepayment.in_prepayment
 
@@ -174,7 +174,7 @@ def basket(request: HttpRequest, family: Family) -> HttpResponse:
 @require_GET
 @parent_required
 def basket_detail(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
-    found = object_or_404(_baskets(family), pk=basket_id)
+    found = get_object_or_404(_baskets(family), pk=basket_id)
     waiting = found if found.state == BasketState.OPEN else None
     context = _basket_context(family, found, waiting) | {"history": [] if waiting else [found]}
     return render(request, "portal/baskets/basket.html", context)
