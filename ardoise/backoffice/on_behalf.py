@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.activities.models import Activity
-from ardoise.backoffice.families import RECORD_KEEPERS, access_family
+from ardoise.backoffice.families import RECORD_KEEPERS
 from ardoise.billing.money import format_euros
 from ardoise.billing.pricing import total as sum_prices
 from ardoise.bookings import actions, proposals
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.bookings.forms import change_value
 from ardoise.bookings.proposals import Proposal
+from ardoise.families.access import access_family
 from ardoise.families.models import Child, Family
 from ardoise.portal import planning as shared
 from ardoise.towns.access import staff_required
