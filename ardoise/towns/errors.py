@@ -56,7 +56,8 @@ def error_page(
     if request.user.is_authenticated and getattr(request.user, "town_id", None) != getattr(town, "pk", None):
         request.user = AnonymousUser()
     request.town = town  # type: ignore[attr-defined]  # read by the layout's menu and home link
-    context = {"title": title, "lines": lines, "back": back}
+    # Flash messages wait for the next real page (an error may be a background fetch the user never sees).
+    context = {"title": title, "lines": lines, "back": back, "messages": []}
     return render(request, "errors/page.html", context, status=status)
 
 

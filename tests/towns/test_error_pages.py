@@ -165,3 +165,10 @@ def test_it_answers_json_for_a_server_error_under_the_api() -> None:
     response = server_error(RequestFactory().get("/saint-exemple/api/v1/family"))
     assert response.status_code == 500
     assert json.loads(response.content) == {"detail": "Erreur interne du serveur. Réessayez dans quelques instants."}
+
+
+def test_it_keeps_the_flash_messages_for_the_next_page(town: Town, parent: User, client_for: Any) -> None:
+    client = client_for(parent)
+    assert client.post(reverse("portal:ical_regenerate", args=[town.slug])).status_code == 302
+    assert client.get(f"/{town.slug}/nulle-part/").status_code == 404
+    assert "Nouveau lien créé" in page(client.get(reverse("portal:record", args=[town.slug])))
