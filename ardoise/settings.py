@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ardoise.towns.context_processors.town",
             ],
+            # Dates in words the French way ("1er décembre") in every template, e-mail and PDF.
+            "builtins": ["ardoise.calendars.templatetags.dates_fr"],
         },
     },
 ]
