@@ -44,6 +44,8 @@ DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY") if PRODUCTION else env_str("SECRET_KEY", "dev-only-not-secret-" + "x" * 40)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A form sent after its page expired gets a French page saying to reload it.
+CSRF_FAILURE_VIEW = "ardoise.towns.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -99,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ardoise.towns.context_processors.town",
             ],
+            # Dates in words the French way ("1er décembre") in every template, e-mail and PDF.
+            "builtins": ["ardoise.calendars.templatetags.dates_fr"],
         },
     },
 ]

@@ -28,5 +28,11 @@ urlpatterns = [
     path("<slug:town_slug>/", include(town_patterns)),
 ]
 
+# French pages in the site's layout (JSON under /<town>/api/) instead of Django's defaults.
+handler400 = "ardoise.towns.errors.bad_request"
+handler403 = "ardoise.towns.errors.permission_denied"
+handler404 = "ardoise.towns.errors.page_not_found"
+handler500 = "ardoise.towns.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns.append(path("", RedirectView.as_view(url="/demo/")))

@@ -14,7 +14,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -23,7 +22,7 @@ from ardoise.accounts.backends import accounts_for_login
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
 from ardoise.families.models import Guardian
-from ardoise.messaging.notifications import Kind, notify_account
+from ardoise.messaging.notifications import Kind, notify_account, render_subject
 from ardoise.towns.models import Town
 
 
@@ -49,7 +48,7 @@ def _queue_password_email(town: Town, user: User, base_url: str, *, activation: 
         "login_url": base_url.rstrip("/") + reverse("accounts:login", args=[town.slug]),
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
-    subject = " ".join(render_to_string("emails/password_subject.txt", {**context, "town": town}).split())
+    subject = render_subject("emails/password_subject.txt", {**context, "town": town})
     kind = Kind.ACCOUNT_ACCESS if activation else Kind.PASSWORD
     notify_account(town, user, kind, subject, "emails/password", context)
 

@@ -19,13 +19,14 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ardoise.billing.pdf import get_renderer
 from ardoise.bookings import counts
+from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Diet
 from ardoise.towns.access import staff_required
 from ardoise.towns.models import Role, Town
@@ -188,8 +189,8 @@ def kitchen_pdf(request: HttpRequest) -> HttpResponse:
         return _refused(form)
     context = _context(town, counts.meal_counts(town, *period))
     context["title"] = _("Repas du %(start)s au %(end)s") % {
-        "start": formats.date_format(period[0], "j F Y"),
-        "end": formats.date_format(period[1], "j F Y"),
+        "start": date_fr(period[0], "j F Y"),
+        "end": date_fr(period[1], "j F Y"),
     }
     html = render_to_string("backoffice/kitchen_pdf.html", context)
     pdf = get_renderer().render(html)

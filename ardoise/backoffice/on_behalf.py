@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,6 +29,7 @@ from ardoise.bookings import actions, proposals
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.bookings.forms import change_value
 from ardoise.bookings.proposals import Proposal
+from ardoise.calendars.wording import date_fr
 from ardoise.families.access import access_family
 from ardoise.families.models import Child, Family
 from ardoise.portal import planning as shared
@@ -96,7 +97,7 @@ class FullDay:
             "réserver quand même ?"
         ) % {
             "capacity": self.activity.capacity or 0,
-            "day": formats.date_format(self.day, "l j F"),
+            "day": date_fr(self.day, "l j F"),
             "activity": self.activity.label,
             "child": self.child.first_name,
         }

@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +34,7 @@ from ardoise.bookings.access import access_site_booking
 from ardoise.bookings.models import Booking, Enrollment
 from ardoise.calendars.days import day_status, load_closures, school_year_for
 from ardoise.calendars.opening import ClosedReason
+from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child
 from ardoise.towns.access import accessible_sites, roles_of, site_ids_of, staff_required
 from ardoise.towns.models import Role, Site, Town
@@ -273,9 +274,8 @@ def roll_call_close(request: HttpRequest) -> HttpResponse:
             "Pointage du %(day)s clôturé : %(n)s enfants non pointés sont marqués absents (%(billed)s).",
             absent,
         )
-        % {"day": formats.date_format(day, "l j F"), "n": absent, "billed": billed}
+        % {"day": date_fr(day, "l j F"), "n": absent, "billed": billed}
         if absent
-        else _("Pointage du %(day)s clôturé : tous les enfants étaient pointés.")
-        % {"day": formats.date_format(day, "l j F")},
+        else _("Pointage du %(day)s clôturé : tous les enfants étaient pointés.") % {"day": date_fr(day, "l j F")},
     )
     return redirect(sheet_url(town, activity, day))

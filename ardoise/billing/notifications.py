@@ -6,13 +6,12 @@ outbox (`ardoise.messaging.notifications.notify`) and sent after the
 transaction commits; a failing mail server leaves them queued, not lost.
 """
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ardoise.billing.models import Invoice
 from ardoise.billing.money import format_euros
 from ardoise.families.models import Guardian
-from ardoise.messaging.notifications import Kind, notify
+from ardoise.messaging.notifications import Kind, notify, render_subject
 
 
 def invoices_url(invoice: Invoice, base_url: str) -> str:
@@ -22,7 +21,7 @@ def invoices_url(invoice: Invoice, base_url: str) -> str:
 def _notify(invoice: Invoice, kind: Kind, template: str, context: dict[str, object]) -> list[str]:
     """Queue `emails/<template>` for the family's guardians; returns the addresses written to."""
     context = {"town": invoice.town, "invoice": invoice, **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    subject = render_subject(f"emails/{template}_subject.txt", context)
     guardians = Guardian.objects.filter(town_id=invoice.town_id, family_id=invoice.family_id).order_by("position", "pk")
     emails = notify(invoice.town, guardians, kind, subject, f"emails/{template}", context)
     return [email.to for email in emails]

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
@@ -38,6 +38,7 @@ from ardoise.bookings.models import (
     RequestKind,
     RequestStatus,
 )
+from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family
 
 # The longest span one batch may touch: a school year and a bit.
@@ -96,7 +97,7 @@ class BatchRefused(Exception):
 
 
 def _date_label(day: datetime.date) -> str:
-    return formats.date_format(day, "l j F Y")
+    return date_fr(day, "l j F Y")
 
 
 def review(
@@ -179,7 +180,7 @@ def review(
                     _("La date limite pour le %(day)s est dépassée (%(deadline)s).")
                     % {
                         "day": _date_label(change.date),
-                        "deadline": formats.date_format(timezone.localtime(entry.status.deadline), "l j F Y à H\\hi"),
+                        "deadline": date_fr(timezone.localtime(entry.status.deadline), "l j F Y à H\\hi"),
                     },
                 )
             )

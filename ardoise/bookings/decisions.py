@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
@@ -31,6 +31,7 @@ from ardoise.bookings.models import (
     RequestKind,
     RequestStatus,
 )
+from ardoise.calendars.wording import date_fr
 from ardoise.families.record_changes import StaleRecordChange, apply_record_change
 from ardoise.towns.models import Town
 
@@ -62,7 +63,7 @@ class DecisionRefused(Exception):
 
 
 def _day(day: datetime.date) -> str:
-    return formats.date_format(day, "l j F Y")
+    return date_fr(day, "l j F Y")
 
 
 def _lock(town: Town, request_ids: Iterable[int]) -> list[Request]:
@@ -81,7 +82,7 @@ def _lock(town: Town, request_ids: Iterable[int]) -> list[Request]:
     ]
     for item in found:
         if item.status != RequestStatus.PENDING:
-            decided_on = formats.date_format(timezone.localtime(item.decided_at), "j F Y") if item.decided_at else ""
+            decided_on = date_fr(timezone.localtime(item.decided_at), "j F Y") if item.decided_at else ""
             problems.append(
                 Problem(
                     item.pk,

@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
-from django.utils import formats
 
 from ardoise.billing.money import format_euros
 from ardoise.billing.pricing import total
 from ardoise.bookings.calendar import NO_BOOKING
 from ardoise.bookings.models import BookingState, Request, RequestKind, RequestStatus
+from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging.notifications import Kind, notify
 
@@ -121,7 +121,7 @@ def request_subject(item: Request) -> str:
             return f"{verb} pour {child}"
         return TARGET_SUBJECTS.get(item.target, "Dossier de la famille")
     if item.booking is not None:
-        return f"{child} — {item.booking.activity.label}, {formats.date_format(item.booking.date, 'l j F Y')}"
+        return f"{child} — {item.booking.activity.label}, {date_fr(item.booking.date, 'l j F Y')}"
     return child
 
 

@@ -4,12 +4,11 @@ the transaction commits."""
 
 from typing import TYPE_CHECKING
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ardoise.billing.money import format_euros
 from ardoise.families.models import Guardian
-from ardoise.messaging.notifications import Kind, notify
+from ardoise.messaging.notifications import Kind, notify, render_subject
 
 if TYPE_CHECKING:
     from .models import CollectionItem
@@ -27,7 +26,7 @@ def send_debit_rejected(item: "CollectionItem", base_url: str = "") -> list[str]
         "collection_date": item.collection.collection_date,
         "link": link,
     }
-    subject = " ".join(render_to_string("emails/direct_debit_rejected_subject.txt", {**context, "town": town}).split())
+    subject = render_subject("emails/direct_debit_rejected_subject.txt", {**context, "town": town})
     guardians = Guardian.objects.filter(town_id=item.town_id, family_id=item.family_id).order_by("position", "pk")
     emails = notify(town, guardians, Kind.DIRECT_DEBIT_REJECTED, subject, "emails/direct_debit_rejected", context)
     return [email.to for email in emails]

@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.towns.models import Site, TownScoped
@@ -141,6 +142,15 @@ class Child(TownScoped):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def born_on(self) -> str:
+        """ "née le" or "né le" by the child's sex; "né(e) le" when it is not known."""
+        if self.sex == Sex.FEMALE:
+            return gettext("née le")
+        if self.sex == Sex.MALE:
+            return gettext("né le")
+        return gettext("né(e) le")
 
 
 class AuthorisedPerson(TownScoped):

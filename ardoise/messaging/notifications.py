@@ -1,7 +1,8 @@
 """The one place that sends e-mails to families: an outbox and a background task.
 
 `notify(town, recipients, kind, subject, template, context)` renders one e-mail
-per guardian (French text and HTML from `<template>.txt` and `<template>.html`),
+per guardian (French text and HTML from `<template>.txt` and `<template>.html`;
+the text and the subject are text, never HTML-escaped: `render_text`),
 keeps it in the outbox (`OutgoingEmail`) and, once the caller's transaction has
 committed, asks a background task to hand it to the mail server. If the server
 fails, the e-mail stays queued: the task tries again later (when the task
@@ -29,6 +30,7 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import default_task_backend, task
+from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +84,20 @@ SECRET_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD})
 MAX_ATTEMPTS = 5
 # Seconds before the 2nd, 3rd, 4th and 5th attempts.
 RETRY_DELAYS = (60, 5 * 60, 30 * 60, 2 * 3600)
+
+
+def render_text(template_name: str, context: Mapping[str, Any]) -> str:
+    """A plain-text template (an e-mail's subject or text body) rendered as text.
+
+    Autoescaping is for HTML: here it would write a town "L'Étang & <Bourg>" as
+    "L&#x27;Étang &amp; &lt;Bourg&gt;" in the parent's mailbox.
+    """
+    return Engine.get_default().get_template(template_name).render(Context(dict(context), autoescape=False))
+
+
+def render_subject(template_name: str, context: Mapping[str, Any]) -> str:
+    """An e-mail's subject from its template: text, on one line."""
+    return " ".join(render_text(template_name, context).split())
 
 
 def is_optional(kind: str) -> bool:
@@ -149,7 +165,7 @@ def _queue(
             kind=kind,
             to=to,
             subject=subject,
-            body_text=render_to_string(f"{template}.txt", personal),
+            body_text=render_text(f"{template}.txt", personal),
             body_html=render_to_string(f"{template}.html", personal),
         )
         for to, personal in addressed

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from ardoise.activities.models import AbsenceReason
 from ardoise.bookings import actions
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.bookings.uploads import ACCEPT, ALLOWED_LABEL, validate_document
+from ardoise.calendars.wording import date_fr
 from ardoise.families.access import access_child
 from ardoise.families.models import Family
 from ardoise.towns.access import parent_required
@@ -94,7 +95,7 @@ def reason_terms(reason: AbsenceReason | None) -> dict[str, Any]:
 
 
 def _day(day: datetime.date) -> str:
-    return formats.date_format(day, "l j F Y")
+    return date_fr(day, "l j F Y")
 
 
 def _booking_from_query(request: HttpRequest, family: Family) -> tuple[Booking | None, str]:

@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -37,6 +37,7 @@ from ardoise.billing.money import ZERO, round_money
 from ardoise.billing.pricing import total
 from ardoise.bookings import actions as bookings
 from ardoise.bookings.models import Booking, BookingState
+from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family
 from ardoise.payments import actions as payments
 from ardoise.payments.providers import provider_for
@@ -395,7 +396,7 @@ def confirm_paid_basket(online_id: int, *, now: datetime.datetime) -> Basket | N
 
 
 def deadline_text(moment: datetime.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j F Y à H\\hi")
+    return date_fr(timezone.localtime(moment), "j F Y à H\\hi")
 
 
 # The JSON API: no unpaid booking through the back door
@@ -421,7 +422,7 @@ def payment_required(
                 "Dans cette commune, les réservations se paient en ligne au moment de réserver : "
                 "réservez le %(day)s sur le portail famille."
             )
-            % {"day": formats.date_format(outcome.change.date, "l j F Y")},
+            % {"day": date_fr(outcome.change.date, "l j F Y")},
         )
         for outcome in review.outcomes
         if outcome.changes_something

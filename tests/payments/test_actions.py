@@ -211,4 +211,4 @@ def test_it_tells_the_family_what_its_payment_settled(
     assert message.to == [parent.email]
     assert "45,00" in message.subject
     assert f"facture {older.number} : 30,00" in message.body
-    assert "crédit" not in message.body
+    assert "Le reste, 15,00\u00a0€, est porté à votre crédit" in message.body
