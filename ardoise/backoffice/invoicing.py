@@ -27,6 +27,7 @@ from ardoise.billing.tasks import enqueue_publication
 from ardoise.billing.views import certificate_response
 from ardoise.families.models import Family
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role
 
 FINANCE = (Role.FINANCE,)
@@ -34,11 +35,11 @@ FINANCE = (Role.FINANCE,)
 MAX_RUN_DAYS = 124
 
 
-def _access_run(request: HttpRequest, run_id: int) -> InvoicingRun:
+def _access_run(request: TownRequest, run_id: int) -> InvoicingRun:
     return get_object_or_404(InvoicingRun.objects.select_related("town"), town=request.town, pk=run_id)
 
 
-def _access_invoice(request: HttpRequest, invoice_id: int) -> Invoice:
+def _access_invoice(request: TownRequest, invoice_id: int) -> Invoice:
     return get_object_or_404(Invoice.objects.select_related("town", "family", "run"), town=request.town, pk=invoice_id)
 
 
@@ -56,7 +57,7 @@ def _previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing(request: HttpRequest) -> HttpResponse:
+def invoicing(request: AuthedRequest) -> HttpResponse:
     run_list = (
         InvoicingRun.objects.filter(town=request.town)
         .annotate(
@@ -69,7 +70,7 @@ def invoicing(request: HttpRequest) -> HttpResponse:
 
 
 class ActivityChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Activity) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Activity) -> str:
         return f"{obj.label} — {obj.site.name}"
 
 
@@ -112,13 +113,13 @@ class RunForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*FINANCE)
-def invoicing_new(request: HttpRequest) -> HttpResponse:
+def invoicing_new(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         form = RunForm(request.POST, town=request.town)
         if form.is_valid():
             run = runs.create_run(
                 request.town,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
                 activities=list(form.cleaned_data["activities"]),
@@ -142,7 +143,7 @@ def _issued_invoices(run: InvoicingRun, **filters: Any) -> list[Invoice]:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
+def invoicing_run(request: AuthedRequest, run_id: int) -> HttpResponse:
     run = _access_run(request, run_id)
     invoices = _issued_invoices(run)
     context = {
@@ -159,7 +160,7 @@ def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_run_family(request: HttpRequest, run_id: int, family_id: int) -> HttpResponse:
+def invoicing_run_family(request: AuthedRequest, run_id: int, family_id: int) -> HttpResponse:
     run = _access_run(request, run_id)
     family = get_object_or_404(Family, town=request.town, pk=family_id)
     preview = runs.preview(run, family_ids=[family.pk])
@@ -175,7 +176,7 @@ def invoicing_run_family(request: HttpRequest, run_id: int, family_id: int) -> H
 
 @require_POST
 @staff_required(*FINANCE)
-def invoicing_issue(request: HttpRequest, run_id: int) -> HttpResponse:
+def invoicing_issue(request: AuthedRequest, run_id: int) -> HttpResponse:
     run = _access_run(request, run_id)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Cochez la confirmation pour émettre les factures."))
@@ -183,7 +184,7 @@ def invoicing_issue(request: HttpRequest, run_id: int) -> HttpResponse:
     base_url = _base_url(request)
     result = runs.issue_run(
         run,
-        request.user,  # type: ignore[arg-type]
+        request.user,
         on_issued=lambda invoice: enqueue_publication(invoice, base_url),
     )
     count = len(result.invoices)
@@ -220,7 +221,7 @@ class CreditNoteForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Motif"), max_length=300)
 
 
-def _invoice_page(request: HttpRequest, invoice: Invoice, form: CreditNoteForm, status: int = 200) -> HttpResponse:
+def _invoice_page(request: TownRequest, invoice: Invoice, form: CreditNoteForm, status: int = 200) -> HttpResponse:
     context = {
         "invoice": invoice,
         "summary": invoice_summary(invoice),
@@ -239,7 +240,7 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, form: CreditNoteForm, 
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*FINANCE)
-def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def invoicing_invoice(request: AuthedRequest, invoice_id: int) -> HttpResponse:
     invoice = _access_invoice(request, invoice_id)
     if request.method == "POST":
         form = CreditNoteForm(request.POST)
@@ -249,7 +250,7 @@ def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
                     invoice,
                     form.cleaned_data["amount"],
                     form.cleaned_data["reason"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             except actions.CreditNoteRefused as refused:
                 form.add_error(None, str(refused))
@@ -262,7 +263,7 @@ def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def invoicing_invoice_pdf(request: AuthedRequest, invoice_id: int) -> HttpResponse:
     invoice = _access_invoice(request, invoice_id)
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
@@ -285,7 +286,7 @@ class BillingSettingsForm(forms.ModelForm):
         return data
 
 
-def _reminders_page(request: HttpRequest, settings_form: BillingSettingsForm, status: int = 200) -> HttpResponse:
+def _reminders_page(request: TownRequest, settings_form: BillingSettingsForm, status: int = 200) -> HttpResponse:
     settings = runs.billing_settings(request.town)
     overdue = reminders.overdue_invoices(request.town, timezone.localdate(), settings)
     context = {
@@ -299,16 +300,16 @@ def _reminders_page(request: HttpRequest, settings_form: BillingSettingsForm, st
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_reminders(request: HttpRequest) -> HttpResponse:
+def invoicing_reminders(request: AuthedRequest) -> HttpResponse:
     return _reminders_page(request, BillingSettingsForm(instance=runs.billing_settings(request.town)))
 
 
 @require_POST
 @staff_required(*FINANCE)
-def invoicing_reminders_send(request: HttpRequest) -> HttpResponse:
+def invoicing_reminders_send(request: AuthedRequest) -> HttpResponse:
     sent = reminders.send_due_reminders(
         request.town,
-        request.user,  # type: ignore[arg-type]
+        request.user,
         today=timezone.localdate(),
         settings=runs.billing_settings(request.town),
         base_url=_base_url(request),
@@ -319,14 +320,14 @@ def invoicing_reminders_send(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(*FINANCE)
-def invoicing_settings(request: HttpRequest) -> HttpResponse:
+def invoicing_settings(request: AuthedRequest) -> HttpResponse:
     settings = runs.billing_settings(request.town)
     form = BillingSettingsForm(request.POST, instance=BillingSettings.objects.get(pk=settings.pk))
     if not form.is_valid():
         return _reminders_page(request, form, status=422)
     actions.update_billing_settings(
         settings,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         **{name: form.cleaned_data[name] for name in BillingSettingsForm.Meta.fields},
     )
     messages.success(request, _("Paramètres enregistrés."))
@@ -335,7 +336,7 @@ def invoicing_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_unpaid_csv(request: HttpRequest) -> HttpResponse:
+def invoicing_unpaid_csv(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     overdue = reminders.overdue_invoices(request.town, today, runs.billing_settings(request.town))
     response = HttpResponse(reminders.unpaid_csv(overdue), content_type="text/csv; charset=utf-8")
@@ -378,7 +379,7 @@ class TaxCertificateForm(forms.Form):
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_tax_certificate(request: HttpRequest) -> HttpResponse:
+def invoicing_tax_certificate(request: AuthedRequest) -> HttpResponse:
     if "family_number" not in request.GET:
         initial = {"year": timezone.localdate().year - 1}
         return render(

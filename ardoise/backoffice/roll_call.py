@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -34,6 +34,7 @@ from ardoise.calendars.days import day_status, load_closures, school_year_for
 from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child
 from ardoise.towns.access import roles_of, site_ids_of, staff_required
+from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role, Site, Town
 
 ROLL_CALL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.SITE_AGENT)
@@ -57,16 +58,12 @@ def _id(value: str | None) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-def _access_activity(request: HttpRequest, activity_id: int | None) -> Activity:
+def _access_activity(request: AuthedRequest, activity_id: int | None) -> Activity:
     """An activity of a site the user may take the roll call of, or 404."""
     if activity_id is None:
         raise Http404
-    activity = (
-        Activity.objects.filter(town=request.town, pk=activity_id)  # type: ignore[attr-defined]
-        .select_related("site", "town")
-        .first()
-    )
-    if activity is None or not accessible_sites(request.user, request.town).filter(pk=activity.site_id).exists():  # type: ignore[arg-type, attr-defined]
+    activity = Activity.objects.filter(town=request.town, pk=activity_id).select_related("site", "town").first()
+    if activity is None or not accessible_sites(request.user, request.town).filter(pk=activity.site_id).exists():
         raise Http404
     return activity
 
@@ -114,7 +111,7 @@ def _search(activity: Activity, day: datetime.date, query: str, listed_ids: set[
             )
         )
     ).order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
-    return [Candidate(child, child.enrolled) for child in children]  # type: ignore[attr-defined]
+    return [Candidate(child, child.enrolled) for child in children]
 
 
 def _health_visible(user: User, town: Town, site: Site) -> bool:
@@ -127,9 +124,9 @@ def _health_visible(user: User, town: Town, site: Site) -> bool:
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_GET
-def roll_call(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
-    user: User = request.user  # type: ignore[assignment]
+def roll_call(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
+    user: User = request.user
     today = timezone.localdate()
     sites = list(accessible_sites(user, town))
     if not sites:
@@ -195,9 +192,9 @@ def roll_call(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/roll_call.html", context, status=400 if date_error else 200)
 
 
-def _booking_for_staff(request: HttpRequest, booking_id: int) -> Booking:
+def _booking_for_staff(request: AuthedRequest, booking_id: int) -> Booking:
     booking = (
-        Booking.objects.filter(town=request.town, pk=booking_id)  # type: ignore[attr-defined]
+        Booking.objects.filter(town=request.town, pk=booking_id)
         .select_related("activity__site", "activity__town")
         .first()
     )
@@ -207,7 +204,7 @@ def _booking_for_staff(request: HttpRequest, booking_id: int) -> Booking:
     return booking
 
 
-def _row_response(request: HttpRequest, booking: Booking, error: str = "", status: int = 200) -> HttpResponse:
+def _row_response(request: AuthedRequest, booking: Booking, error: str = "", status: int = 200) -> HttpResponse:
     """The booking's row and, out of band, the counters: what htmx swaps after a tap."""
     row = attendance.load_sheet(booking.activity, booking.date)
     listed = next((candidate for candidate in row.bookings if candidate.pk == booking.pk), None)
@@ -218,7 +215,7 @@ def _row_response(request: HttpRequest, booking: Booking, error: str = "", statu
         "day": booking.date,
         "activity": booking.activity,
         "today": timezone.localdate(),
-        "health_visible": _health_visible(request.user, request.town, booking.activity.site),  # type: ignore[arg-type, attr-defined]
+        "health_visible": _health_visible(request.user, request.town, booking.activity.site),
         "row_error": error,
     }
     return render(request, "backoffice/roll_call_row_fragment.html", context, status=status)
@@ -226,9 +223,9 @@ def _row_response(request: HttpRequest, booking: Booking, error: str = "", statu
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
-def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
+def roll_call_mark(request: AuthedRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for_staff(request, booking_id)
-    town: Town = request.town  # type: ignore[attr-defined]
+    town: Town = request.town
     mark = request.POST.get("mark", "")
     is_htmx = bool(request.headers.get("HX-Request"))
     error = ""
@@ -237,7 +234,7 @@ def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
     else:
         action = attendance.mark_present if mark == "present" else attendance.mark_absent
         try:
-            action(booking, actor=request.user)  # type: ignore[arg-type]
+            action(booking, actor=request.user)
         except attendance.AttendanceRefused as refused:
             error = refused.message
     if is_htmx:
@@ -247,7 +244,7 @@ def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
     return redirect(sheet_url(town, booking.activity, booking.date) + f"#booking-{booking.pk}")
 
 
-def _activity_and_day(request: HttpRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
+def _activity_and_day(request: AuthedRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
     activity = _access_activity(request, _id(data.get("activity")))
     try:
         day = datetime.date.fromisoformat(data.get("date", ""))
@@ -258,8 +255,8 @@ def _activity_and_day(request: HttpRequest, data: QueryDict) -> tuple[Activity, 
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
-def roll_call_add(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def roll_call_add(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     activity, day = _activity_and_day(request, request.POST)
     if day is None:
         messages.error(request, _("La date n'est pas valide."))
@@ -269,7 +266,7 @@ def roll_call_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Cet enfant n'est pas inscrit dans cette école : cherchez-le de nouveau."))
         return redirect(sheet_url(town, activity, day))
     try:
-        marked = attendance.add_unbooked_child(child, activity, day, actor=request.user)  # type: ignore[arg-type]
+        marked = attendance.add_unbooked_child(child, activity, day, actor=request.user)
     except attendance.AttendanceRefused as refused:
         messages.error(request, refused.message)
         return redirect(sheet_url(town, activity, day))
@@ -286,14 +283,14 @@ def roll_call_add(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
-def roll_call_close(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def roll_call_close(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     activity, day = _activity_and_day(request, request.POST)
     if day is None:
         messages.error(request, _("La date n'est pas valide."))
         return redirect(sheet_url(town, activity, timezone.localdate()))
     try:
-        absent = attendance.close_roll_call(activity, day, actor=request.user)  # type: ignore[arg-type]
+        absent = attendance.close_roll_call(activity, day, actor=request.user)
     except attendance.AttendanceRefused as refused:
         messages.error(request, refused.message)
         return redirect(sheet_url(town, activity, day))
