@@ -4,7 +4,8 @@
 #   1. Debian packages (PostgreSQL, Chromium, WeasyPrint's libraries)
 #   2. the virtual environment (make install)
 #   3. ruff check, ruff format --check; the static gates: mypy with django-stubs, no error beyond
-#      scripts/mypy-baseline.txt (scripts/mypy_gate.py)
+#      scripts/mypy-baseline.txt (scripts/mypy_gate.py), and the import contract of .importlinter
+#      (lint-imports: no app imports from a floor above its own)
 #   4. manage.py check --deploy with production settings
 #   5. makemigrations --check (models and migrations agree)
 #   6. a throwaway PostgreSQL cluster, always stopped at the end
@@ -71,6 +72,7 @@ scripts/install.sh
 gate "ruff check" "$py" -m ruff check .
 gate "ruff format --check" "$py" -m ruff format --check .
 gate "mypy (no error beyond scripts/mypy-baseline.txt)" "$py" scripts/mypy_gate.py
+gate "lint-imports (the floors of .importlinter)" .venv/bin/lint-imports --no-cache
 
 # A random key of the right length for this one check; never used elsewhere.
 deploy_key=$("$py" -c 'import secrets; print(secrets.token_urlsafe(64))')
