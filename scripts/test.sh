@@ -3,11 +3,13 @@
 #
 #   1. Debian packages (PostgreSQL, Chromium, WeasyPrint's libraries)
 #   2. the virtual environment (make install)
-#   3. ruff check, ruff format --check
+#   3. ruff check, ruff format --check; the static gates: mypy with django-stubs, no error beyond
+#      scripts/mypy-baseline.txt (scripts/mypy_gate.py), and the import contract of .importlinter
+#      (lint-imports: no app imports from a floor above its own)
 #   4. manage.py check --deploy with production settings
 #   5. makemigrations --check (models and migrations agree)
 #   6. a throwaway PostgreSQL cluster, always stopped at the end
-#   7. pytest, whole suite, on PostgreSQL, in parallel
+#   7. pytest, whole suite, on PostgreSQL, in parallel, measuring coverage (pytest-cov)
 #   8. pytest, fast unit tests (not browser, not postgres), on SQLite
 #
 # Steps 1 and 2 stop the run when they fail (nothing else can work without
@@ -69,6 +71,8 @@ scripts/install.sh
 
 gate "ruff check" "$py" -m ruff check .
 gate "ruff format --check" "$py" -m ruff format --check .
+gate "mypy (no error beyond scripts/mypy-baseline.txt)" "$py" scripts/mypy_gate.py
+gate "lint-imports (the floors of .importlinter)" .venv/bin/lint-imports --no-cache
 
 # A random key of the right length for this one check; never used elsewhere.
 deploy_key=$("$py" -c 'import secrets; print(secrets.token_urlsafe(64))')
@@ -86,7 +90,8 @@ run_pytest() {
     local label=$1 database_url=$2
     shift 2
     local status=0
-    DATABASE_URL=$database_url "$py" -m pytest -n "$workers" --junitxml="$tmp/$label.xml" "$@" "${extra_args[@]}" || status=$?
+    COVERAGE_FILE=$tmp/coverage DATABASE_URL=$database_url "$py" -m pytest -n "$workers" \
+        --junitxml="$tmp/$label.xml" "$@" "${extra_args[@]}" || status=$?
     if ((status == 5)); then
         echo "pytest ($label) collected no test: treated as a failure" >&2
     fi
@@ -95,7 +100,8 @@ run_pytest() {
 
 banner "PostgreSQL cluster"
 if database_url=$(PYTHON=$py scripts/pg-cluster.sh start "$pgdir"); then
-    gate "pytest, whole suite, PostgreSQL" run_pytest postgresql "$database_url"
+    gate "pytest, whole suite, PostgreSQL" run_pytest postgresql "$database_url" \
+        --cov --cov-report= --cov-fail-under=0 # the floor is checked once, in the summary below
     PYTHON=$py scripts/pg-cluster.sh stop "$pgdir" || true
 else
     summary+=("FAILED  PostgreSQL cluster did not start: whole suite not run")
@@ -128,10 +134,27 @@ print(f"TOTAL {total[0]} {total[1]} {total[2]}")
 PY
 )
 
+# Coverage of ardoise/ by the PostgreSQL run ([tool.coverage] in pyproject.toml). Below its fail_under,
+# when one is set, a failure; not for a partial run (PYTEST_ARGS), whose coverage says nothing.
+coverage_line="coverage: not measured (the PostgreSQL run left no data)"
+if [[ -f $tmp/coverage ]]; then
+    coverage_status=0
+    coverage_output=$("$py" -m coverage report --data-file="$tmp/coverage" --format=total) || coverage_status=$?
+    coverage_line="coverage: ${coverage_output%%$'\n'*} % of ardoise/ (PostgreSQL run)"
+    if ((${#extra_args[@]} > 0)); then
+        coverage_line+=", a partial run (PYTEST_ARGS)"
+    fi
+    if ((coverage_status != 0 && ${#extra_args[@]} == 0)); then
+        summary+=("FAILED  coverage under its floor (fail_under in pyproject.toml): ${coverage_output%%$'\n'*} %")
+        failed+=("coverage floor")
+    fi
+fi
+
 elapsed=$((SECONDS - started))
 banner "summary ($((elapsed / 60))m$((elapsed % 60))s)"
 printf '%s\n' "${summary[@]}"
 grep -v '^TOTAL' <<<"$counts"
+echo "$coverage_line"
 read -r _ passed failures skipped < <(grep '^TOTAL' <<<"$counts")
 verdict=0
 if ((${#failed[@]} > 0)); then

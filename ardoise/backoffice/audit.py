@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
 
 PAGE_SIZE = 50
@@ -98,8 +99,8 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 @staff_required(Role.ADMIN)
 @require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def audit_log(request: AuthedRequest) -> HttpResponse:
+    town = request.town
     trail = AuditEntry.objects.filter(town=town)
     actors = list(
         User.objects.filter(town=town, pk__in=trail.values("actor_id")).order_by("last_name", "first_name", "email")

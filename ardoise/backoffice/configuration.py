@@ -36,6 +36,7 @@ from ardoise.calendars.opening import school_calendar_known, school_year_dates
 from ardoise.towns import actions as town_actions
 from ardoise.towns.access import staff_required
 from ardoise.towns.actions import ConfigurationRefused
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Site
 
 admin_required = staff_required(Role.ADMIN)
@@ -63,15 +64,15 @@ DEADLINE_GROUP = (
 # Town-scoped lookups that answer 404 for anything outside the town.
 
 
-def _get[M](request: HttpRequest, model: type[M], pk: int, **filters: Any) -> M:
+def _get[M](request: TownRequest, model: type[M], pk: int, **filters: Any) -> M:
     try:
         return model.objects.get(town=request.town, pk=pk, **filters)  # type: ignore[attr-defined]
     except (model.DoesNotExist, ValueError, TypeError, OverflowError):  # type: ignore[attr-defined]
         raise Http404 from None
 
 
-def _overview(request: HttpRequest) -> HttpResponse:
-    return redirect("backoffice:config", request.town.slug)  # type: ignore[attr-defined]
+def _overview(request: TownRequest) -> HttpResponse:
+    return redirect("backoffice:config", request.town.slug)
 
 
 def _form_page(
@@ -83,8 +84,8 @@ def _form_page(
 
 @admin_required
 @require_http_methods(["GET"])
-def overview(request: HttpRequest) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def overview(request: AuthedRequest) -> HttpResponse:
+    town = request.town
     today = timezone.localdate()
     tariffs = Tariff.objects.filter(town=town).prefetch_related(
         Prefetch("bands", queryset=TariffBand.objects.filter(town=town))
@@ -118,13 +119,13 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def site_edit(request: HttpRequest, site_id: int | None = None) -> HttpResponse:
+def site_edit(request: AuthedRequest, site_id: int | None = None) -> HttpResponse:
     site = _get(request, Site, site_id) if site_id is not None else None
     initial = {"name": site.name, "address": site.address} if site else None
     form = SiteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            town_actions.save_site(request.town, request.user, site, **form.cleaned_data)  # type: ignore[attr-defined, arg-type]
+            town_actions.save_site(request.town, request.user, site, **form.cleaned_data)
         except ConfigurationRefused as refusal:
             form.add_error("name", str(refusal))
         else:
@@ -139,14 +140,14 @@ def site_edit(request: HttpRequest, site_id: int | None = None) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, activity_id: int | None = None) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def activity_edit(request: AuthedRequest, activity_id: int | None = None) -> HttpResponse:
+    town = request.town
     activity = _get(request, Activity, activity_id) if activity_id is not None else None
     initial = ActivityForm.initial_for(activity) if activity else {"deadline_time": datetime.time(12, 0)}
     form = ActivityForm(request.POST or None, initial=initial, town=town)
     if request.method == "POST" and form.is_valid():
         try:
-            activity_actions.save_activity(town, request.user, activity, form.cleaned_data)  # type: ignore[arg-type]
+            activity_actions.save_activity(town, request.user, activity, form.cleaned_data)
         except ConfigurationRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -178,7 +179,7 @@ def activity_edit(request: HttpRequest, activity_id: int | None = None) -> HttpR
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def reason_edit(request: HttpRequest, reason_id: int | None = None) -> HttpResponse:
+def reason_edit(request: AuthedRequest, reason_id: int | None = None) -> HttpResponse:
     reason = _get(request, AbsenceReason, reason_id) if reason_id is not None else None
     initial = (
         {name: getattr(reason, name) for name in ("label", "billed", "document_required", "waiting_days", "position")}
@@ -189,7 +190,7 @@ def reason_edit(request: HttpRequest, reason_id: int | None = None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data | {"code": reason.code if reason else ""}
         try:
-            activity_actions.save_absence_reason(request.town, request.user, reason, values)  # type: ignore[attr-defined, arg-type]
+            activity_actions.save_absence_reason(request.town, request.user, reason, values)
         except ConfigurationRefused as refusal:
             form.add_error("label", str(refusal))
         else:
@@ -207,8 +208,8 @@ def reason_edit(request: HttpRequest, reason_id: int | None = None) -> HttpRespo
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def year_new(request: HttpRequest) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def year_new(request: AuthedRequest) -> HttpResponse:
+    town = request.town
     last = SchoolYear.objects.filter(town=town).order_by("-start_year").first()
     today = timezone.localdate()
     start_year = last.start_year + 1 if last else (today.year if today.month >= 8 else today.year - 1)
@@ -223,7 +224,7 @@ def year_new(request: HttpRequest) -> HttpResponse:
     form = SchoolYearForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            calendar_actions.create_school_year(town, request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            calendar_actions.create_school_year(town, request.user, **form.cleaned_data)
         except ConfigurationRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -255,12 +256,12 @@ def year_new(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def closure_new(request: HttpRequest) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def closure_new(request: AuthedRequest) -> HttpResponse:
+    town = request.town
     form = ClosureForm(request.POST or None, town=town)
     if request.method == "POST" and form.is_valid():
         try:
-            calendar_actions.create_closure(town, request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            calendar_actions.create_closure(town, request.user, **form.cleaned_data)
         except ConfigurationRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -277,9 +278,9 @@ def closure_new(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
+def closure_delete(request: AuthedRequest, closure_id: int) -> HttpResponse:
     closure = _get(request, Closure, closure_id)
-    calendar_actions.delete_closure(request.town, request.user, closure)  # type: ignore[attr-defined, arg-type]
+    calendar_actions.delete_closure(request.town, request.user, closure)
     messages.success(request, _("La fermeture est supprimée."))
     return _overview(request)
 
@@ -289,8 +290,8 @@ def closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def tariff_new(request: HttpRequest, activity_id: int) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def tariff_new(request: AuthedRequest, activity_id: int) -> HttpResponse:
+    town = request.town
     activity = _get(request, Activity, activity_id)
     today = timezone.localdate()
     current = (
@@ -308,7 +309,7 @@ def tariff_new(request: HttpRequest, activity_id: int) -> HttpResponse:
     bands = BandFormSet(request.POST or None, initial=band_initial, prefix="bands")
     if request.method == "POST" and form.is_valid() and bands.is_valid():
         try:
-            activity_actions.create_tariff(town, request.user, activity, form.cleaned_data, bands.bands(), today)  # type: ignore[arg-type]
+            activity_actions.create_tariff(town, request.user, activity, form.cleaned_data, bands.bands(), today)
         except ConfigurationRefused as refusal:
             form.add_error(None, str(refusal))
         else:

@@ -32,6 +32,7 @@ from ardoise.directdebit.models import (
 )
 from ardoise.families.models import Family
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
 
 # Mandates and rejections shown per page, newest first.
@@ -83,9 +84,9 @@ def _today() -> datetime.date:
 
 
 @staff_required(Role.FINANCE)
-def collections(request: HttpRequest) -> HttpResponse:
+def collections(request: AuthedRequest) -> HttpResponse:
     """The collections made, newest first, with their rejections."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     made = (
         Collection.objects.filter(town=town)
         .defer("xml")
@@ -101,9 +102,9 @@ def collections(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE)
-def collection_new(request: HttpRequest) -> HttpResponse:
+def collection_new(request: AuthedRequest) -> HttpResponse:
     """Pick a date, preview what would be debited, then create the collection."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     today = _today()
     data = request.POST if request.method == "POST" else request.GET
     form = CollectionDateForm(data if "collection_date" in data else None)
@@ -116,7 +117,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
         try:
             collection = actions.create_collection(
                 town,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 collection_date=form.cleaned_data["collection_date"],
                 today=today,
             )
@@ -149,16 +150,16 @@ def collection_new(request: HttpRequest) -> HttpResponse:
     return _render(request, "collection_new.html", context, status)
 
 
-def _collection(request: HttpRequest, collection_id: int) -> Collection:
-    return get_object_or_404(Collection.objects.defer("xml"), town=request.town, pk=collection_id)  # type: ignore[attr-defined]
+def _collection(request: TownRequest, collection_id: int) -> Collection:
+    return get_object_or_404(Collection.objects.defer("xml"), town=request.town, pk=collection_id)
 
 
 @staff_required(Role.FINANCE)
-def collection(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection(request: AuthedRequest, collection_id: int) -> HttpResponse:
     """A collection's debits, each with its invoice, mandate and fate; a constant number of queries."""
     made = _collection(request, collection_id)
     items = (
-        CollectionItem.objects.filter(town=request.town, collection=made)  # type: ignore[attr-defined]
+        CollectionItem.objects.filter(town=request.town, collection=made)
         .select_related("family", "invoice", "mandate", "payment", "reversal")
         .order_by("family__name", "family__number", "pk")
     )
@@ -166,18 +167,18 @@ def collection(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE)
-def collection_xml(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_xml(request: AuthedRequest, collection_id: int) -> HttpResponse:
     """The pain.008 file, as generated when the collection was made."""
-    made = get_object_or_404(Collection, town=request.town, pk=collection_id)  # type: ignore[attr-defined]
+    made = get_object_or_404(Collection, town=request.town, pk=collection_id)
     response = HttpResponse(bytes(made.xml), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="prelevements-{made.number}.xml"'
     return response
 
 
 @staff_required(Role.FINANCE)
-def reject(request: HttpRequest, item_id: int) -> HttpResponse:
+def reject(request: AuthedRequest, item_id: int) -> HttpResponse:
     """Record that the bank returned a debit."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     item = get_object_or_404(
         CollectionItem.objects.select_related("collection", "family", "invoice", "mandate", "reversal"),
         town=town,
@@ -188,7 +189,7 @@ def reject(request: HttpRequest, item_id: int) -> HttpResponse:
         try:
             actions.record_rejection(
                 item,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 reason=form.cleaned_data["reason"],
                 rejected_on=form.cleaned_data["rejected_on"],
                 today=_today(),
@@ -208,10 +209,10 @@ def reject(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE)
-def rejections(request: HttpRequest) -> HttpResponse:
+def rejections(request: AuthedRequest) -> HttpResponse:
     """Every rejected debit, newest first."""
     rejected = (
-        CollectionItem.objects.filter(town=request.town, status=ItemStatus.REJECTED)  # type: ignore[attr-defined]
+        CollectionItem.objects.filter(town=request.town, status=ItemStatus.REJECTED)
         .select_related("collection", "family", "invoice", "reversal")
         .defer("collection__xml")
         .order_by("-rejected_on", "-pk")[:LATEST]
@@ -220,16 +221,16 @@ def rejections(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE)
-def creditor_settings(request: HttpRequest) -> HttpResponse:
+def creditor_settings(request: AuthedRequest) -> HttpResponse:
     """The town's creditor identifier and the régie's account."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     current = CreditorSettings.objects.filter(town=town).first()
     initial = {"ics": current.ics, "name": current.name, "iban": current.iban, "bic": current.bic} if current else {}
     initial.setdefault("name", town.regie_name or town.name)
     form = CreditorForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.save_creditor_settings(town, request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            actions.save_creditor_settings(town, request.user, **form.cleaned_data)
         except actions.DirectDebitRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -240,9 +241,9 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE, Role.FRONT_DESK)
-def mandates(request: HttpRequest) -> HttpResponse:
+def mandates(request: AuthedRequest) -> HttpResponse:
     """Sign up a family's mandate; the mandates, newest first."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     wanted = request.GET.get("famille", "")[:30]
     form = MandateForm(town, request.POST or None, initial={"family": wanted, "signed_on": _today()})
     if request.method == "POST" and form.is_valid():
@@ -250,7 +251,7 @@ def mandates(request: HttpRequest) -> HttpResponse:
         try:
             mandate = actions.create_mandate(
                 data["family"],
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 debtor_name=data["debtor_name"],
                 iban=data["iban"],
                 bic=data["bic"],
@@ -270,15 +271,15 @@ def mandates(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE, Role.FRONT_DESK)
-def mandate_revoke(request: HttpRequest, mandate_id: int) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def mandate_revoke(request: AuthedRequest, mandate_id: int) -> HttpResponse:
+    town = request.town
     mandate = get_object_or_404(Mandate.objects.select_related("family"), town=town, pk=mandate_id)
     form = RevokeForm(request.POST or None, initial={"revoked_on": _today()})
     if request.method == "POST" and form.is_valid():
         try:
             actions.revoke_mandate(
                 mandate,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 revoked_on=form.cleaned_data["revoked_on"],
                 today=_today(),
             )

@@ -43,6 +43,7 @@ from ardoise.families import actions
 from ardoise.families.access import access_child, access_family, access_guardian, access_person
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.towns.access import may_open, may_read_health, roles_of, staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
 
 # Who keeps family records (administrators hold every role's pages).
@@ -111,8 +112,8 @@ def results_page(town: Town, text: str, *, archived: bool, page_number: str | No
 
 @require_GET
 @staff_required(*RECORD_KEEPERS)
-def families(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def families(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     form = family_forms.SearchForm(request.GET)
     text, archived = "", False
     if form.is_valid():
@@ -131,8 +132,8 @@ def families(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(*RECORD_KEEPERS)
-def family(request: HttpRequest, family_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def family(request: AuthedRequest, family_id: int) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     children = list(
         Child.objects.filter(town=town, family=record)
@@ -153,7 +154,7 @@ def family(request: HttpRequest, family_id: int) -> HttpResponse:
         "children": [
             {
                 "child": child,
-                "health": may_read_health(request.user, town, child),  # type: ignore[arg-type]
+                "health": may_read_health(request.user, town, child),
                 "enrollments": by_child.get(child.pk, []),
             }
             for child in children
@@ -161,7 +162,7 @@ def family(request: HttpRequest, family_id: int) -> HttpResponse:
         "balance": family_balance(record),
         "movements": last_movements(record),
         "mandate": Mandate.objects.filter(town=town, family=record, state=MandateState.ACTIVE).first(),
-        "mandates_open": may_open(direct_debits.mandates, roles_of(request.user, town)),  # type: ignore[arg-type]
+        "mandates_open": may_open(direct_debits.mandates, roles_of(request.user, town)),
         "today": timezone.localdate(),
     }
     return render(request, "backoffice/family.html", context)
@@ -192,15 +193,15 @@ def _family_url(town: Town, family: Family) -> str:
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def family_new(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def family_new(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     form = family_forms.FamilyForm(request.POST or None, town=town, creating=True)
     if request.method == "POST":
         if form.is_valid():
             values = form.values()
             number = values.pop("number")
             try:
-                created = actions.create_family(town, values, actor=request.user, number=number)  # type: ignore[arg-type]
+                created = actions.create_family(town, values, actor=request.user, number=number)
             except actions.FamilyNumberTaken as taken:
                 form.add_error("number", taken.message)
             else:
@@ -230,7 +231,7 @@ def family_new(request: HttpRequest) -> HttpResponse:
 
 
 def _edit(
-    request: HttpRequest,
+    request: TownRequest,
     record: Family,
     form: Any,
     save: Any,
@@ -240,7 +241,7 @@ def _edit(
     done: str,
 ) -> HttpResponse:
     """GET shows `form`; a valid POST calls `save(values)`, says `done` and goes back to the family."""
-    town: Town = request.town  # type: ignore[attr-defined]
+    town: Town = request.town
     back = _family_url(town, record)
     if request.method == "POST":
         if form.is_valid():
@@ -257,15 +258,15 @@ def _edit(
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def family_edit(request: HttpRequest, family_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def family_edit(request: AuthedRequest, family_id: int) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     form = family_forms.FamilyForm(request.POST or None, instance=Family.objects.get(pk=record.pk), town=town)
     return _edit(
         request,
         record,
         form,
-        lambda values: actions.update_family(record, values, actor=request.user),  # type: ignore[arg-type]
+        lambda values: actions.update_family(record, values, actor=request.user),
         title=_("Modifier la famille %(name)s") % {"name": record.name},
         submit=_("Enregistrer"),
         done=_("Famille enregistrée."),
@@ -274,8 +275,8 @@ def family_edit(request: HttpRequest, family_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def guardian_edit(request: HttpRequest, family_id: int, guardian_id: int | None = None) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def guardian_edit(request: AuthedRequest, family_id: int, guardian_id: int | None = None) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     guardian = access_guardian(record, guardian_id) if guardian_id is not None else None
     initial = {} if guardian else {"last_name": record.name}
@@ -289,7 +290,7 @@ def guardian_edit(request: HttpRequest, family_id: int, guardian_id: int | None 
         request,
         record,
         form,
-        lambda values: actions.save_guardian(record, guardian, values, actor=request.user),  # type: ignore[arg-type]
+        lambda values: actions.save_guardian(record, guardian, values, actor=request.user),
         title=_("Modifier %(name)s") % {"name": guardian.full_name} if guardian else _("Ajouter un responsable"),
         submit=_("Enregistrer"),
         done=_("Responsable enregistré."),
@@ -298,8 +299,8 @@ def guardian_edit(request: HttpRequest, family_id: int, guardian_id: int | None 
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def child_edit(request: HttpRequest, family_id: int, child_id: int | None = None) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def child_edit(request: AuthedRequest, family_id: int, child_id: int | None = None) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     child = access_child(record, child_id) if child_id is not None else None
     form = family_forms.ChildForm(
@@ -313,7 +314,7 @@ def child_edit(request: HttpRequest, family_id: int, child_id: int | None = None
         request,
         record,
         form,
-        lambda values: actions.save_child(record, child, values, actor=request.user),  # type: ignore[arg-type]
+        lambda values: actions.save_child(record, child, values, actor=request.user),
         title=_("Modifier %(name)s") % {"name": child.full_name} if child else _("Ajouter un enfant"),
         submit=_("Enregistrer"),
         done=_("Enfant enregistré."),
@@ -322,8 +323,8 @@ def child_edit(request: HttpRequest, family_id: int, child_id: int | None = None
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def person_edit(request: HttpRequest, family_id: int, child_id: int, person_id: int | None = None) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def person_edit(request: AuthedRequest, family_id: int, child_id: int, person_id: int | None = None) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     child = access_child(record, child_id)
     person = access_person(child, person_id) if person_id is not None else None
@@ -332,7 +333,7 @@ def person_edit(request: HttpRequest, family_id: int, child_id: int, person_id: 
         request,
         record,
         form,
-        lambda values: actions.save_authorised_person(child, person, values, actor=request.user),  # type: ignore[arg-type]
+        lambda values: actions.save_authorised_person(child, person, values, actor=request.user),
         title=(_("Personne autorisée à récupérer %(name)s") % {"name": child.first_name}),
         submit=_("Enregistrer"),
         done=_("Personne autorisée enregistrée."),
@@ -341,19 +342,19 @@ def person_edit(request: HttpRequest, family_id: int, child_id: int, person_id: 
 
 @require_POST
 @staff_required(*RECORD_KEEPERS)
-def person_delete(request: HttpRequest, family_id: int, child_id: int, person_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def person_delete(request: AuthedRequest, family_id: int, child_id: int, person_id: int) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     person = access_person(access_child(record, child_id), person_id)
-    actions.remove_authorised_person(person, actor=request.user)  # type: ignore[arg-type]
+    actions.remove_authorised_person(person, actor=request.user)
     messages.success(request, _("%(name)s n'est plus autorisé(e) à récupérer l'enfant.") % {"name": person})
     return redirect(_family_url(town, record))
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def enrol(request: HttpRequest, family_id: int, child_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def enrol(request: AuthedRequest, family_id: int, child_id: int) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     child = access_child(record, child_id)
     form = family_forms.EnrolForm(request.POST or None, town=town, today=timezone.localdate())
@@ -369,7 +370,7 @@ def enrol(request: HttpRequest, family_id: int, child_id: int) -> HttpResponse:
                     data["activity"],
                     data["school_year"],
                     data["weekly_pattern"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             except enrollments.EnrollmentRefused as refused:
                 form.add_error(None, refused.message)
@@ -388,11 +389,11 @@ def enrol(request: HttpRequest, family_id: int, child_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required(*RECORD_KEEPERS)
-def unenrol(request: HttpRequest, family_id: int, enrollment_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def unenrol(request: AuthedRequest, family_id: int, enrollment_id: int) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     enrollment = access_enrollment(record, enrollment_id)
-    cancelled = enrollments.unenrol(enrollment, actor=request.user)  # type: ignore[arg-type]
+    cancelled = enrollments.unenrol(enrollment, actor=request.user)
     messages.success(
         request,
         _("%(name)s est désinscrit(e) de %(activity)s ; %(n)d réservation(s) à venir annulée(s).")
@@ -403,8 +404,8 @@ def unenrol(request: HttpRequest, family_id: int, enrollment_id: int) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*RECORD_KEEPERS)
-def family_archive(request: HttpRequest, family_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def family_archive(request: AuthedRequest, family_id: int) -> HttpResponse:
+    town: Town = request.town
     record = access_family(town, family_id)
     today = timezone.localdate()
     form = family_forms.ArchiveForm(request.POST or None, initial={"archived_on": today}, today=today)
@@ -417,7 +418,7 @@ def family_archive(request: HttpRequest, family_id: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             day: datetime.date = form.cleaned_data["archived_on"]
-            cancelled = actions.archive_family(record, day, actor=request.user)  # type: ignore[arg-type]
+            cancelled = actions.archive_family(record, day, actor=request.user)
             messages.success(
                 request,
                 _("Famille archivée le %(day)s ; %(n)d réservation(s) après cette date annulée(s).")
@@ -432,9 +433,9 @@ def family_archive(request: HttpRequest, family_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required(*RECORD_KEEPERS)
-def send_access(request: HttpRequest, family_id: int, guardian_id: int) -> HttpResponse:
+def send_access(request: AuthedRequest, family_id: int, guardian_id: int) -> HttpResponse:
     """E-mail a guardian the link to choose a password, opening their account first if they have none."""
-    town: Town = request.town  # type: ignore[attr-defined]
+    town: Town = request.town
     record = access_family(town, family_id)
     guardian = access_guardian(record, guardian_id)
     if not guardian.email:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.families import importing
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role
 
 admin_required = staff_required(Role.ADMIN)
@@ -101,10 +102,10 @@ class MappingForm(forms.Form):
         return [first[i] if i < len(first) else "" for i in range(len(self.headers))]
 
 
-def _stored(request: HttpRequest) -> tuple[importing.ParsedFile, dict[str, Any]] | None:
+def _stored(request: TownRequest) -> tuple[importing.ParsedFile, dict[str, Any]] | None:
     """The file uploaded earlier in this session for this town, parsed; None when gone."""
     stored = request.session.get(SESSION_KEY)
-    if not isinstance(stored, dict) or stored.get("town") != request.town.pk:  # type: ignore[attr-defined]
+    if not isinstance(stored, dict) or stored.get("town") != request.town.pk:
         return None
     token = str(stored.get("token", ""))
     if not token.isalnum():
@@ -122,14 +123,14 @@ def _forget(request: HttpRequest) -> None:
         (upload_dir() / f"{stored['token']}.csv").unlink(missing_ok=True)
 
 
-def _restart(request: HttpRequest) -> HttpResponse:
+def _restart(request: TownRequest) -> HttpResponse:
     messages.warning(request, _("Le fichier n'est plus disponible : déposez-le à nouveau."))
-    return redirect("backoffice:import", request.town.slug)  # type: ignore[attr-defined]
+    return redirect("backoffice:import", request.town.slug)
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         _forget(request)
@@ -139,18 +140,18 @@ def upload(request: HttpRequest) -> HttpResponse:
         path.write_bytes(form.data_bytes)
         path.chmod(0o600)
         request.session[SESSION_KEY] = {
-            "town": request.town.pk,  # type: ignore[attr-defined]
+            "town": request.town.pk,
             "token": token,
             "name": form.cleaned_data["file"].name[:200],
         }
-        return redirect("backoffice:import_mapping", request.town.slug)  # type: ignore[attr-defined]
+        return redirect("backoffice:import_mapping", request.town.slug)
     status = 422 if request.method == "POST" else 200
     return render(request, "backoffice/import.html", {"form": form}, status=status)
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def mapping(request: HttpRequest) -> HttpResponse:
+def mapping(request: AuthedRequest) -> HttpResponse:
     """Choose the columns; a POST runs the dry run and shows its report."""
     stored = _stored(request)
     if stored is None:
@@ -163,7 +164,7 @@ def mapping(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            plan = importing.check(request.town, parsed, form.mapping())  # type: ignore[attr-defined]
+            plan = importing.check(request.town, parsed, form.mapping())
         status = 200 if plan is not None and not plan.errors else 422
     context = {
         "form": form,
@@ -177,7 +178,7 @@ def mapping(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthedRequest) -> HttpResponse:
     """Import for real, with the mapping of the dry run (sent again): all or nothing."""
     stored = _stored(request)
     if stored is None:
@@ -186,18 +187,18 @@ def apply(request: HttpRequest) -> HttpResponse:
     form = MappingForm(request.POST, headers=parsed.headers, initial_mapping={})
     if not form.is_valid():
         messages.error(request, _("La correspondance des colonnes est incomplète : vérifiez-la."))
-        return redirect("backoffice:import_mapping", request.town.slug)  # type: ignore[attr-defined]
-    plan = importing.check(request.town, parsed, form.mapping())  # type: ignore[attr-defined]
+        return redirect("backoffice:import_mapping", request.town.slug)
+    plan = importing.check(request.town, parsed, form.mapping())
     if plan.errors:
         messages.error(request, _("Le fichier contient des erreurs : rien n'a été importé. Corrigez-les d'abord."))
-        return redirect("backoffice:import_mapping", request.town.slug)  # type: ignore[attr-defined]
+        return redirect("backoffice:import_mapping", request.town.slug)
     try:
-        result = importing.apply(request.town, request.user, plan)  # type: ignore[attr-defined, arg-type]
+        result = importing.apply(request.town, request.user, plan)
     except IntegrityError:
         messages.error(
             request, _("Une autre opération a modifié les familles entre-temps : rien n'a été importé, réessayez.")
         )
-        return redirect("backoffice:import_mapping", request.town.slug)  # type: ignore[attr-defined]
+        return redirect("backoffice:import_mapping", request.town.slug)
     _forget(request)
     messages.success(
         request,
@@ -210,4 +211,4 @@ def apply(request: HttpRequest) -> HttpResponse:
             _("%(count)s familles déjà présentes n'ont pas été modifiées (n° %(numbers)s).")
             % {"count": len(result.already_present), "numbers": ", ".join(result.already_present[:20])},
         )
-    return redirect("backoffice:import", request.town.slug)  # type: ignore[attr-defined]
+    return redirect("backoffice:import", request.town.slug)

@@ -29,6 +29,7 @@ from ardoise.billing.views import certificate_response
 from ardoise.families.access import access_family
 from ardoise.families.models import Family
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role
 
 FINANCE = (Role.FINANCE,)
@@ -50,7 +51,7 @@ def _previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing(request: HttpRequest) -> HttpResponse:
+def invoicing(request: AuthedRequest) -> HttpResponse:
     run_list = (
         InvoicingRun.objects.filter(town=request.town)
         .annotate(
@@ -63,7 +64,7 @@ def invoicing(request: HttpRequest) -> HttpResponse:
 
 
 class ActivityChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Activity) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Activity) -> str:
         return f"{obj.label} — {obj.site.name}"
 
 
@@ -106,13 +107,13 @@ class RunForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*FINANCE)
-def invoicing_new(request: HttpRequest) -> HttpResponse:
+def invoicing_new(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         form = RunForm(request.POST, town=request.town)
         if form.is_valid():
             run = runs.create_run(
                 request.town,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
                 activities=list(form.cleaned_data["activities"]),
@@ -136,8 +137,8 @@ def _issued_invoices(run: InvoicingRun, **filters: Any) -> list[Invoice]:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = access_run(request.town, run_id)  # type: ignore[attr-defined]
+def invoicing_run(request: AuthedRequest, run_id: int) -> HttpResponse:
+    run = access_run(request.town, run_id)
     invoices = _issued_invoices(run)
     context = {
         "run": run,
@@ -153,9 +154,9 @@ def invoicing_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_run_family(request: HttpRequest, run_id: int, family_id: int) -> HttpResponse:
-    run = access_run(request.town, run_id)  # type: ignore[attr-defined]
-    family = access_family(request.town, family_id)  # type: ignore[attr-defined]
+def invoicing_run_family(request: AuthedRequest, run_id: int, family_id: int) -> HttpResponse:
+    run = access_run(request.town, run_id)
+    family = access_family(request.town, family_id)
     preview = runs.preview(run, family_ids=[family.pk])
     context = {
         "run": run,
@@ -169,15 +170,15 @@ def invoicing_run_family(request: HttpRequest, run_id: int, family_id: int) -> H
 
 @require_POST
 @staff_required(*FINANCE)
-def invoicing_issue(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = access_run(request.town, run_id)  # type: ignore[attr-defined]
+def invoicing_issue(request: AuthedRequest, run_id: int) -> HttpResponse:
+    run = access_run(request.town, run_id)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Cochez la confirmation pour émettre les factures."))
         return redirect("backoffice:invoicing_run", request.town.slug, run.pk)
     base_url = _base_url(request)
     result = runs.issue_run(
         run,
-        request.user,  # type: ignore[arg-type]
+        request.user,
         on_issued=lambda invoice: enqueue_publication(invoice, base_url),
     )
     count = len(result.invoices)
@@ -214,7 +215,7 @@ class CreditNoteForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Motif"), max_length=300)
 
 
-def _invoice_page(request: HttpRequest, invoice: Invoice, form: CreditNoteForm, status: int = 200) -> HttpResponse:
+def _invoice_page(request: TownRequest, invoice: Invoice, form: CreditNoteForm, status: int = 200) -> HttpResponse:
     context = {
         "invoice": invoice,
         "summary": invoice_summary(invoice),
@@ -233,8 +234,8 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, form: CreditNoteForm, 
 
 @require_http_methods(["GET", "POST"])
 @staff_required(*FINANCE)
-def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = access_invoice(request.town, invoice_id)  # type: ignore[attr-defined]
+def invoicing_invoice(request: AuthedRequest, invoice_id: int) -> HttpResponse:
+    invoice = access_invoice(request.town, invoice_id)
     if request.method == "POST":
         form = CreditNoteForm(request.POST)
         if form.is_valid():
@@ -243,7 +244,7 @@ def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
                     invoice,
                     form.cleaned_data["amount"],
                     form.cleaned_data["reason"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             except actions.CreditNoteRefused as refused:
                 form.add_error(None, str(refused))
@@ -256,8 +257,8 @@ def invoicing_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    invoice = access_invoice(request.town, invoice_id)  # type: ignore[attr-defined]
+def invoicing_invoice_pdf(request: AuthedRequest, invoice_id: int) -> HttpResponse:
+    invoice = access_invoice(request.town, invoice_id)
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
     return response
@@ -279,7 +280,7 @@ class BillingSettingsForm(forms.ModelForm):
         return data
 
 
-def _reminders_page(request: HttpRequest, settings_form: BillingSettingsForm, status: int = 200) -> HttpResponse:
+def _reminders_page(request: TownRequest, settings_form: BillingSettingsForm, status: int = 200) -> HttpResponse:
     settings = runs.billing_settings(request.town)
     overdue = reminders.overdue_invoices(request.town, timezone.localdate(), settings)
     context = {
@@ -293,16 +294,16 @@ def _reminders_page(request: HttpRequest, settings_form: BillingSettingsForm, st
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_reminders(request: HttpRequest) -> HttpResponse:
+def invoicing_reminders(request: AuthedRequest) -> HttpResponse:
     return _reminders_page(request, BillingSettingsForm(instance=runs.billing_settings(request.town)))
 
 
 @require_POST
 @staff_required(*FINANCE)
-def invoicing_reminders_send(request: HttpRequest) -> HttpResponse:
+def invoicing_reminders_send(request: AuthedRequest) -> HttpResponse:
     sent = reminders.send_due_reminders(
         request.town,
-        request.user,  # type: ignore[arg-type]
+        request.user,
         today=timezone.localdate(),
         settings=runs.billing_settings(request.town),
         base_url=_base_url(request),
@@ -313,14 +314,14 @@ def invoicing_reminders_send(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(*FINANCE)
-def invoicing_settings(request: HttpRequest) -> HttpResponse:
+def invoicing_settings(request: AuthedRequest) -> HttpResponse:
     settings = runs.billing_settings(request.town)
     form = BillingSettingsForm(request.POST, instance=BillingSettings.objects.get(pk=settings.pk))
     if not form.is_valid():
         return _reminders_page(request, form, status=422)
     actions.update_billing_settings(
         settings,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         **{name: form.cleaned_data[name] for name in BillingSettingsForm.Meta.fields},
     )
     messages.success(request, _("Paramètres enregistrés."))
@@ -329,7 +330,7 @@ def invoicing_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_unpaid_csv(request: HttpRequest) -> HttpResponse:
+def invoicing_unpaid_csv(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     overdue = reminders.overdue_invoices(request.town, today, runs.billing_settings(request.town))
     response = HttpResponse(reminders.unpaid_csv(overdue), content_type="text/csv; charset=utf-8")
@@ -372,7 +373,7 @@ class TaxCertificateForm(forms.Form):
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_tax_certificate(request: HttpRequest) -> HttpResponse:
+def invoicing_tax_certificate(request: AuthedRequest) -> HttpResponse:
     if "family_number" not in request.GET:
         initial = {"year": timezone.localdate().year - 1}
         return render(

@@ -16,7 +16,7 @@ import io
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -29,6 +29,7 @@ from ardoise.bookings import counts
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Diet
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
 
 KITCHEN_ROLES = (Role.ADMIN, Role.KITCHEN, Role.FRONT_DESK)
@@ -65,9 +66,9 @@ class PeriodForm(forms.Form):
         return data
 
 
-def _period(request: HttpRequest) -> tuple[PeriodForm, tuple[datetime.date, datetime.date] | None]:
+def _period(request: TownRequest) -> tuple[PeriodForm, tuple[datetime.date, datetime.date] | None]:
     """The period asked for (the next school days when none), or None when the form is invalid."""
-    town: Town = request.town  # type: ignore[attr-defined]
+    town: Town = request.town
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return form, None
@@ -110,8 +111,8 @@ def _context(town: Town, meal_counts: counts.MealCounts) -> dict[str, object]:
 
 @staff_required(*KITCHEN_ROLES)
 @require_GET
-def kitchen(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def kitchen(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     form, period = _period(request)
     if period is None:
         return render(request, "backoffice/kitchen.html", {"form": form}, status=400)
@@ -130,8 +131,8 @@ def _filename(start: datetime.date, end: datetime.date, extension: str) -> str:
 
 @staff_required(*KITCHEN_ROLES)
 @require_GET
-def kitchen_csv(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def kitchen_csv(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     form, period = _period(request)
     if period is None:
         return _refused(form)
@@ -182,8 +183,8 @@ def kitchen_csv(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*KITCHEN_ROLES)
 @require_GET
-def kitchen_pdf(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def kitchen_pdf(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     form, period = _period(request)
     if period is None:
         return _refused(form)

@@ -26,6 +26,7 @@ from ardoise.families.models import Family
 from ardoise.messaging import actions, notifications, queries, selections
 from ardoise.messaging.forms import NewMessageForm, ReplyForm
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role, Site, Town
 
 FILTERS: dict[str, queries.StaffFilter] = {
@@ -41,8 +42,8 @@ def _base_url(request: HttpRequest) -> str:
 
 @require_GET
 @staff_required(Role.FRONT_DESK)
-def messages(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def messages(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     param = request.GET.get("filtre", "")
     show = FILTERS.get(param, "all")
     context = {
@@ -56,8 +57,8 @@ def messages(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required(Role.FRONT_DESK)
-def message_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def message_thread(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    town: Town = request.town
     thread = queries.access_staff_thread(town, thread_id)
     form = ReplyForm(request.POST or None, request.FILES or None)
     status = 200
@@ -65,7 +66,7 @@ def message_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         if form.is_valid():
             actions.reply(
                 thread,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 form.cleaned_data["body"],
                 form.cleaned_data["attachments"],
                 from_staff=True,
@@ -135,8 +136,8 @@ class StaffMessageForm(NewMessageForm):
 
 @require_http_methods(["GET", "POST"])
 @staff_required(Role.FRONT_DESK)
-def message_new(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def message_new(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     initial = {"family_number": request.GET.get("famille", "")[:30]}
     form = StaffMessageForm(request.POST or None, request.FILES or None, town=town, initial=initial)
     status = 200
@@ -144,7 +145,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             threads = actions.write_to_families(
                 town,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 list(form.families()),
                 form.cleaned_data["subject"].strip(),
                 form.cleaned_data["body"],
@@ -165,35 +166,35 @@ def message_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(Role.FRONT_DESK)
-def message_delete(request: HttpRequest, thread_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def message_delete(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    town: Town = request.town
     thread = queries.access_staff_thread(town, thread_id)
-    actions.move_to_deleted(thread, request.user, by_staff=True)  # type: ignore[arg-type]
+    actions.move_to_deleted(thread, request.user, by_staff=True)
     flash.success(request, _("La conversation « %(subject)s » est dans le dossier Supprimés.") % {"subject": thread})
     return redirect("backoffice:messages", town.slug)
 
 
 @require_POST
 @staff_required(Role.FRONT_DESK)
-def message_restore(request: HttpRequest, thread_id: int) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def message_restore(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    town: Town = request.town
     thread = queries.access_staff_thread(town, thread_id)
-    actions.restore(thread, request.user, by_staff=True)  # type: ignore[arg-type]
+    actions.restore(thread, request.user, by_staff=True)
     flash.success(request, _("La conversation « %(subject)s » est restaurée.") % {"subject": thread})
     return redirect("backoffice:message_thread", town.slug, thread.pk)
 
 
 @require_GET
 @staff_required(Role.FRONT_DESK)
-def message_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = queries.access_staff_attachment(request.town, attachment_id)  # type: ignore[attr-defined]
+def message_attachment(request: AuthedRequest, attachment_id: int) -> HttpResponse:
+    attachment = queries.access_staff_attachment(request.town, attachment_id)
     return queries.download(attachment.file, attachment.name, attachment.content_type)
 
 
 @require_GET
 @staff_required(Role.FRONT_DESK, Role.FINANCE)
-def outbox(request: HttpRequest) -> HttpResponse:
-    emails = notifications.queued(request.town)  # type: ignore[attr-defined]
+def outbox(request: AuthedRequest) -> HttpResponse:
+    emails = notifications.queued(request.town)
     labels = notifications.KIND_LABELS
     rows = [(email, labels.get(email.kind, email.kind)) for email in emails]
     return render(request, "backoffice/messages_outbox.html", {"rows": rows})
@@ -201,9 +202,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(Role.FRONT_DESK, Role.FINANCE)
-def outbox_retry(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
-    count = notifications.retry_queued(town, request.user)  # type: ignore[arg-type]
+def outbox_retry(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
+    count = notifications.retry_queued(town, request.user)
     flash.success(
         request,
         ngettext("%(count)s e-mail remis dans la file d'envoi.", "%(count)s e-mails remis dans la file d'envoi.", count)

@@ -40,6 +40,7 @@ from ardoise.payments.models import (
 )
 from ardoise.payments.providers import config_for
 from ardoise.towns.access import staff_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
 
 # Latest payments shown on the payments page.
@@ -68,7 +69,7 @@ class FamilyNumberField(forms.CharField):
         super().__init__(label=gettext_lazy("N° famille"), max_length=20, **kwargs)  # type: ignore[arg-type]
         self.town = town
 
-    def clean(self, value: object) -> Family:  # type: ignore[override]
+    def clean(self, value: object) -> Family:
         number = super().clean(value)
         family = Family.objects.filter(town=self.town, number=number.strip()).first()
         if family is None:
@@ -133,16 +134,16 @@ def _render(request: HttpRequest, template: str, context: dict[str, object], sta
 
 
 @staff_required(Role.FINANCE)
-def payments(request: HttpRequest) -> HttpResponse:
+def payments(request: AuthedRequest) -> HttpResponse:
     """Record a payment; the latest payments with what they settle."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     form = PaymentForm(town, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             payment = actions.record_payment(
                 data["family"],
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 method=data["method"],
                 received_on=data["received_on"],
                 amount=data["amount"],
@@ -168,14 +169,14 @@ def payments(request: HttpRequest) -> HttpResponse:
     return _render(request, "payments.html", {"form": form, "payments": latest}, status)
 
 
-def _payment(request: HttpRequest, payment_id: int) -> Payment:
-    return get_object_or_404(Payment.objects.select_related("family"), town=request.town, pk=payment_id)  # type: ignore[attr-defined]
+def _payment(request: TownRequest, payment_id: int) -> Payment:
+    return get_object_or_404(Payment.objects.select_related("family"), town=request.town, pk=payment_id)
 
 
 def _payment_page(
-    request: HttpRequest, payment: Payment, reversal_form: ReversalForm | None = None, status: int = 200
+    request: TownRequest, payment: Payment, reversal_form: ReversalForm | None = None, status: int = 200
 ) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     context = {
         "payment": payment,
         "reversal": PaymentReversal.objects.filter(town=town, payment=payment).select_related("recorded_by").first(),
@@ -190,9 +191,9 @@ def _payment_page(
 
 
 @staff_required(Role.FINANCE)
-def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_detail(request: AuthedRequest, payment_id: int) -> HttpResponse:
     """A payment, what it settles, and its re-allocation."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     payment = _payment(request, payment_id)
     if request.method == "POST":
         invoice = None
@@ -205,7 +206,7 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
                 messages.error(request, _("Cette facture n'est pas celle de la famille."))
                 return redirect("backoffice:payment", town.slug, payment.pk)
         try:
-            actions.reallocate(payment, request.user, invoice)  # type: ignore[arg-type]
+            actions.reallocate(payment, request.user, invoice)
         except actions.PaymentRefused as refused:
             messages.error(request, refused.message)
         else:
@@ -216,16 +217,16 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 @staff_required(Role.FINANCE)
 @require_POST
-def payment_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_reversal(request: AuthedRequest, payment_id: int) -> HttpResponse:
     """Cancel a payment that did not come through: it stays on record, its invoices are open again."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     payment = _payment(request, payment_id)
     form = ReversalForm(request.POST)
     if form.is_valid():
         try:
             reversal = actions.reverse_payment(
                 payment,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 reason=form.cleaned_data["reason"],
                 reversed_on=form.cleaned_data["reversed_on"],
                 detail=form.cleaned_data["detail"],
@@ -243,9 +244,9 @@ def payment_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE)
-def deposit_slips(request: HttpRequest) -> HttpResponse:
+def deposit_slips(request: AuthedRequest) -> HttpResponse:
     """Unbanked cheques and cash, to put on a new slip; the slips made."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     method = request.POST.get("method") or request.GET.get("nature") or DepositMethod.CHEQUE
     if method not in DepositMethod.values:
         method = DepositMethod.CHEQUE
@@ -259,7 +260,7 @@ def deposit_slips(request: HttpRequest) -> HttpResponse:
                 request.user,
                 method=method,
                 payment_ids=ids,
-                deposited_on=deposited_on,  # type: ignore[arg-type]
+                deposited_on=deposited_on,
             )
         except forms.ValidationError:
             errors.append(_("Indiquez la date de remise."))
@@ -279,10 +280,10 @@ def deposit_slips(request: HttpRequest) -> HttpResponse:
     return _render(request, "payments_slips.html", context, 422 if errors else 200)
 
 
-def _slip(request: HttpRequest, slip_id: int) -> tuple[DepositSlip, list[Payment]]:
-    slip = get_object_or_404(DepositSlip, town=request.town, pk=slip_id)  # type: ignore[attr-defined]
+def _slip(request: TownRequest, slip_id: int) -> tuple[DepositSlip, list[Payment]]:
+    slip = get_object_or_404(DepositSlip, town=request.town, pk=slip_id)
     entries = (
-        Payment.objects.filter(town=request.town, deposit_entry__slip=slip)  # type: ignore[attr-defined]
+        Payment.objects.filter(town=request.town, deposit_entry__slip=slip)
         .select_related("family")
         .order_by("received_on", "pk")
     )
@@ -290,14 +291,14 @@ def _slip(request: HttpRequest, slip_id: int) -> tuple[DepositSlip, list[Payment
 
 
 @staff_required(Role.FINANCE)
-def deposit_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
+def deposit_slip(request: AuthedRequest, slip_id: int) -> HttpResponse:
     """A slip, printable."""
     slip, entries = _slip(request, slip_id)
     return _render(request, "payments_slip.html", {"slip": slip, "entries": entries})
 
 
 @staff_required(Role.FINANCE)
-def deposit_slip_csv(request: HttpRequest, slip_id: int) -> HttpResponse:
+def deposit_slip_csv(request: AuthedRequest, slip_id: int) -> HttpResponse:
     slip, entries = _slip(request, slip_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bordereau-{slip.number}.csv"'
@@ -324,16 +325,16 @@ def deposit_slip_csv(request: HttpRequest, slip_id: int) -> HttpResponse:
 
 
 @staff_required(Role.FINANCE)
-def refunds(request: HttpRequest) -> HttpResponse:
+def refunds(request: AuthedRequest) -> HttpResponse:
     """Refund part or all of a family's credit; the latest refunds."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     form = RefundForm(town, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             done = actions.refund(
                 data["family"],
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 amount=data["amount"],
                 refunded_on=data["refunded_on"],
                 method=data["method"],
@@ -350,9 +351,9 @@ def refunds(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Role.ADMIN)
-def provider_settings(request: HttpRequest) -> HttpResponse:
+def provider_settings(request: AuthedRequest) -> HttpResponse:
     """The town's online payment provider (PayFiP's client number and entry mode)."""
-    town = request.town  # type: ignore[attr-defined]
+    town = request.town
     current = config_for(town)
     before = {"provider": current.provider, "numcli": current.numcli, "saisie": current.saisie}
     form = ProviderForm(request.POST or None, instance=current)
@@ -361,7 +362,7 @@ def provider_settings(request: HttpRequest) -> HttpResponse:
         after = {"provider": config.provider, "numcli": config.numcli, "saisie": config.saisie}
         record(
             town,
-            request.user,  # type: ignore[arg-type]
+            request.user,
             "payments.provider",
             config,
             f"Paiement en ligne : {config.get_provider_display()}",

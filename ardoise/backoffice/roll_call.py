@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from ardoise.calendars.opening import ClosedReason
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child
 from ardoise.towns.access import accessible_sites, roles_of, site_ids_of, staff_required
+from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role, Site, Town
 
 ROLL_CALL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.SITE_AGENT)
@@ -95,7 +96,7 @@ def _search(activity: Activity, day: datetime.date, query: str, listed_ids: set[
             )
         )
     ).order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
-    return [Candidate(child, child.enrolled) for child in children]  # type: ignore[attr-defined]
+    return [Candidate(child, child.enrolled) for child in children]
 
 
 def _health_visible(user: User, town: Town, site: Site) -> bool:
@@ -108,9 +109,9 @@ def _health_visible(user: User, town: Town, site: Site) -> bool:
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_GET
-def roll_call(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
-    user: User = request.user  # type: ignore[assignment]
+def roll_call(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
+    user: User = request.user
     today = timezone.localdate()
     sites = list(accessible_sites(user, town))
     if not sites:
@@ -176,7 +177,7 @@ def roll_call(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/roll_call.html", context, status=400 if date_error else 200)
 
 
-def _row_response(request: HttpRequest, booking: Booking, error: str = "", status: int = 200) -> HttpResponse:
+def _row_response(request: AuthedRequest, booking: Booking, error: str = "", status: int = 200) -> HttpResponse:
     """The booking's row and, out of band, the counters: what htmx swaps after a tap."""
     row = attendance.load_sheet(booking.activity, booking.date)
     listed = next((candidate for candidate in row.bookings if candidate.pk == booking.pk), None)
@@ -187,7 +188,7 @@ def _row_response(request: HttpRequest, booking: Booking, error: str = "", statu
         "day": booking.date,
         "activity": booking.activity,
         "today": timezone.localdate(),
-        "health_visible": _health_visible(request.user, request.town, booking.activity.site),  # type: ignore[arg-type, attr-defined]
+        "health_visible": _health_visible(request.user, request.town, booking.activity.site),
         "row_error": error,
     }
     return render(request, "backoffice/roll_call_row_fragment.html", context, status=status)
@@ -195,9 +196,9 @@ def _row_response(request: HttpRequest, booking: Booking, error: str = "", statu
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
-def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
-    booking = access_site_booking(request.user, request.town, booking_id)  # type: ignore[arg-type, attr-defined]
-    town: Town = request.town  # type: ignore[attr-defined]
+def roll_call_mark(request: AuthedRequest, booking_id: int) -> HttpResponse:
+    booking = access_site_booking(request.user, request.town, booking_id)
+    town: Town = request.town
     mark = request.POST.get("mark", "")
     is_htmx = bool(request.headers.get("HX-Request"))
     error = ""
@@ -206,7 +207,7 @@ def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
     else:
         action = attendance.mark_present if mark == "present" else attendance.mark_absent
         try:
-            action(booking, actor=request.user)  # type: ignore[arg-type]
+            action(booking, actor=request.user)
         except attendance.AttendanceRefused as refused:
             error = refused.message
     if is_htmx:
@@ -216,8 +217,8 @@ def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
     return redirect(sheet_url(town, booking.activity, booking.date) + f"#booking-{booking.pk}")
 
 
-def _activity_and_day(request: HttpRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
-    activity = access_site_activity(request.user, request.town, _id(data.get("activity")))  # type: ignore[arg-type, attr-defined]
+def _activity_and_day(request: AuthedRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
+    activity = access_site_activity(request.user, request.town, _id(data.get("activity")))
     try:
         day = datetime.date.fromisoformat(data.get("date", ""))
     except ValueError:
@@ -227,8 +228,8 @@ def _activity_and_day(request: HttpRequest, data: QueryDict) -> tuple[Activity, 
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
-def roll_call_add(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def roll_call_add(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     activity, day = _activity_and_day(request, request.POST)
     if day is None:
         messages.error(request, _("La date n'est pas valide."))
@@ -238,7 +239,7 @@ def roll_call_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Cet enfant n'est pas inscrit dans cette école : cherchez-le de nouveau."))
         return redirect(sheet_url(town, activity, day))
     try:
-        marked = attendance.add_unbooked_child(child, activity, day, actor=request.user)  # type: ignore[arg-type]
+        marked = attendance.add_unbooked_child(child, activity, day, actor=request.user)
     except attendance.AttendanceRefused as refused:
         messages.error(request, refused.message)
         return redirect(sheet_url(town, activity, day))
@@ -255,14 +256,14 @@ def roll_call_add(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*ROLL_CALL_ROLES)
 @require_POST
-def roll_call_close(request: HttpRequest) -> HttpResponse:
-    town: Town = request.town  # type: ignore[attr-defined]
+def roll_call_close(request: AuthedRequest) -> HttpResponse:
+    town: Town = request.town
     activity, day = _activity_and_day(request, request.POST)
     if day is None:
         messages.error(request, _("La date n'est pas valide."))
         return redirect(sheet_url(town, activity, timezone.localdate()))
     try:
-        absent = attendance.close_roll_call(activity, day, actor=request.user)  # type: ignore[arg-type]
+        absent = attendance.close_roll_call(activity, day, actor=request.user)
     except attendance.AttendanceRefused as refused:
         messages.error(request, refused.message)
         return redirect(sheet_url(town, activity, day))

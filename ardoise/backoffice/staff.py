@@ -8,7 +8,7 @@ themselves (towns.actions refuses it).
 from collections import defaultdict
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,19 +19,20 @@ from ardoise.backoffice.config_forms import StaffForm
 from ardoise.towns import actions
 from ardoise.towns.access import access_staff, staff_required
 from ardoise.towns.actions import ConfigurationRefused
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, StaffRole
 
 admin_required = staff_required(Role.ADMIN)
 
 
-def _to_list(request: HttpRequest) -> HttpResponse:
-    return redirect("backoffice:staff", request.town.slug)  # type: ignore[attr-defined]
+def _to_list(request: TownRequest) -> HttpResponse:
+    return redirect("backoffice:staff", request.town.slug)
 
 
 @admin_required
 @require_GET
-def staff_list(request: HttpRequest) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def staff_list(request: AuthedRequest) -> HttpResponse:
+    town = request.town
     roles_by_user: dict[int, list[StaffRole]] = defaultdict(list)
     for role in StaffRole.objects.filter(town=town).select_related("site").order_by("role", "site__name"):
         roles_by_user[role.user_id].append(role)
@@ -44,15 +45,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def staff_new(request: HttpRequest) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def staff_new(request: AuthedRequest) -> HttpResponse:
+    town = request.town
     form = StaffForm(request.POST or None, town=town)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             account = actions.create_staff(
                 town,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -75,9 +76,9 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
-    account = access_staff(request.town, user_id)  # type: ignore[attr-defined]
+def staff_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
+    town = request.town
+    account = access_staff(request.town, user_id)
     held = list(StaffRole.objects.filter(town=town, user=account))
     initial = {
         "first_name": account.first_name,
@@ -91,7 +92,7 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             actions.change_staff(
                 town,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 account,
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -109,11 +110,11 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = access_staff(request.town, user_id)  # type: ignore[attr-defined]
+def staff_active(request: AuthedRequest, user_id: int) -> HttpResponse:
+    account = access_staff(request.town, user_id)
     active = request.POST.get("active") == "1"
     try:
-        actions.set_staff_active(request.town, request.user, account, active=active)  # type: ignore[attr-defined, arg-type]
+        actions.set_staff_active(request.town, request.user, account, active=active)
     except ConfigurationRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -130,11 +131,11 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def staff_send_access(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = access_staff(request.town, user_id)  # type: ignore[attr-defined]
+def staff_send_access(request: AuthedRequest, user_id: int) -> HttpResponse:
+    account = access_staff(request.town, user_id)
     if not account.is_active:
         messages.error(request, _("Ce compte est désactivé : réactivez-le d'abord."))
     else:
-        send_access(request.town, account, request)  # type: ignore[attr-defined]
+        send_access(request.town, account, request)
         messages.success(request, _("Un courriel d'accès est envoyé à %(email)s.") % {"email": account.email})
     return _to_list(request)

@@ -17,6 +17,7 @@ from ardoise.families.models import Family
 from ardoise.payments import actions
 from ardoise.payments.models import OnlinePayment, ProviderKind, SimulatedOperation
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 
 logger = logging.getLogger("ardoise.payments")
 
@@ -38,17 +39,17 @@ def _posted_idop(request: HttpRequest) -> str | None:
     return None
 
 
-def _online(request: HttpRequest, token: uuid.UUID) -> OnlinePayment:
-    online = OnlinePayment.objects.filter(town=request.town, token=token).select_related("town").first()  # type: ignore[attr-defined]
+def _online(request: TownRequest, token: uuid.UUID) -> OnlinePayment:
+    online = OnlinePayment.objects.filter(town=request.town, token=token).select_related("town").first()
     if online is None:
-        logger.warning("Payment notification for unknown operation %s in %s; ignored", token, request.town.slug)  # type: ignore[attr-defined]
+        logger.warning("Payment notification for unknown operation %s in %s; ignored", token, request.town.slug)
         raise Http404
     return online
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def notification(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+def notification(request: TownRequest, token: uuid.UUID) -> HttpResponse:
     """The provider's server-to-server call: answers 200 once the operation is checked."""
     actions.check_online_payment(_online(request, token), _posted_idop(request))
     return HttpResponse("OK", content_type="text/plain")
@@ -56,14 +57,14 @@ def notification(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def payment_return(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+def payment_return(request: TownRequest, token: uuid.UUID) -> HttpResponse:
     """Where the provider sends the parent back: check, then show the result."""
     online = actions.check_online_payment(_online(request, token), _posted_idop(request))
-    return redirect("payments:result", request.town.slug, online.token)  # type: ignore[attr-defined]
+    return redirect("payments:result", request.town.slug, online.token)
 
 
 @parent_required
-def result(request: HttpRequest, family: Family, token: uuid.UUID) -> HttpResponse:
+def result(request: AuthedRequest, family: Family, token: uuid.UUID) -> HttpResponse:
     online = get_object_or_404(
         OnlinePayment.objects.select_related("invoice", "payment"), town=request.town, family=family, token=token
     )
@@ -72,7 +73,7 @@ def result(request: HttpRequest, family: Family, token: uuid.UUID) -> HttpRespon
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def simulator(request: HttpRequest, family: Family, idop: str) -> HttpResponse:
+def simulator(request: AuthedRequest, family: Family, idop: str) -> HttpResponse:
     """The simulator's payment page, standing in for PayFiP's: "Payer" or "Refuser"."""
     online = get_object_or_404(
         OnlinePayment.objects.select_related("invoice"),
@@ -91,5 +92,5 @@ def simulator(request: HttpRequest, family: Family, idop: str) -> HttpResponse:
             operation.save(update_fields=["result"])
         # As PayFiP would: notify Ardoise, then send the parent back.
         actions.check_online_payment(online)
-        return redirect("payments:return", request.town.slug, online.token)  # type: ignore[attr-defined]
+        return redirect("payments:return", request.town.slug, online.token)
     return render(request, "payments/simulator.html", {"online": online, "operation": operation})

@@ -1,7 +1,7 @@
 """The family's direct debits ("Mes prélèvements"): its mandate, the debits made and to
 come, and the rejected ones with the invoice to pay again."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -10,11 +10,12 @@ from ardoise.billing import statements
 from ardoise.directdebit.models import CollectionItem, CreditorSettings, ItemStatus, Mandate, MandateState
 from ardoise.families.models import Family
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest
 
 
 @parent_required
-def direct_debits(request: HttpRequest, family: Family) -> HttpResponse:
-    town = request.town  # type: ignore[attr-defined]
+def direct_debits(request: AuthedRequest, family: Family) -> HttpResponse:
+    town = request.town
     offered = CreditorSettings.objects.filter(town=town).exists()
     mandates = list(Mandate.objects.filter(town=town, family=family).order_by("-signed_on", "-pk"))
     items = list(

@@ -10,13 +10,14 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.calendars.models import SchoolYear
 from ardoise.families.models import Family
+from ardoise.towns.http import TownRequest
 
 PARIS = "Europe/Paris"
 PRODID = "-//Ardoise//Portail famille//FR"
@@ -184,14 +185,14 @@ def booking_events(family: Family, start: datetime.date, end: datetime.date, hos
 
 
 @require_GET
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    family = Family.objects.filter(town=request.town, calendar_token=token, archived_on__isnull=True).first()  # type: ignore[attr-defined]
+def calendar_feed(request: TownRequest, token: str) -> HttpResponse:
+    family = Family.objects.filter(town=request.town, calendar_token=token, archived_on__isnull=True).first()
     if family is None or not token:
         raise Http404
     start, end = feed_window(family.town_id, timezone.localdate())
-    host = f"{request.town.slug}.ardoise"  # type: ignore[attr-defined]
+    host = f"{request.town.slug}.ardoise"
     events = booking_events(family, start, end, host)
-    name = f"{request.town.name} — {family.name}"  # type: ignore[attr-defined]
+    name = f"{request.town.name} — {family.name}"
     body = render_calendar(events, name=name, now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="ardoise.ics"'

@@ -1,6 +1,6 @@
 """The family's invoices (seed 004 "Factures") and statement (seed 001 "Relevé de compte")."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -8,15 +8,16 @@ from ardoise.billing import pdf, statements
 from ardoise.billing.models import Invoice
 from ardoise.families.models import Family
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest
 
 
 @parent_required
-def invoices(request: HttpRequest, family: Family) -> HttpResponse:
+def invoices(request: AuthedRequest, family: Family) -> HttpResponse:
     return render(request, "portal/invoices.html", {"invoices": statements.invoice_summaries(family)})
 
 
 @parent_required
-def invoice_pdf(request: HttpRequest, family: Family, invoice_id: int) -> HttpResponse:
+def invoice_pdf(request: AuthedRequest, family: Family, invoice_id: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, town=request.town, family=family, pk=invoice_id)
     response = HttpResponse(pdf.invoice_pdf_bytes(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="facture-{invoice.number}.pdf"'
@@ -24,7 +25,7 @@ def invoice_pdf(request: HttpRequest, family: Family, invoice_id: int) -> HttpRe
 
 
 @parent_required
-def statement(request: HttpRequest, family: Family) -> HttpResponse:
+def statement(request: AuthedRequest, family: Family) -> HttpResponse:
     current = statements.school_year_of(timezone.localdate())
     try:
         year = int(request.GET.get("annee", current))

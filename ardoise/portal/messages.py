@@ -23,6 +23,7 @@ from ardoise.messaging import actions, queries
 from ardoise.messaging.forms import NewMessageForm, ReplyForm
 from ardoise.messaging.models import NotificationPreference
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest
 
 DELETED = "supprimes"
 
@@ -33,7 +34,7 @@ def _base_url(request: HttpRequest) -> str:
 
 @parent_required
 @require_GET
-def messages(request: HttpRequest, family: Family) -> HttpResponse:
+def messages(request: AuthedRequest, family: Family) -> HttpResponse:
     folder: queries.Folder = "deleted" if request.GET.get("dossier") == DELETED else "inbox"
     context = {"threads": queries.family_threads(family, folder), "folder": folder, "deleted_param": DELETED}
     return render(request, "portal/messages.html", context)
@@ -41,27 +42,27 @@ def messages(request: HttpRequest, family: Family) -> HttpResponse:
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def message_new(request: HttpRequest, family: Family) -> HttpResponse:
+def message_new(request: AuthedRequest, family: Family) -> HttpResponse:
     form = NewMessageForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             thread = actions.write_to_service(
                 family,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 form.cleaned_data["subject"].strip(),
                 form.cleaned_data["body"],
                 form.cleaned_data["attachments"],
             )
             flash.success(request, _("Votre message est envoyé au service."))
-            return redirect("portal:message_thread", request.town.slug, thread.pk)  # type: ignore[attr-defined]
+            return redirect("portal:message_thread", request.town.slug, thread.pk)
         status = 422
     return render(request, "portal/messages_new.html", {"form": form}, status=status)
 
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def message_thread(request: HttpRequest, family: Family, thread_id: int) -> HttpResponse:
+def message_thread(request: AuthedRequest, family: Family, thread_id: int) -> HttpResponse:
     thread = queries.access_family_thread(family, thread_id)
     form = ReplyForm(request.POST or None, request.FILES or None)
     status = 200
@@ -69,13 +70,13 @@ def message_thread(request: HttpRequest, family: Family, thread_id: int) -> Http
         if form.is_valid():
             actions.reply(
                 thread,
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 form.cleaned_data["body"],
                 form.cleaned_data["attachments"],
                 from_staff=False,
             )
             flash.success(request, _("Votre réponse est envoyée au service."))
-            return redirect("portal:message_thread", request.town.slug, thread.pk)  # type: ignore[attr-defined]
+            return redirect("portal:message_thread", request.town.slug, thread.pk)
         status = 422
     else:
         actions.mark_read(thread, by_staff=False)
@@ -84,32 +85,32 @@ def message_thread(request: HttpRequest, family: Family, thread_id: int) -> Http
 
 @parent_required
 @require_POST
-def message_delete(request: HttpRequest, family: Family, thread_id: int) -> HttpResponse:
+def message_delete(request: AuthedRequest, family: Family, thread_id: int) -> HttpResponse:
     thread = queries.access_family_thread(family, thread_id)
-    actions.move_to_deleted(thread, request.user, by_staff=False)  # type: ignore[arg-type]
+    actions.move_to_deleted(thread, request.user, by_staff=False)
     flash.success(request, _("La conversation « %(subject)s » est dans le dossier Supprimés.") % {"subject": thread})
-    return redirect("portal:messages", request.town.slug)  # type: ignore[attr-defined]
+    return redirect("portal:messages", request.town.slug)
 
 
 @parent_required
 @require_POST
-def message_restore(request: HttpRequest, family: Family, thread_id: int) -> HttpResponse:
+def message_restore(request: AuthedRequest, family: Family, thread_id: int) -> HttpResponse:
     thread = queries.access_family_thread(family, thread_id)
-    actions.restore(thread, request.user, by_staff=False)  # type: ignore[arg-type]
+    actions.restore(thread, request.user, by_staff=False)
     flash.success(request, _("La conversation « %(subject)s » est de retour dans vos messages.") % {"subject": thread})
-    return redirect("portal:message_thread", request.town.slug, thread.pk)  # type: ignore[attr-defined]
+    return redirect("portal:message_thread", request.town.slug, thread.pk)
 
 
 @parent_required
 @require_GET
-def message_attachment(request: HttpRequest, family: Family, attachment_id: int) -> HttpResponse:
+def message_attachment(request: AuthedRequest, family: Family, attachment_id: int) -> HttpResponse:
     attachment = queries.access_family_attachment(family, attachment_id)
     return queries.download(attachment.file, attachment.name, attachment.content_type)
 
 
 @parent_required
 @require_GET
-def contact(request: HttpRequest, family: Family) -> HttpResponse:
+def contact(request: AuthedRequest, family: Family) -> HttpResponse:
     return render(request, "portal/contact.html", {"family": family})
 
 
@@ -123,9 +124,9 @@ class PreferencesForm(forms.Form):
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def notification_preferences(request: HttpRequest, family: Family) -> HttpResponse:
-    guardian: Guardian = request.user.guardian  # type: ignore[union-attr]
-    preference = NotificationPreference.objects.filter(town=request.town, guardian=guardian).first()  # type: ignore[attr-defined]
+def notification_preferences(request: AuthedRequest, family: Family) -> HttpResponse:
+    guardian: Guardian = request.user.guardian
+    preference = NotificationPreference.objects.filter(town=request.town, guardian=guardian).first()
     initial = {
         field: getattr(preference, field) if preference else True
         for field in ("new_message", "booking_confirmation", "request_decision")
@@ -134,5 +135,5 @@ def notification_preferences(request: HttpRequest, family: Family) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         actions.set_preferences(guardian, **form.cleaned_data)
         flash.success(request, _("Vos préférences de notification sont enregistrées."))
-        return redirect(reverse("portal:notification_preferences", args=[request.town.slug]))  # type: ignore[attr-defined]
+        return redirect(reverse("portal:notification_preferences", args=[request.town.slug]))
     return render(request, "portal/messages_preferences.html", {"form": form, "guardian": guardian})

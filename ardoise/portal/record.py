@@ -7,7 +7,7 @@ old and new values. The private calendar URL lives here too.
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,16 +25,17 @@ from ardoise.portal.record_forms import (
 )
 from ardoise.portal.requests import pending_record_changes
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 
 
-def calendar_url(request: HttpRequest, family: Family) -> str:
-    path = reverse("portal:ical", args=[request.town.slug, family.calendar_token])  # type: ignore[attr-defined]
+def calendar_url(request: TownRequest, family: Family) -> str:
+    path = reverse("portal:ical", args=[request.town.slug, family.calendar_token])
     return request.build_absolute_uri(path)
 
 
 @parent_required
 @require_GET
-def record(request: HttpRequest, family: Family) -> HttpResponse:
+def record(request: AuthedRequest, family: Family) -> HttpResponse:
     guardians = list(Guardian.objects.filter(town_id=family.town_id, family=family))
     children = list(
         Child.objects.filter(town_id=family.town_id, family=family)
@@ -56,7 +57,7 @@ def record(request: HttpRequest, family: Family) -> HttpResponse:
 
 
 def _change(
-    request: HttpRequest,
+    request: AuthedRequest,
     family: Family,
     form_class: type[RecordChangeForm],
     record: Family | Guardian | Child | AuthorisedPerson,
@@ -75,7 +76,7 @@ def _change(
                     family,
                     record,
                     form.values(),
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     comment=form.cleaned_data["comment"].strip(),
                 )
             except actions.NothingChanged as unchanged:
@@ -84,7 +85,7 @@ def _change(
                 messages.success(
                     request, _("Votre demande a été envoyée au service ; elle sera appliquée une fois acceptée.")
                 )
-                return redirect("portal:record", request.town.slug)  # type: ignore[attr-defined]
+                return redirect("portal:record", request.town.slug)
         status = 422
     return render(
         request, "portal/record_change.html", {"form": form, "title": title, "subject": subject}, status=status
@@ -93,7 +94,7 @@ def _change(
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def record_guardian(request: HttpRequest, family: Family, guardian_id: int) -> HttpResponse:
+def record_guardian(request: AuthedRequest, family: Family, guardian_id: int) -> HttpResponse:
     guardian = access_guardian(family, guardian_id)
     return _change(
         request, family, GuardianChangeForm, guardian, title=_("Coordonnées du responsable"), subject=guardian.full_name
@@ -102,7 +103,7 @@ def record_guardian(request: HttpRequest, family: Family, guardian_id: int) -> H
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def record_child(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+def record_child(request: AuthedRequest, family: Family, child_id: int) -> HttpResponse:
     child = access_child(family, child_id)
     return _change(
         request,
@@ -116,7 +117,7 @@ def record_child(request: HttpRequest, family: Family, child_id: int) -> HttpRes
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def record_person_new(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+def record_person_new(request: AuthedRequest, family: Family, child_id: int) -> HttpResponse:
     child = access_child(family, child_id)
     person = AuthorisedPerson(town_id=family.town_id, child=child)
     return _change(
@@ -131,7 +132,7 @@ def record_person_new(request: HttpRequest, family: Family, child_id: int) -> Ht
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def record_family(request: HttpRequest, family: Family) -> HttpResponse:
+def record_family(request: AuthedRequest, family: Family) -> HttpResponse:
     return _change(
         request, family, FamilyChangeForm, family, title=_("Informations fiscales et CAF"), subject=family.name
     )
@@ -139,10 +140,10 @@ def record_family(request: HttpRequest, family: Family) -> HttpResponse:
 
 @parent_required
 @require_POST
-def ical_regenerate(request: HttpRequest, family: Family) -> HttpResponse:
+def ical_regenerate(request: AuthedRequest, family: Family) -> HttpResponse:
     actions.regenerate_calendar_token(family)
     messages.success(
         request,
         _("Nouveau lien créé. L'ancien ne fonctionne plus : abonnez à nouveau votre agenda avec le lien ci-dessous."),
     )
-    return redirect(reverse("portal:record", args=[request.town.slug]) + "#agenda")  # type: ignore[attr-defined]
+    return redirect(reverse("portal:record", args=[request.town.slug]) + "#agenda")

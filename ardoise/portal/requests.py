@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from ardoise.bookings.models import Request, RequestKind, RequestStatus
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest
 
 # ?period= choices: how far back, in days.
 PERIODS = {
@@ -129,7 +130,7 @@ def pending_record_changes(family: Family) -> list[Row]:
 
 @parent_required
 @require_GET
-def request_list(request: HttpRequest, family: Family) -> HttpResponse:
+def request_list(request: AuthedRequest, family: Family) -> HttpResponse:
     kind = request.GET.get("type", "")
     if kind not in TYPES:
         kind = ""

@@ -10,7 +10,7 @@ answers 404 (Http404) for anything outside the caller's reach.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Concatenate
+from typing import Any, Concatenate, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -19,13 +19,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from ardoise.accounts.models import User
-from ardoise.families.models import Child, Family
+from ardoise.families.models import Child, Family, Guardian
+from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Site, StaffRole, Town
 
 
 def family_of(user: User) -> Family | None:
     """The family a parent account belongs to, or None for staff accounts."""
-    guardian = getattr(user, "guardian", None)
+    guardian: Guardian | None = getattr(user, "guardian", None)
     if guardian is None or guardian.town_id != user.town_id:
         return None
     return guardian.family
@@ -78,48 +79,52 @@ def access_staff(town: Town, user_id: int) -> User:
     )
 
 
-type View = Callable[..., HttpResponse]
-
-
-def _login_redirect(request: HttpRequest) -> HttpResponse:
+def _login_redirect(request: TownRequest) -> HttpResponse:
     return redirect_to_login(request.get_full_path(), reverse("accounts:login", args=[request.town.slug]))
 
 
 def parent_required[**P](
-    view: Callable[Concatenate[HttpRequest, Family, P], HttpResponse],
+    view: Callable[Concatenate[AuthedRequest, Family, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """The view gets the parent's family as its second argument."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(http_request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        request = cast(TownRequest, http_request)  # TownMiddleware set `town` for every page under /<town>/
         if not request.user.is_authenticated:
             return _login_redirect(request)
-        family = family_of(request.user)  # type: ignore[arg-type]
+        family = family_of(request.user)
         if family is None or family.town_id != request.town.pk:
             raise Http404
-        return view(request, family, *args, **kwargs)
+        return view(cast(AuthedRequest, request), family, *args, **kwargs)
 
     return wrapper
 
 
-def staff_required(*roles: str) -> Callable[[View], View]:
+# A view as written (it receives what the decorator checked) and as Django calls it.
+type AuthedView[**P] = Callable[Concatenate[AuthedRequest, P], HttpResponse]
+type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+
+def staff_required[**P](*roles: str) -> Callable[[AuthedView[P]], View[P]]:
     """Staff of this town holding one of `roles` (any role when none given).
 
     Someone who is not staff of this town gets 404; a staff member of this town
     whose role lacks the page gets 403.
     """
 
-    def decorator(view: View) -> View:
+    def decorator(view: AuthedView[P]) -> View[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(http_request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            request = cast(TownRequest, http_request)  # TownMiddleware set `town` for every page under /<town>/
             if not request.user.is_authenticated:
                 return _login_redirect(request)
-            held = roles_of(request.user, request.town)  # type: ignore[arg-type]
+            held = roles_of(request.user, request.town)
             if not held:
                 raise Http404
             if roles and not held.intersection(roles) and Role.ADMIN not in held:
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            return view(cast(AuthedRequest, request), *args, **kwargs)
 
         # Read by the menu, which shows a staff member only the pages their roles open.
         wrapper.staff_roles = frozenset(roles)  # type: ignore[attr-defined]
