@@ -3,10 +3,12 @@
 import re
 from pathlib import Path
 
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from ardoise import settings as project_settings
+from ardoise.towns.middleware import PageContentSecurityPolicyMiddleware
 
 TEMPLATES = Path(project_settings.BASE_DIR) / "ardoise" / "templates"
 # E-mails and PDFs are not pages a browser loads from the site: their inline styles are theirs.
@@ -71,3 +73,11 @@ def test_it_has_no_inline_script_style_or_handler_in_page_templates() -> None:
 def test_it_keeps_htmx_from_injecting_its_indicator_style(town) -> None:
     html = Client().get(reverse("accounts:login", args=[town.slug])).content.decode()
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in html
+
+
+def test_it_leaves_pdfs_to_the_browsers_viewer(rf) -> None:
+    middleware = PageContentSecurityPolicyMiddleware(lambda request: HttpResponse())
+    pdf = middleware.process_response(rf.get("/"), HttpResponse(b"%PDF-1.7", content_type="application/pdf"))
+    page = middleware.process_response(rf.get("/"), HttpResponse(b"<p>", content_type="text/html; charset=utf-8"))
+    assert "Content-Security-Policy" not in pdf
+    assert_strict(page)
