@@ -350,10 +350,12 @@ def test_it_ends_the_tokens_when_the_password_is_reset(parent: User) -> None:
     assert api.get("family").status_code == 401
 
 
-def test_it_keeps_the_tokens_of_other_accounts(parent: User, co_parent: User, client_for: Any) -> None:
-    co_parent_api = login(co_parent)
+def test_it_ends_the_tokens_of_a_password_changed_any_other_way_only(parent: User, co_parent: User) -> None:
+    """`manage.py changepassword`, a shell: whatever changes the password ends the account's tokens."""
+    parent_api, co_parent_api = login(parent), login(co_parent)
     parent.set_password("un-nouveau-mot-de-passe-42")
     parent.save()
+    assert parent_api.get("family").status_code == 401
     assert co_parent_api.get("family").status_code == 200
 
 
