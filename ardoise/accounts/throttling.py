@@ -100,16 +100,27 @@ def is_throttled(town: Town, login: str, ip: str | None) -> bool:
     """Whether attempts with `login` from `ip` must be refused for now.
 
     Refused when the address is over its limit, or when any account `login`
-    designates is locked, or over its limit from this address.
+    designates is locked, or over its limit from this address. A login that
+    designates no account is held to the same limits by its typed text, so that
+    it is refused exactly when an account would be: throttling never tells
+    which accounts exist.
     """
     since = _since(settings.LOGIN_FAILURE_WINDOW_SECONDS)
     if _attempts_from(LoginFailure, town, ip, since) >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS:
         return True
-    for user in accounts_for_login(town, login):
-        total, from_ip = _attempts_against(LoginFailure, user, ip, since)
-        if total >= settings.LOGIN_FAILURE_LIMIT or from_ip >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT:
-            return True
-    return False
+    accounts = list(accounts_for_login(town, login))
+    if accounts:
+        counts = [_attempts_against(LoginFailure, user, ip, since) for user in accounts]
+    else:
+        from_ip = Q(ip_address=ip) if ip else Q(pk__in=[])
+        typed = LoginFailure.objects.filter(town=town, login=normalise_login(login), at__gte=since).aggregate(
+            total=Count("pk"), from_ip=Count("pk", filter=from_ip)
+        )
+        counts = [(typed["total"], typed["from_ip"])]
+    return any(
+        total >= settings.LOGIN_FAILURE_LIMIT or from_address >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
+        for total, from_address in counts
+    )
 
 
 def record_failure(town: Town, login: str, ip: str | None) -> None:

@@ -135,6 +135,17 @@ def test_it_stops_one_address_before_it_can_lock_the_account(town, parent, town_
         assert post_login(Client(REMOTE_ADDR="198.51.100.7"), town, login).status_code == 302
 
 
+def test_it_throttles_an_unknown_login_as_it_would_an_account(town, parent):
+    """Nothing in the answers tells whether an account exists."""
+    per_address = settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
+    for login in ("marie.dupont@example.test", "personne@example.test"):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        answers = [post_login(client, town, login, "mauvais").status_code for _ in range(per_address + 1)]
+        assert answers == [200] * per_address + [429]
+    fail_from_addresses(town, "inconnu@example.test", settings.LOGIN_FAILURE_LIMIT)
+    assert post_login(Client(REMOTE_ADDR="198.51.100.7"), town, "inconnu@example.test").status_code == 429
+
+
 def test_it_counts_unknown_logins_against_the_address(town, parent, settings):
     settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 3
     client = Client(REMOTE_ADDR="203.0.113.9")
