@@ -16,11 +16,12 @@ both guardians' accounts, and counts against each). Three limits apply within
   address behind a mobile carrier's or a school's NAT).
 
 Refused attempts are not counted, and even the right password is refused while
-a limit holds. A successful login clears its account's failures (not its
-address's, so that logging in to one's own account does not reset the count of
-guesses made against others from the same address); so does choosing a new
-password through the e-mailed link, which proves control of the mailbox and
-lets a locked-out parent in at once.
+a limit holds. A successful login clears the failures of the accounts its
+login designates (with a family number, both guardians': the caller only knows
+the typed text), but not its address's, so that logging in to one's own account
+does not reset the count of guesses made against others from the same address.
+Choosing a new password through the e-mailed link clears its account's failures
+too: it proves control of the mailbox, and lets a locked-out parent in at once.
 
 Callers:
 
