@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ardoise.towns.middleware.PageContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -147,14 +149,24 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Password reset and first-connection links expire after one day.
 PASSWORD_RESET_TIMEOUT = 24 * 3600
-# Failed logins allowed per login (and per address) in the window before throttling.
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-# Higher per address: parents behind one mobile carrier's or school's NAT share it.
+# Login throttling (accounts/throttling.py), within the window: failures against one account from
+# one address stop that address for that account (the first barrier, lower than the account's own
+# limit, so that one address alone cannot lock a parent out); failures against one account from any
+# addresses lock it; failures from one address against any logins stop that address (higher: parents
+# behind one mobile carrier's or school's NAT share it). A password reset through the e-mailed link
+# clears its account's failures.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT", 5)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
 # Behind a reverse proxy every parent arrives from the proxy's address: trust the
 # address it forwards (X-Forwarded-For, last hop) so that throttling counts per parent.
 LOGIN_TRUST_X_FORWARDED_FOR = env_bool("LOGIN_TRUST_X_FORWARDED_FOR", False)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Password links e-mailed, within the window: at most so many per account, and so many
+# requests per address (same address rules as logins).
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
+PASSWORD_RESET_WINDOW_SECONDS = env_int("PASSWORD_RESET_WINDOW_SECONDS", 3600)
 # A "remember me" session lasts 30 days; otherwise it ends with the browser.
 REMEMBER_ME_SECONDS = 30 * 24 * 3600
 SESSION_COOKIE_AGE = REMEMBER_ME_SECONDS
@@ -216,6 +228,23 @@ LOGIN_URL = "/"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy, in every environment: only the site's own scripts and styles
+# (no inline script, style or handler: templates load static files), no plugins, no framing.
+# Forms post to the site only, and to PayFiP: "Payer" posts here and is redirected there,
+# and browsers check that redirect against form-action.
+PAYFIP_ORIGIN = "https://www.payfip.gouv.fr"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, PAYFIP_ORIGIN],
+}
 SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

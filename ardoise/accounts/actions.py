@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from ardoise.accounts import throttling
 from ardoise.accounts.backends import accounts_for_login
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
@@ -89,16 +90,23 @@ def open_guardian_account(town: Town, guardian: Guardian) -> User | None:
 
 
 @transaction.atomic
-def request_password_reset(town: Town, login: str, request_or_base_url: HttpRequest | str) -> None:
+def request_password_reset(town: Town, login: str, request: HttpRequest) -> None:
     """E-mail a link to every active account of `town` that `login` designates.
 
-    Says nothing about whether any account matched: the caller answers the same
-    either way. An account that never logged in gets the activation wording.
+    Says nothing about whether any account matched, nor whether a limit held:
+    the caller answers the same either way. Within the window, an address asks
+    at most `PASSWORD_RESET_LIMIT_PER_ADDRESS` times and an account receives at
+    most `PASSWORD_RESET_LIMIT_PER_ACCOUNT` links: beyond, nothing is sent. An
+    account that never logged in gets the activation wording.
     """
-    base_url = _base_url(request_or_base_url)
+    ip = throttling.client_ip(request)
+    if not throttling.reset_address_allowed(town, ip):
+        return
     open_guardian_accounts(town, login)
-    for user in accounts_for_login(town, login):
-        _queue_password_email(town, user, base_url, activation=user.last_login is None)
+    emailed = throttling.accounts_to_email(list(accounts_for_login(town, login)))
+    for user in emailed:
+        _queue_password_email(town, user, _base_url(request), activation=user.last_login is None)
+    throttling.record_reset_request(town, login, ip, emailed)
 
 
 def send_access(town: Town, user: User, request_or_base_url: HttpRequest | str) -> None:

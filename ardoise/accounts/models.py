@@ -57,19 +57,37 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
-class LoginFailure(models.Model):
-    """A failed login, counted to throttle guessing (per login and per address)."""
+class ThrottledAttempt(models.Model):
+    """Something counted to throttle guessing or mail bombing: what was typed, from where, when,
+    and the accounts it designated (none for an unknown login; two for a family number)."""
 
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+")
     login = models.CharField(max_length=254)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    accounts = models.ManyToManyField(User, related_name="+", blank=True)
+
+    objects = models.Manager()  # declared so that code counting either kind is typed
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.login} {self.at:%d/%m/%Y %H:%M}"
+
+
+class LoginFailure(ThrottledAttempt):
+    """A failed login, counted per account (whatever identifier was typed) and per address."""
 
     class Meta:
         indexes = [models.Index(fields=["town", "login", "at"]), models.Index(fields=["town", "ip_address", "at"])]
 
-    def __str__(self) -> str:
-        return f"{self.login} {self.at:%d/%m/%Y %H:%M}"
+
+class PasswordResetRequest(ThrottledAttempt):
+    """A password link asked for, counted per address; `accounts` are those it was e-mailed to."""
+
+    class Meta:
+        indexes = [models.Index(fields=["town", "ip_address", "at"])]
 
 
 class ApiToken(models.Model):
@@ -78,6 +96,9 @@ class ApiToken(models.Model):
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
+    # The account's session hash when the token was issued (it derives from the password hash):
+    # a password change or reset makes it stale, and so ends the token as it ends sessions.
+    password_fingerprint = models.CharField(max_length=128, default="")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 

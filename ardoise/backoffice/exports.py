@@ -7,7 +7,6 @@ for a town of 10,000 children. Health data goes into the families export only
 when asked for, and only for roles that may read it.
 """
 
-import csv
 import datetime
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from ardoise.audit import actions as audit
 from ardoise.backoffice.config_forms import DateInput, TownChoiceField
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Child, Diet, Family, Guardian, Sex
+from ardoise.towns import spreadsheets
 from ardoise.towns.access import roles_of, staff_required
 from ardoise.towns.models import Role, Site, Town
 
@@ -247,7 +247,7 @@ class _Echo:
 
 
 def _csv_response(header: list[Any], rows: Iterable[list[Any]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), delimiter=";")
+    writer = spreadsheets.csv_writer(_Echo(), delimiter=";")
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow([str(cell) for cell in header])
@@ -262,9 +262,9 @@ def _csv_response(header: list[Any], rows: Iterable[list[Any]], filename: str) -
 def _xlsx_response(header: list[Any], rows: Iterable[list[Any]], filename: str, title: str) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([str(cell) for cell in header])
+    sheet.append(spreadsheets.safe_row(str(cell) for cell in header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(spreadsheets.safe_row(row))
     output = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it once sent.
     workbook.save(output)
     output.seek(0)

@@ -10,7 +10,6 @@
 What counts as a meal is decided in `bookings.counts`.
 """
 
-import csv
 import datetime
 import io
 from typing import Any
@@ -28,6 +27,7 @@ from ardoise.billing.pdf import get_renderer
 from ardoise.bookings import counts
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Diet
+from ardoise.towns import spreadsheets
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
@@ -138,7 +138,7 @@ def kitchen_csv(request: AuthedRequest) -> HttpResponse:
         return _refused(form)
     meal_counts = counts.meal_counts(town, *period)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheets.csv_writer(out, delimiter=";", lineterminator="\r\n")
     diet_labels = [str(label) for _value, label in Diet.choices]
     writer.writerow([_("Date"), _("École"), _("Repas"), *diet_labels, _("dont PAI"), _("dont allergies"), _("Fermé")])
 

@@ -5,7 +5,6 @@ Roles: finance and town administrators; the provider settings are for
 administrators only. Every change goes through ardoise.payments.actions.
 """
 
-import csv
 from decimal import Decimal
 
 from django import forms
@@ -39,6 +38,7 @@ from ardoise.payments.models import (
     ReversalReason,
 )
 from ardoise.payments.providers import config_for
+from ardoise.towns import spreadsheets
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
@@ -302,7 +302,7 @@ def deposit_slip_csv(request: AuthedRequest, slip_id: int) -> HttpResponse:
     slip, entries = _slip(request, slip_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bordereau-{slip.number}.csv"'
-    writer = csv.writer(response, delimiter=";")
+    writer = spreadsheets.csv_writer(response, delimiter=";")
     writer.writerow(
         ["bordereau", "date_remise", "reglement", "date", "famille", "nom", "banque", "reference", "montant"]
     )

@@ -7,7 +7,6 @@ after it (and only after the first); each is sent once (`Reminder`, unique per
 invoice and level).
 """
 
-import csv
 import datetime
 import io
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from ardoise.audit import actions as audit
 from ardoise.billing import notifications
 from ardoise.billing.models import BillingSettings, CreditNote, Invoice, PaymentAllocation, Reminder
 from ardoise.billing.money import ZERO, format_euros, round_money
+from ardoise.towns import spreadsheets
 from ardoise.towns.models import Town
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -128,15 +128,10 @@ UNPAID_CSV_HEADER = [
 ]
 
 
-def _cell(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def unpaid_csv(items: Iterable[Overdue]) -> str:
     """The overdue invoices as CSV (semicolons, decimal commas: opens as is in a French spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheets.csv_writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(UNPAID_CSV_HEADER)
     for item in items:
         invoice = item.invoice
@@ -147,8 +142,8 @@ def unpaid_csv(items: Iterable[Overdue]) -> str:
                 invoice.due_on.isoformat(),
                 item.days_late,
                 invoice.family.number,
-                _cell(invoice.payer_name),
-                _cell(" ".join(invoice.payer_address.split())),
+                invoice.payer_name,
+                " ".join(invoice.payer_address.split()),
                 f"{invoice.total:.2f}".replace(".", ","),
                 f"{item.remaining:.2f}".replace(".", ","),
                 item.reminded,

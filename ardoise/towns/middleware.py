@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.shortcuts import get_object_or_404
 
 from ardoise.towns.models import Town
@@ -38,3 +39,17 @@ class TownMiddleware:
         user = request.user
         if user.is_authenticated and getattr(user, "town_id", None) != town.pk:
             raise Http404
+
+
+class PageContentSecurityPolicyMiddleware(ContentSecurityPolicyMiddleware):
+    """Django's Content-Security-Policy (`SECURE_CSP`), on every response but PDFs.
+
+    A PDF opened in the browser is drawn by the browser's own viewer, which a
+    page's policy (no plugin, no inline style) can leave blank or cut short in Chromium;
+    the policy protects pages, and a PDF runs none of the site's scripts.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.get("Content-Type", "").startswith("application/pdf"):
+            return response
+        return super().process_response(request, response)

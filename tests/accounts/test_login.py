@@ -77,7 +77,7 @@ def test_it_refuses_an_inactive_account(town, parent):
 
 def test_it_throttles_after_repeated_failures_even_with_the_right_password(town, parent):
     client = Client()
-    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT):
         assert post_login(client, town, "marie.dupont@example.test", "mauvais").status_code == 200
     response = post_login(client, town, "marie.dupont@example.test")
     assert response.status_code == 429
@@ -99,6 +99,60 @@ def test_it_throttles_an_address_that_tries_many_logins(town, parent):
     assert post_login(client, town, "marie.dupont@example.test").status_code == 429
     # From another address, the account is still reachable.
     assert post_login(Client(REMOTE_ADDR="198.51.100.7"), town, "marie.dupont@example.test").status_code == 302
+
+
+def fail_from_addresses(town, login: str, failures: int) -> None:
+    """`failures` wrong passwords for `login`, spread over as many addresses as the per-address limit needs."""
+    per_address = settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
+    for index in range(failures):
+        client = Client(REMOTE_ADDR=f"192.0.2.{index // per_address + 1}")
+        assert post_login(client, town, login, "mauvais").status_code == 200
+
+
+def test_it_locks_the_account_whatever_identifier_is_typed(town, parent, family):
+    fail_from_addresses(town, "marie.dupont@example.test", settings.LOGIN_FAILURE_LIMIT)
+    # The family number designates the same account: no more guesses, not even the right password.
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    assert post_login(client, town, family.number, "encore-faux").status_code == 429
+    assert post_login(client, town, family.number).status_code == 429
+    assert post_login(client, town, "Marie.Dupont@example.test").status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_locks_the_account_after_guesses_on_the_family_number(town, parent, family):
+    fail_from_addresses(town, family.number, settings.LOGIN_FAILURE_LIMIT)
+    assert post_login(Client(REMOTE_ADDR="198.51.100.7"), town, "marie.dupont@example.test").status_code == 429
+
+
+def test_it_stops_one_address_before_it_can_lock_the_account(town, parent, town_admin):
+    assert settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT < settings.LOGIN_FAILURE_LIMIT
+    for login in ("marie.dupont@example.test", town_admin.email):
+        attacker = Client(REMOTE_ADDR="203.0.113.66")
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            post_login(attacker, town, login, "mauvais")
+        assert post_login(attacker, town, login).status_code == 429
+        # The owner, from their own address, is not locked out by one attacker.
+        assert post_login(Client(REMOTE_ADDR="198.51.100.7"), town, login).status_code == 302
+
+
+def test_it_throttles_an_unknown_login_as_it_would_an_account(town, parent):
+    """Nothing in the answers tells whether an account exists."""
+    per_address = settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
+    for login in ("marie.dupont@example.test", "personne@example.test"):
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        answers = [post_login(client, town, login, "mauvais").status_code for _ in range(per_address + 1)]
+        assert answers == [200] * per_address + [429]
+    fail_from_addresses(town, "inconnu@example.test", settings.LOGIN_FAILURE_LIMIT)
+    assert post_login(Client(REMOTE_ADDR="198.51.100.7"), town, "inconnu@example.test").status_code == 429
+
+
+def test_it_counts_unknown_logins_against_the_address(town, parent, settings):
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 3
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for index in range(3):
+        post_login(client, town, f"{index}00", "mauvais")
+    assert post_login(client, town, "marie.dupont@example.test").status_code == 429
+    assert LoginFailure.objects.filter(town=town, ip_address="203.0.113.9").count() == 3
 
 
 def test_it_lets_attempts_through_again_after_the_window(town, parent, time_machine):

@@ -174,3 +174,75 @@ def test_it_opens_an_account_for_a_guardian_who_never_had_one(town, family, send
     assert response.status_code == 302
     guardian.user.refresh_from_db()
     assert guardian.user.check_password(NEW_PASSWORD)
+
+
+def forgot_from(town, login: str, address: str):
+    client = Client(REMOTE_ADDR=address)
+    return client.post(reverse("accounts:password_forgot", args=[town.slug]), {"login": login}, follow=True)
+
+
+def test_it_mails_an_account_a_few_links_an_hour_only(town, parent, send_now, time_machine):
+    start = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)
+    time_machine.move_to(start)
+    answers = []
+    with send_now():
+        for index in range(15):
+            answers.append(forgot_from(town, "marie.dupont@example.test", f"192.0.2.{index + 1}"))
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT == 3
+    # Same page whether an e-mail left or not: nothing tells whether the account exists or is throttled.
+    first, last = answers[0], answers[-1]
+    assert first.status_code == last.status_code == 200
+    assert first.redirect_chain == last.redirect_chain
+    assert "Si cette adresse e-mail ou ce n° de famille correspond à un compte" in last.content.decode()
+    time_machine.move_to(start + dt.timedelta(seconds=settings.PASSWORD_RESET_WINDOW_SECONDS + 1))
+    with send_now():
+        forgot_from(town, "marie.dupont@example.test", "192.0.2.99")
+    assert len(mail.outbox) == 4
+
+
+def test_it_counts_the_family_number_and_the_email_together(town, family, parent, send_now):
+    with send_now():
+        for _ in range(settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT):
+            forgot_from(town, family.number, "192.0.2.1")
+        forgot_from(town, "marie.dupont@example.test", "192.0.2.2")
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT
+
+
+def test_it_limits_the_requests_of_one_address_whatever_the_accounts(town, parent, co_parent, send_now):
+    unknown = [f"personne{index}@example.test" for index in range(settings.PASSWORD_RESET_LIMIT_PER_ADDRESS)]
+    with send_now():
+        for login in unknown:
+            forgot_from(town, login, "203.0.113.9")
+        refused = forgot_from(town, "marie.dupont@example.test", "203.0.113.9")
+        forgot_from(town, "paul.dupont@example.test", "198.51.100.7")
+    assert [message.to for message in mail.outbox] == [["paul.dupont@example.test"]]
+    assert refused.status_code == 200
+    assert "Si cette adresse e-mail ou ce n° de famille correspond à un compte" in refused.content.decode()
+
+
+def test_it_counts_requests_per_forwarded_address_behind_a_trusted_proxy(town, parent, send_now, settings):
+    settings.LOGIN_TRUST_X_FORWARDED_FOR = True
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 1
+    url = reverse("accounts:password_forgot", args=[town.slug])
+    with send_now():
+        Client().post(url, {"login": "personne@example.test"}, headers={"X-Forwarded-For": "203.0.113.9"})
+        Client().post(url, {"login": "marie.dupont@example.test"}, headers={"X-Forwarded-For": "203.0.113.9"})
+        Client().post(url, {"login": "marie.dupont@example.test"}, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert len(mail.outbox) == 1
+
+
+def test_it_lets_a_locked_out_parent_in_once_they_choose_a_password_by_the_link(town, family, parent, send_now):
+    per_address = settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
+    login_url = reverse("accounts:login", args=[town.slug])
+    for index in range(settings.LOGIN_FAILURE_LIMIT):
+        Client(REMOTE_ADDR=f"192.0.2.{index // per_address + 1}").post(
+            login_url, {"login": family.number, "password": "mauvais"}
+        )
+    parent_client = Client(REMOTE_ADDR="198.51.100.7")
+    assert parent_client.post(login_url, {"login": family.number, "password": PASSWORD}).status_code == 429
+    with send_now():
+        forgot(town, "marie.dupont@example.test")
+    parent_client.post(link_in(mail.outbox[0]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = parent_client.post(login_url, {"login": family.number, "password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert parent_client.session["_auth_user_id"] == str(parent.pk)

@@ -359,3 +359,59 @@ def test_it_refuses_to_pay_a_settled_invoice(parent: User, family: Any) -> None:
     response = login(parent).post(f"invoices/{february.pk}/payment", {})
     assert response.status_code == 409
     assert response.json()["detail"] == "Cette facture est déjà réglée."
+
+
+def test_it_ends_the_tokens_when_the_password_changes(parent: User, client_for: Any) -> None:
+    api = login(parent)
+    other_device = Api(parent.town.slug)
+    other_device.token = other_device.post("auth/token", {"login": parent.email, "password": PASSWORD}).json()["token"]
+    assert api.get("family").status_code == other_device.get("family").status_code == 200
+    client = client_for(parent)
+    new = "un-nouveau-mot-de-passe-42"
+    response = client.post(
+        f"/{parent.town.slug}/password/change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert api.get("family").status_code == 401
+    assert other_device.get("family").status_code == 401
+    # A token taken with the new password works.
+    fresh = Api(parent.town.slug)
+    fresh.token = fresh.post("auth/token", {"login": parent.email, "password": new}).json()["token"]
+    assert fresh.get("family").status_code == 200
+
+
+def test_it_ends_the_tokens_when_the_password_is_reset(parent: User) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    api = login(parent)
+    uidb64 = urlsafe_base64_encode(force_bytes(parent.pk))
+    link = f"/{parent.town.slug}/password/reset/{uidb64}/{default_token_generator.make_token(parent)}/"
+    new = "un-nouveau-mot-de-passe-42"
+    assert Client().post(link, {"new_password1": new, "new_password2": new}).status_code == 302
+    assert api.get("family").status_code == 401
+
+
+def test_it_ends_the_tokens_of_a_password_changed_any_other_way_only(parent: User, co_parent: User) -> None:
+    """`manage.py changepassword`, a shell: whatever changes the password ends the account's tokens."""
+    parent_api, co_parent_api = login(parent), login(co_parent)
+    parent.set_password("un-nouveau-mot-de-passe-42")
+    parent.save()
+    assert parent_api.get("family").status_code == 401
+    assert co_parent_api.get("family").status_code == 200
+
+
+def test_it_refuses_a_token_by_family_number_while_the_account_is_locked(parent: User, settings: Any) -> None:
+    parent.set_password(PASSWORD)
+    parent.save()
+    town = parent.town
+    assert town is not None
+    per_address = settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
+    for index in range(settings.LOGIN_FAILURE_LIMIT):
+        Client(REMOTE_ADDR=f"192.0.2.{index // per_address + 1}").post(
+            f"/{town.slug}/login/", {"login": parent.email, "password": "mauvais"}
+        )
+    response = Api(town.slug).post("auth/token", {"login": parent.guardian.family.number, "password": PASSWORD})
+    assert response.status_code == 429

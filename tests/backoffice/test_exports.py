@@ -211,3 +211,52 @@ def test_it_lets_the_front_desk_export(client_for, town: Town, front_desk: User,
     rows = read_csv(client.get(url(town, "export_families"), {"format": "csv"}))
     assert len(rows) == 3
     assert Child.objects.filter(town=town).count() == 2
+
+
+ATTACK = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def hostile(family: Family, parent: User, co_parent: User) -> Family:
+    """A family whose parents typed formulas into every text they could."""
+    marie = parent.guardian
+    marie.last_name, marie.address, marie.city = ATTACK, "+33 rue du Calcul", "@SUM(1+1)"
+    marie.save()
+    sarah = family.children.get(first_name="Sarah")
+    sarah.allergies, sarah.health_notes, sarah.last_name = "-2+3+cmd|' /C calc'!A0", "\t=1+1", ATTACK
+    sarah.save()
+    return family
+
+
+def test_it_never_lets_a_spreadsheet_run_a_parents_text_in_csv(admin: Client, town: Town, hostile: Family) -> None:
+    rows = read_csv(admin.get(url(town, "export_families"), {"format": "csv", "health": "on"}))
+    header = rows[0]
+    sarah = next(row for row in rows[1:] if row[header.index("Enfant : prénom")] == "Sarah")
+    assert sarah[header.index("Responsable 1 : nom")] == "'" + ATTACK
+    assert sarah[header.index("Adresse")] == "'+33 rue du Calcul"
+    assert sarah[header.index("Ville")] == "'@SUM(1+1)"
+    assert sarah[header.index("Enfant : nom")] == "'" + ATTACK
+    assert sarah[header.index("Allergies")] == "'-2+3+cmd|' /C calc'!A0"
+    assert sarah[header.index("Informations médicales")] == "'\t=1+1"
+
+
+def test_it_never_lets_a_spreadsheet_run_a_parents_text_in_xlsx(admin: Client, town: Town, hostile: Family) -> None:
+    response = admin.get(url(town, "export_families"), {"format": "xlsx", "health": "on"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    values = {cell.value for cell in cells}
+    assert "'" + ATTACK in values
+    assert "'+33 rue du Calcul" in values
+
+
+def test_it_never_lets_a_spreadsheet_run_a_childs_name_in_the_attendance(
+    admin: Client, town: Town, hostile: Family, site: Site
+) -> None:
+    BookingFactory(child=hostile.children.get(first_name="Sarah"), activity=ActivityFactory(site=site), date=MONDAY)
+    query = {"start": MONDAY.isoformat(), "end": MONDAY.isoformat()}
+    rows = read_csv(admin.get(url(town, "export_attendance"), {**query, "format": "csv"}))
+    assert "'" + ATTACK in rows[1]
+    response = admin.get(url(town, "export_attendance"), {**query, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert not [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]

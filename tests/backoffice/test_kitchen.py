@@ -270,3 +270,16 @@ def test_it_reads_the_counts_in_a_constant_number_of_queries(
     few = queries()
     add(40)
     assert queries() == few
+
+
+def test_it_never_lets_a_spreadsheet_run_a_parents_text(
+    client_for: Callable[[User], Client], kitchen_agent: User, town: Town, menu: dict, children: list[Child]
+) -> None:
+    chloe = children[1]
+    chloe.allergies, chloe.pai_details = '=HYPERLINK("http://x","y")', "@SUM(1)"
+    chloe.save()
+    response = client_for(kitchen_agent).get(kitchen_url(town, "kitchen_csv", start="2027-03-09", end="2027-03-09"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    [chloe_row] = [row for row in rows if "DUPONT Chloé" in row]
+    assert chloe_row[-1] == '\'=HYPERLINK("http://x","y")'
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)

@@ -107,6 +107,24 @@ def test_it_reallocates_a_payment_to_a_chosen_invoice(
     assert AuditEntry.objects.filter(action="payment.reallocate").count() == 1
 
 
+def test_it_never_lets_a_spreadsheet_run_a_bank_or_reference_in_the_slip_csv(
+    town: Town, family: Family, finance_agent: User, client_for: Callable[[User], Client]
+) -> None:
+    payment = actions.record_payment(
+        family, None, method="cheque", received_on=DAY, amount=D("12.50"), bank='=HYPERLINK("http://x","y")'
+    )
+    client = client_for(finance_agent)
+    response = client.post(
+        url(town, "deposit_slips"),
+        {"method": "cheque", "payment": [payment.pk], "deposited_on": "2027-03-10"},
+        follow=True,
+    )
+    slip_id = response.resolver_match.kwargs["slip_id"]
+    lines = client.get(url(town, "deposit_slip_csv", slip_id)).content.decode().splitlines()
+    assert ';"\'=HYPERLINK(""http://x"",""y"")";' in lines[1]
+    assert lines[1].endswith(";12.50")
+
+
 def test_it_makes_a_printable_deposit_slip_and_its_csv(
     town: Town, family: Family, finance_agent: User, client_for: Callable[[User], Client]
 ) -> None:
