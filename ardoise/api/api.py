@@ -278,6 +278,8 @@ def apply_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn
     "children/{child_id}/absences", response={201: schemas.AbsenceOut, 409: schemas.ErrorOut, 422: schemas.ErrorOut}
 )
 def declare_absence(request: HttpRequest, child_id: int, payload: schemas.AbsenceIn) -> Any:
+    """Declare an absence on a booked day. Before the day's deadline it is a free cancellation
+    (201 with `id` null, `state` "none", `billed` false); after it, the reason's rule applies."""
     family = family_for(request)
     child = access_child(family, child_id)
     reason = AbsenceReason.objects.filter(town_id=family.town_id, code=payload.reason).first()
@@ -289,10 +291,18 @@ def declare_absence(request: HttpRequest, child_id: int, payload: schemas.Absenc
     if booking is None:
         return Status(409, {"detail": _("Ce jour n'est pas réservé.")})
     try:
-        absence = actions.declare_absence(booking, reason, actor=request.auth, comment=payload.comment)  # type: ignore[attr-defined]
+        declared = actions.declare_absence(booking, reason, actor=request.auth, comment=payload.comment)  # type: ignore[attr-defined]
     except actions.AbsenceRefused as refused:
         return Status(409, {"detail": refused.message})
-    return Status(201, {"id": absence.pk, "state": absence.booking.state, "billed": reason.billed})
+    absence = declared.absence
+    return Status(
+        201,
+        {
+            "id": absence.pk if absence else None,
+            "state": declared.state,
+            "billed": reason.billed and not declared.cancelled,
+        },
+    )
 
 
 @api.get("requests", response=list[schemas.RequestOut])

@@ -87,7 +87,10 @@ class AbsenceReasonOut(Schema):
 class EntryOut(Schema):
     activity_id: int
     code: str
-    state: str
+    state: str = Field(
+        description="none, requested, booked, refused, absence_pending (absence en attente de la décision du "
+        "service), absent_excused, absent_billed, present, present_unbooked."
+    )
     open: bool
     closed_reason: str | None
     deadline: datetime.datetime | None
@@ -147,8 +150,12 @@ class AbsenceIn(Input):
 
 
 class AbsenceOut(Schema):
-    id: int
-    state: str
+    # null when the day could still be cancelled: the absence cancelled it (state "none"), nothing is recorded.
+    id: int | None = Field(description="L'absence enregistrée ; null quand elle a annulé un jour encore annulable.")
+    state: str = Field(
+        description="L'état du jour : none (annulé avant la date limite), absence_pending (justificatif à "
+        "vérifier par le service), absent_excused ou absent_billed."
+    )
     billed: bool
 
 

@@ -9,6 +9,9 @@ Billable, for the run's activities and period, on days the activity ran:
 - flat tariffs bill one package per child and month, or per Wednesday attended.
 Never billed: requested, refused, cancelled, other excused absences, closed days,
 and any booking already billed (`BilledBooking`, unique per booking).
+Not billed yet: `absence_pending` (an absence whose document staff have not
+checked): neither free nor billed until decided, reported as an anomaly; once
+decided, the next issue of a run of its period bills it if it is billable.
 
 The preview runs a fixed number of queries whatever the size of the town; issuing
 writes each family's invoice in its own transaction (number, lines, billed
@@ -24,9 +27,10 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
@@ -118,7 +122,7 @@ class FamilyDraft:
 
 @dataclass(frozen=True, slots=True)
 class Anomaly:
-    kind: Literal["no_email", "no_tariff", "flat_already_billed"]
+    kind: Literal["no_email", "no_tariff", "flat_already_billed", "absence_pending"]
     family_id: int
     family_name: str
     message: str
@@ -209,6 +213,40 @@ def _rows(
             "absence__reason__waiting_days",
             "billed__invoice_line_id",
         )
+    ]
+
+
+def _pending_absences(
+    town_id: int, activity_ids: list[int], start: datetime.date, end: datetime.date, family_filter: dict[str, object]
+) -> list[Anomaly]:
+    """The families with days whose absence waits for staff: left unbilled until decided, in one query."""
+    pending = (
+        Booking.objects.filter(
+            town_id=town_id,
+            activity_id__in=activity_ids,
+            date__range=(start, end),
+            state=BookingState.ABSENCE_PENDING,
+            **family_filter,
+        )
+        .values("child__family_id", "child__family__name")
+        .annotate(days=Count("id"))
+        .order_by()
+    )
+    return [
+        Anomaly(
+            "absence_pending",
+            row["child__family_id"],
+            row["child__family__name"],
+            ngettext(
+                "%(days)s jour d'absence attend la décision du service (justificatif) : il n'est pas facturé "
+                "pour l'instant. Décidez la demande, puis émettez à nouveau.",
+                "%(days)s jours d'absence attendent la décision du service (justificatif) : ils ne sont pas "
+                "facturés pour l'instant. Décidez les demandes, puis émettez à nouveau.",
+                row["days"],
+            )
+            % {"days": row["days"]},
+        )
+        for row in pending
     ]
 
 
@@ -383,6 +421,7 @@ def preview_period(
                     booking_ids=tuple(booking_ids),
                 )
             )
+    anomalies += _pending_absences(town_id, activity_ids, start, end, family_filter)
     result = sorted(drafts.values(), key=lambda draft: (draft.name, draft.number))
     for draft in result:
         if not draft.emails:

@@ -27,7 +27,7 @@ from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
 from ardoise.billing.pricing import total
 from ardoise.bookings import notifications
-from ardoise.bookings.calendar import NO_BOOKING, FamilyCalendar
+from ardoise.bookings.calendar import NO_BOOKING, FamilyCalendar, visible_state
 from ardoise.bookings.models import (
     STATES_HOLDING_A_PLACE,
     Absence,
@@ -37,6 +37,7 @@ from ardoise.bookings.models import (
     Request,
     RequestKind,
     RequestStatus,
+    decided_absence_state,
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family
@@ -465,6 +466,40 @@ class AbsenceRefused(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class DeclaredAbsence:
+    """What declaring an absence did: the day as it is now, and the absence recorded."""
+
+    booking: Booking
+    # None when the day could still be cancelled: the absence was a free cancellation.
+    absence: Absence | None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.absence is None
+
+    @property
+    def state(self) -> str:
+        """The day's state as the family sees it (API.md's ENTRY `state`)."""
+        return visible_state(self.booking)
+
+
+def free_cancellation_deadline(booking: Booking, *, now: datetime.datetime) -> datetime.datetime | None:
+    """Until when declaring an absence on `booking` cancels it for free; None once the deadline has passed."""
+    child = booking.child
+    calendar = FamilyCalendar.load(child.family, booking.date, booking.date, children=[child])
+    status = calendar.entry(child, booking.activity, booking.date, now).status
+    return status.deadline if status.changeable else None
+
+
+def absence_state(reason: AbsenceReason) -> str:
+    """The state of a day declared absent after its deadline: the reason's rule, or
+    pending while staff check the document the reason asks for."""
+    if reason.document_required:
+        return BookingState.ABSENCE_PENDING
+    return decided_absence_state(reason)
+
+
 def declare_absence(
     booking: Booking,
     reason: AbsenceReason,
@@ -473,14 +508,23 @@ def declare_absence(
     comment: str = "",
     document: UploadedFile | None = None,
     as_staff: bool = False,
-) -> Absence:
-    """Declare an absence on a booked day (seed 001 "Déclarer une absence").
+    now: datetime.datetime | None = None,
+) -> DeclaredAbsence:
+    """Declare an absence on a booked day (seed 001 "Déclarer une absence"), for parents and staff alike.
 
-    The day becomes absent_excused or absent_billed as the reason says; a reason
-    that asks for a document also opens a request for staff to check it.
+    Before the day's deadline the absence is a cancellation: the day is
+    cancelled (through `apply`, so it is free and can be booked again), whatever
+    the reason, and no absence is recorded; a family never pays for a day it
+    could still cancel. After the deadline the reason's rule applies: the day
+    becomes absent_excused or absent_billed, or absence_pending when the reason
+    asks for a document, with a request for staff to check it (accepted: the
+    reason's rule; refused: absent_billed, see `decisions.refuse_requests`).
     """
+    now = now or timezone.now()
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("child", "activity").get(pk=booking.pk)
+        # The child first, then the booking: the order `apply` locks them in.
+        list(Child.objects.select_for_update().filter(pk=booking.child_id).values_list("pk"))
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("child", "activity").get(pk=booking.pk)
         if booking.state != BookingState.BOOKED:
             raise AbsenceRefused(
                 _("On ne peut déclarer une absence que sur un jour réservé (ce jour est : %(state)s).")
@@ -488,8 +532,18 @@ def declare_absence(
             )
         if reason.town_id != booking.town_id:
             raise AbsenceRefused(_("Motif d'absence inconnu."))
+        if free_cancellation_deadline(booking, now=now) is not None:
+            apply(
+                booking.child,
+                [Change(booking.date, booking.activity_id, book=False)],
+                actor=actor,
+                as_staff=as_staff,
+                now=now,
+            )
+            booking.refresh_from_db(fields=["state", "updated_at"])
+            return DeclaredAbsence(booking, None)
         previous = booking.state
-        booking.state = BookingState.ABSENT_BILLED if reason.billed else BookingState.ABSENT_EXCUSED
+        booking.state = absence_state(reason)
         booking.save(update_fields=["state", "updated_at"])
         absence = Absence.objects.create(
             town_id=booking.town_id,
@@ -498,6 +552,7 @@ def declare_absence(
             comment=comment,
             document=document or "",
             declared_by=actor,
+            declared_at=now,
         )
         if reason.document_required or not as_staff:
             Request.objects.create(
@@ -508,10 +563,11 @@ def declare_absence(
                 booking=booking,
                 comment=comment,
                 created_by=actor,
+                created_at=now,
                 # An absence is recorded at once; staff only need to act when a
                 # document has to be checked.
                 status=RequestStatus.PENDING if reason.document_required else RequestStatus.ACCEPTED,
-                decided_at=None if reason.document_required else timezone.now(),
+                decided_at=None if reason.document_required else now,
             )
         if as_staff:
             audit.record(
@@ -522,4 +578,4 @@ def declare_absence(
                 summary=f"{booking.child.full_name} — {booking.activity.label} {booking.date:%d/%m/%Y}: {reason.label}",
                 changes={"state": [previous, booking.state]},
             )
-    return absence
+    return DeclaredAbsence(booking, absence)

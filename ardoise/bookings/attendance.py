@@ -30,18 +30,33 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
-from ardoise.bookings.models import Absence, Booking, BookingState, Request, RequestKind, RequestStatus
+from ardoise.bookings.models import (
+    Absence,
+    Booking,
+    BookingState,
+    Request,
+    RequestKind,
+    RequestStatus,
+    decided_absence_state,
+)
 from ardoise.families.models import AuthorisedPerson, Child
 from ardoise.towns.models import Town
 
-# The children a roll call expects: booked (or accepted) days, already marked or not.
+# The children a roll call expects: booked (or accepted) days, already marked or not
+# (a child whose absence waits for staff is expected absent).
 EXPECTED_STATES = frozenset(
-    {BookingState.BOOKED, BookingState.PRESENT, BookingState.ABSENT_EXCUSED, BookingState.ABSENT_BILLED}
+    {
+        BookingState.BOOKED,
+        BookingState.PRESENT,
+        BookingState.ABSENCE_PENDING,
+        BookingState.ABSENT_EXCUSED,
+        BookingState.ABSENT_BILLED,
+    }
 )
 # Everyone on the list: the expected children and those who came without a booking.
 LISTED_STATES = EXPECTED_STATES | {BookingState.PRESENT_UNBOOKED}
 PRESENT_STATES = frozenset({BookingState.PRESENT, BookingState.PRESENT_UNBOOKED})
-ABSENT_STATES = frozenset({BookingState.ABSENT_EXCUSED, BookingState.ABSENT_BILLED})
+ABSENT_STATES = frozenset({BookingState.ABSENCE_PENDING, BookingState.ABSENT_EXCUSED, BookingState.ABSENT_BILLED})
 
 
 class AttendanceRefused(Exception):
@@ -65,10 +80,13 @@ def undeclared_absence_state(town: Town) -> str:
 
 
 def _absent_state(booking: Booking, town: Town) -> str:
-    """A declared absence keeps its reason's rule; otherwise the town's rule applies."""
+    """A declared absence keeps its reason's rule (or still waits for staff); otherwise the town's rule applies."""
     absence = Absence.objects.filter(town_id=booking.town_id, booking=booking).select_related("reason").first()
     if absence is not None:
-        return BookingState.ABSENT_BILLED if absence.reason.billed else BookingState.ABSENT_EXCUSED
+        waiting = Request.objects.filter(
+            town_id=booking.town_id, booking=booking, kind=RequestKind.ABSENCE, status=RequestStatus.PENDING
+        ).exists()
+        return BookingState.ABSENCE_PENDING if waiting else decided_absence_state(absence.reason)
     return undeclared_absence_state(town)
 
 

@@ -3,7 +3,7 @@
 What counts as a meal: a day of the `repas` activity (by code: the town does not
 mark other activities as meals yet) in state booked, present or
 present_unbooked. A day waiting for staff (requested) is not counted, nor an
-absence (absent_excused, absent_billed), a refusal or a cancellation.
+absence (absence_pending, absent_excused, absent_billed), a refusal or a cancellation.
 
 `meal_counts` reads everything in a constant number of queries: the meal
 activities, the closures, the school years, one grouped query for the counts

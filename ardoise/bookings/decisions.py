@@ -30,6 +30,7 @@ from ardoise.bookings.models import (
     Request,
     RequestKind,
     RequestStatus,
+    decided_absence_state,
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.families.record_changes import StaleRecordChange, apply_record_change
@@ -38,7 +39,9 @@ from ardoise.towns.models import Town
 # Confirmed places: a booking still waiting for staff does not count against
 # the capacity when staff decide which of the waiting ones to accept.
 CONFIRMED_STATES = STATES_HOLDING_A_PLACE - {BookingState.REQUESTED}
-ABSENT_STATES = frozenset({BookingState.ABSENT_EXCUSED, BookingState.ABSENT_BILLED})
+# The states of a day whose absence request may be decided: pending (a document
+# to check), or already absent (requests opened before absences could wait).
+ABSENT_STATES = frozenset({BookingState.ABSENCE_PENDING, BookingState.ABSENT_EXCUSED, BookingState.ABSENT_BILLED})
 MAX_REASON = 300
 
 
@@ -208,16 +211,27 @@ def accept_requests(
     override_capacity: bool = False,
     now: datetime.datetime | None = None,
 ) -> list[Request]:
-    """Accept the requests: a booking becomes `booked`, an absence stays as
-    declared, a record change is applied to the record. Raises DecisionRefused."""
+    """Accept the requests: a booking becomes `booked`, a pending absence takes
+    its reason's rule (absent_excused, or absent_billed for a billed reason), a
+    record change is applied to the record. Raises DecisionRefused."""
     now = now or timezone.now()
     with transaction.atomic():
         items = _lock(town, request_ids)
         problems: list[Problem] = []
         details: dict[int, dict[str, list[object]]] = {}
         to_book: list[tuple[Request, Booking]] = []
+        excused: list[Booking] = []
         for item in items:
-            if item.kind == RequestKind.BOOKING:
+            if item.kind == RequestKind.ABSENCE and item.booking_id is not None:
+                booking = _booking_of(item)
+                absence = Absence.objects.filter(booking=booking).select_related("reason").first()
+                # A day marked since (present at the roll call…) stays as it is.
+                if booking.state == BookingState.ABSENCE_PENDING and absence is not None:
+                    booking.state = decided_absence_state(absence.reason)
+                    booking.updated_at = now
+                    excused.append(booking)
+                    details[item.pk] = {"booking_state": [BookingState.ABSENCE_PENDING.value, booking.state]}
+            elif item.kind == RequestKind.BOOKING:
                 if item.booking_id is None:
                     problems.append(
                         Problem(item.pk, "not_waiting", _("Cette demande ne porte sur aucune réservation."))
@@ -264,6 +278,7 @@ def accept_requests(
             if override_capacity:
                 details[item.pk]["override_capacity"] = [False, True]
         Booking.objects.bulk_update([booking for _item, booking in to_book], ["state", "refusal_reason", "updated_at"])
+        Booking.objects.bulk_update(excused, ["state", "updated_at"])
         _finish(
             town,
             items,
@@ -287,8 +302,9 @@ def refuse_requests(
     now: datetime.datetime | None = None,
 ) -> list[Request]:
     """Refuse the requests with a reason shown to the family: a booking becomes
-    `refused`; a refused absence puts the day back to `booked` (billed as
-    booked); a record change leaves the record as it is. Raises DecisionRefused."""
+    `refused`; a refused absence makes the day `absent_billed` (billed, as the
+    family was told when declaring it); a record change leaves the record as it
+    is. Raises DecisionRefused."""
     now = now or timezone.now()
     reason = " ".join(reason.split())
     if not reason:
@@ -326,13 +342,14 @@ def refuse_requests(
                     )
                 )
                 continue
-            new_state = BookingState.REFUSED if item.kind == RequestKind.BOOKING else BookingState.BOOKED
+            new_state = BookingState.REFUSED if item.kind == RequestKind.BOOKING else BookingState.ABSENT_BILLED
             details[item.pk] = {"booking_state": [booking.state, new_state.value]}
             if item.kind == RequestKind.ABSENCE:
                 absence = Absence.objects.filter(booking=booking).select_related("reason").first()
                 if absence is not None:
-                    # The day is booked again; the refused absence is kept in
-                    # the audit trail, and the family may declare another one.
+                    # The day is billed as an undeclared absence; the refused
+                    # absence is kept in the audit trail only, so that no later
+                    # roll-call correction falls back on its reason's rule.
                     details[item.pk]["absence"] = [
                         f"{absence.reason.label}{' — ' + absence.comment if absence.comment else ''}",
                         None,

@@ -39,6 +39,9 @@ class BookingState(models.TextChoices):
     REFUSED = "refused", _("Refusé")
     CANCELLED = "cancelled", _("Annulé")
     PRESENT = "present", _("Présent")
+    # An absence whose billing waits for staff: its reason asks for a document
+    # (bookings.actions.declare_absence). Accepted: the reason's rule; refused: absent_billed.
+    ABSENCE_PENDING = "absence_pending", _("Absence en cours de traitement")
     ABSENT_EXCUSED = "absent_excused", _("Absent excusé")
     ABSENT_BILLED = "absent_billed", _("Absent facturé")
     PRESENT_UNBOOKED = "present_unbooked", _("Présent sans réservation")
@@ -48,10 +51,16 @@ class BookingState(models.TextChoices):
 STATES_HOLDING_A_PLACE = frozenset(
     {BookingState.REQUESTED, BookingState.BOOKED, BookingState.PRESENT, BookingState.PRESENT_UNBOOKED}
 )
-# States that are billed at invoicing time.
+# States that are billed at invoicing time. A pending absence is not, nor is it
+# free: a run bills nothing for it until staff decide (billing.runs reports it).
 BILLABLE_STATES = frozenset(
     {BookingState.BOOKED, BookingState.PRESENT, BookingState.ABSENT_BILLED, BookingState.PRESENT_UNBOOKED}
 )
+
+
+def decided_absence_state(reason: AbsenceReason) -> str:
+    """The state of a day absent under `reason` once nothing waits: billed or not, as the reason says."""
+    return BookingState.ABSENT_BILLED if reason.billed else BookingState.ABSENT_EXCUSED
 
 
 class Booking(TownScoped):

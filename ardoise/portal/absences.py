@@ -74,10 +74,20 @@ class AbsenceForm(forms.Form):
         return document
 
 
-def reason_terms(reason: AbsenceReason | None) -> dict[str, Any]:
-    """What the screen says about a reason: billed or not, document asked or not."""
+def reason_terms(reason: AbsenceReason | None, *, cancels: bool = False) -> dict[str, Any]:
+    """What the screen says about a reason: billed or not, document asked or not.
+
+    `cancels`: the day can still be cancelled, so declaring it absent cancels it
+    for free whatever the reason (bookings.actions.declare_absence).
+    """
     if reason is None:
         return {}
+    if cancels:
+        return {
+            "reason": reason,
+            "billing": _("Le jour sera annulé : il ne sera pas facturé."),
+            "document": _("Aucun justificatif n'est nécessaire."),
+        }
     if reason.billed:
         billing = _("Ce jour restera facturé.")
     elif reason.waiting_days:
@@ -86,6 +96,8 @@ def reason_terms(reason: AbsenceReason | None) -> dict[str, Any]:
         ) % {"days": reason.waiting_days}
     else:
         billing = _("Ce jour ne sera pas facturé.")
+    if reason.document_required and not reason.billed:
+        billing += " " + _("Si le justificatif est refusé, ce jour sera facturé.")
     document = (
         _("Un justificatif est demandé : joignez-le ci-dessous ou remettez-le au service, qui validera l'absence.")
         if reason.document_required
@@ -96,6 +108,10 @@ def reason_terms(reason: AbsenceReason | None) -> dict[str, Any]:
 
 def _day(day: datetime.date) -> str:
     return date_fr(day, "l j F Y")
+
+
+def _deadline(moment: datetime.datetime) -> str:
+    return date_fr(timezone.localtime(moment), "l j F Y à H\\hi")
 
 
 def _booking_from_query(request: HttpRequest, family: Family) -> tuple[Booking | None, str]:
@@ -117,7 +133,11 @@ def _booking_from_query(request: HttpRequest, family: Family) -> tuple[Booking |
         .first()
     )
     if booking is None or booking.state != BookingState.BOOKED:
-        if booking is not None and booking.state in (BookingState.ABSENT_BILLED, BookingState.ABSENT_EXCUSED):
+        if booking is not None and booking.state in (
+            BookingState.ABSENCE_PENDING,
+            BookingState.ABSENT_BILLED,
+            BookingState.ABSENT_EXCUSED,
+        ):
             why = _("Une absence est déjà déclarée pour %(child)s le %(day)s.")
         else:
             why = _(
@@ -137,6 +157,29 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return target
     return reverse("portal:requests", args=[town.slug]) + "?type=absence"
+
+
+def _declared_message(declared: actions.DeclaredAbsence, reason: AbsenceReason) -> str:
+    """What the parent reads once the absence is declared: what became of the day, and what it costs."""
+    booking = declared.booking
+    names = {"child": booking.child.first_name, "activity": booking.activity.label, "day": _day(booking.date)}
+    if declared.cancelled:
+        return (
+            _(
+                "%(activity)s du %(day)s annulé pour %(child)s : la date limite n'étant pas passée, "
+                "l'absence vaut annulation et ce jour ne sera pas facturé."
+            )
+            % names
+        )
+    if booking.state == BookingState.ABSENCE_PENDING:
+        return _(
+            "Absence en cours de traitement pour %(child)s, %(activity)s du %(day)s : le service va vérifier "
+            "le justificatif. %(billing)s"
+        ) % {**names, "billing": reason_terms(reason)["billing"]}
+    return _("Absence enregistrée pour %(child)s, %(activity)s du %(day)s. %(billing)s") % {
+        **names,
+        "billing": reason_terms(reason)["billing"],
+    }
 
 
 @parent_required
@@ -167,9 +210,12 @@ def absence_new(request: HttpRequest, family: Family) -> HttpResponse:
         return render(request, "portal/absence_refused.html", {"why": why}, status=409)
     reasons = list(AbsenceReason.objects.filter(town_id=family.town_id).order_by("position", "label"))
     by_id = {str(reason.pk): reason for reason in reasons}
+    # Before the deadline, the absence is a free cancellation: the form says so.
+    cancel_until = actions.free_cancellation_deadline(booking, now=timezone.now())
+    cancels = cancel_until is not None
     if request.method == "GET" and request.headers.get("HX-Request") and "reason" in request.GET:
         # htmx: only the hint under the list, when the parent picks a reason.
-        terms = reason_terms(by_id.get(request.GET["reason"]))
+        terms = reason_terms(by_id.get(request.GET["reason"]), cancels=cancels)
         return render(request, "portal/absence_new.html#reason_hint", {"terms": terms})
     form = AbsenceForm(request.POST or None, request.FILES or None, reasons=reasons)
     status = 200
@@ -177,7 +223,7 @@ def absence_new(request: HttpRequest, family: Family) -> HttpResponse:
         if form.is_valid():
             reason = form.cleaned_data["reason"]
             try:
-                actions.declare_absence(
+                declared = actions.declare_absence(
                     booking,
                     reason,
                     actor=request.user,  # type: ignore[arg-type]
@@ -187,25 +233,16 @@ def absence_new(request: HttpRequest, family: Family) -> HttpResponse:
             except actions.AbsenceRefused as refused:
                 form.add_error(None, refused.message)
             else:
-                terms = reason_terms(reason)
-                messages.success(
-                    request,
-                    _("Absence enregistrée pour %(child)s, %(activity)s du %(day)s. %(billing)s")
-                    % {
-                        "child": booking.child.first_name,
-                        "activity": booking.activity.label,
-                        "day": _day(booking.date),
-                        "billing": terms["billing"],
-                    },
-                )
+                messages.success(request, _declared_message(declared, reason))
                 return redirect(_next_url(request))
         status = 422
     selected = by_id.get(str(form["reason"].value() or ""))
     context = {
         "form": form,
         "booking": booking,
-        "reasons": [(reason, reason_terms(reason)) for reason in reasons],
-        "terms": reason_terms(selected),
+        "reasons": [(reason, reason_terms(reason, cancels=cancels)) for reason in reasons],
+        "terms": reason_terms(selected, cancels=cancels),
+        "cancel_until": _deadline(cancel_until) if cancel_until else "",
         "next": _next_url(request),
     }
     return render(request, "portal/absence_new.html", context, status=status)

@@ -54,6 +54,7 @@ STATE_DISPLAY: dict[str, tuple[str, str, str]] = {
     BookingState.REQUESTED: ("requested", "?", BookingState.REQUESTED.label),
     BookingState.REFUSED: ("refused", "✗", BookingState.REFUSED.label),
     BookingState.PRESENT: ("present", "P", BookingState.PRESENT.label),
+    BookingState.ABSENCE_PENDING: ("absence-pending", "A?", BookingState.ABSENCE_PENDING.label),
     BookingState.ABSENT_EXCUSED: ("excused", "AE", BookingState.ABSENT_EXCUSED.label),
     BookingState.ABSENT_BILLED: ("billed", "AF", BookingState.ABSENT_BILLED.label),
     BookingState.PRESENT_UNBOOKED: ("unbooked", "P!", BookingState.PRESENT_UNBOOKED.label),
@@ -84,6 +85,8 @@ class Cell:
     changeable: bool
     checked: bool
     show_checkbox: bool
+    # A booked day past its deadline, not gone by: the parent may declare an absence on it.
+    may_declare_absence: bool = False
 
     @property
     def activity(self) -> Activity:
@@ -133,6 +136,7 @@ def make_cell(child: Child, entry: Entry, now: datetime.datetime) -> Cell:
         status.changeable and holds_choice,
         entry.is_booked,
         holds_choice,
+        may_declare_absence=holds_choice and not status.changeable and entry.state == BookingState.BOOKED,
     )
 
 

@@ -20,6 +20,7 @@ THIS_WEEK_STATES = (
     BookingState.REQUESTED,
     BookingState.PRESENT,
     BookingState.PRESENT_UNBOOKED,
+    BookingState.ABSENCE_PENDING,
     BookingState.ABSENT_EXCUSED,
     BookingState.ABSENT_BILLED,
 )

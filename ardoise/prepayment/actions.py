@@ -46,7 +46,8 @@ from ardoise.towns.models import Town
 
 # Minutes an unpaid basket keeps the deadlines of its creation (settings.PREPAYMENT_BASKET_MINUTES).
 DEFAULT_BASKET_MINUTES = 30
-# States the month-end run may bill: read to find the span of what is not invoiced yet.
+# States the month-end run may bill: read to find the span of what is not invoiced yet
+# (not absence_pending: a run bills nothing for it until staff decide).
 _UNBILLED_STATES = (
     BookingState.BOOKED,
     BookingState.PRESENT,

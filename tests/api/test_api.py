@@ -1,5 +1,6 @@
 """API v1 (../shared/API.md): answers, refusals, and isolation between families and towns."""
 
+import datetime
 import json
 from typing import Any
 
@@ -264,9 +265,10 @@ def test_it_refuses_a_body_that_is_not_json(parent: User, children: list[Child])
 
 def test_it_declares_an_absence(parent: User, children: list[Child], meals: Activity) -> None:
     AbsenceReasonFactory(town=meals.town, code="medical", billed=False)
-    BookingFactory(child=children[0], activity=meals, date=NEXT_MONDAY)
+    late_day = NEXT_MONDAY - datetime.timedelta(days=4)  # this Thursday: its deadline has passed
+    BookingFactory(child=children[0], activity=meals, date=late_day)
     api = login(parent)
-    body = {"date": NEXT_MONDAY.isoformat(), "activity_id": meals.pk, "reason": "medical", "comment": "Fièvre"}
+    body = {"date": late_day.isoformat(), "activity_id": meals.pk, "reason": "medical", "comment": "Fièvre"}
     response = api.post(f"children/{children[0].pk}/absences", body)
     assert response.status_code == 201
     assert response.json()["state"] == "absent_excused"

@@ -301,26 +301,36 @@ def test_it_shows_the_decision_in_the_family_requests(town, front_desk, parent, 
 # Absences
 
 
-def test_it_accepts_an_absence_as_declared(town, front_desk, client_for, meals, sarah, parent):
+def test_it_shows_a_pending_absence_and_what_each_decision_does(town, front_desk, client_for, meals, sarah, parent):
+    ask_absence(sarah, meals, datetime.date(2027, 3, 11), parent)
+    html = client_for(front_desk).get(queue_url(town)).content.decode()
+    assert "Jour : Absence en cours de traitement" in html
+    assert "accepté : non facturé ; refusé : facturé" in html
+
+
+def test_it_accepts_an_absence_under_its_reasons_rule(town, front_desk, client_for, meals, sarah, parent):
     item = ask_absence(sarah, meals, datetime.date(2027, 3, 11), parent)
+    assert item.booking.state == BookingState.ABSENCE_PENDING
     decide(client_for(front_desk), town, [item], "accept")
     item = fresh(item)
     assert item.status == RequestStatus.ACCEPTED
     assert item.booking.state == BookingState.ABSENT_EXCUSED
     assert Absence.objects.filter(booking=item.booking).exists()
+    entry = AuditEntry.objects.get(action="request.accept")
+    assert entry.changes["booking_state"] == ["absence_pending", "absent_excused"]
 
 
-def test_it_refuses_an_absence_and_bills_the_day_as_booked(town, front_desk, client_for, meals, sarah, parent):
+def test_it_refuses_an_absence_and_bills_the_day(town, front_desk, client_for, meals, sarah, parent):
     item = ask_absence(sarah, meals, datetime.date(2027, 3, 11), parent)
     response = decide(client_for(front_desk), town, [item], "refuse", reason="Aucun certificat reçu")
     assert response.status_code == 302
     item = fresh(item)
     assert item.status == RequestStatus.REFUSED
-    assert item.booking.state == BookingState.BOOKED
+    assert item.booking.state == BookingState.ABSENT_BILLED
     assert item.booking.refusal_reason == "Aucun certificat reçu"
     assert not Absence.objects.filter(booking=item.booking).exists()
     entry = AuditEntry.objects.get(action="request.refuse")
-    assert entry.changes["booking_state"] == ["absent_excused", "booked"]
+    assert entry.changes["booking_state"] == ["absence_pending", "absent_billed"]
     assert entry.changes["absence"] == ["Raison médicale — Angine", None]
 
 

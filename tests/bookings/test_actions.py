@@ -193,7 +193,7 @@ def test_it_declares_an_absence_billed_or_not_by_its_reason(
     actions.declare_absence(tuesday, other, actor=parent)
     monday.refresh_from_db()
     tuesday.refresh_from_db()
-    assert monday.state == BookingState.ABSENT_EXCUSED
+    assert monday.state == BookingState.ABSENCE_PENDING
     assert tuesday.state == BookingState.ABSENT_BILLED
     # Only the reason that asks for a document waits for staff.
     assert set(Request.objects.values_list("booking_id", "status")) == {

@@ -63,8 +63,8 @@ from ardoise.billing.models import (
     PaymentMethod,
 )
 from ardoise.bookings import actions as bookings
-from ardoise.bookings import attendance
-from ardoise.bookings.models import Booking, BookingState
+from ardoise.bookings import attendance, decisions
+from ardoise.bookings.models import Booking, BookingState, Request, RequestKind, RequestStatus
 from ardoise.calendars.opening import closed_reason
 from ardoise.directdebit import actions as directdebit
 from ardoise.directdebit.models import Collection, CollectionItem, ItemStatus, RejectReason
@@ -262,6 +262,10 @@ class MoneyMachine(RuleBasedStateMachine):
         self.activities: list[Activity] = [self.meals, self.care]
         self.excused = AbsenceReasonFactory(town=self.town, code="maladie", label="Maladie", billed=False)
         self.billed_reason = AbsenceReasonFactory(town=self.town, code="convenance", label="Convenance", billed=True)
+        # Waits for staff (absence_pending): neither billed nor free until decided.
+        self.medical = AbsenceReasonFactory(
+            town=self.town, code="medical", label="Raison médicale", billed=False, document_required=True
+        )
         self.staff = staff_member(self.town, Role.ADMIN, email=f"regie{number}@example.test")
         for index, size in enumerate(shape):
             family = FamilyFactory(town=self.town, quotient_familial=quotients[index], resident=index != 1)
@@ -392,7 +396,10 @@ class MoneyMachine(RuleBasedStateMachine):
         states = dict(Booking.objects.filter(child=kid, activity=chosen, date__in=days).values_list("date", "state"))
         for day in days:
             if book:
-                assert states[day] in {*BILLABLE, BookingState.ABSENT_EXCUSED}, (day, states.get(day))
+                assert states[day] in {*BILLABLE, BookingState.ABSENT_EXCUSED, BookingState.ABSENCE_PENDING}, (
+                    day,
+                    states.get(day),
+                )
             else:
                 assert states[day] == BookingState.CANCELLED, (day, states.get(day))
 
@@ -401,7 +408,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(
         which=st.integers(0, 10**6),
-        mark=st.sampled_from(["present", "absent", "absent_excused", "absent_billed", "close"]),
+        mark=st.sampled_from(["present", "absent", "absent_excused", "absent_billed", "absence_pending", "close"]),
     )
     def roll_call(self, which: int, mark: str) -> None:
         """A site agent marks a booked child present or absent, or closes the day's roll call."""
@@ -418,13 +425,41 @@ class MoneyMachine(RuleBasedStateMachine):
             elif mark == "close":
                 attendance.close_roll_call(booking.activity, booking.date, actor=self.staff, today=self.today)
             else:
-                reason = self.excused if mark == "absent_excused" else self.billed_reason
-                bookings.declare_absence(booking, reason, actor=self.staff, as_staff=True)
+                reason = {"absent_excused": self.excused, "absent_billed": self.billed_reason}.get(mark, self.medical)
+                bookings.declare_absence(booking, reason, actor=self.staff, as_staff=True, now=self.now())
         except (attendance.AttendanceRefused, bookings.AbsenceRefused):
             self.refused_changes_nothing(before)
             seen("roll call: refused")
         else:
             seen(f"roll call: {mark}")
+
+    @rule(which=st.integers(0, 10**6), accept=st.booleans())
+    def decide_absence(self, which: int, accept: bool) -> None:
+        """Staff accept (excused) or refuse (billed) an absence whose document waited."""
+        waiting = list(
+            Request.objects.filter(town=self.town, kind=RequestKind.ABSENCE, status=RequestStatus.PENDING).order_by(
+                "pk"
+            )
+        )
+        if not waiting:
+            return
+        item = self.pick(waiting, which)
+        before = fingerprint(self.town)
+        try:
+            if accept:
+                decisions.accept_requests(self.town, [item.pk], actor=self.staff, base_url="", now=self.now())
+            else:
+                decisions.refuse_requests(
+                    self.town, [item.pk], actor=self.staff, reason="Justificatif refusé", base_url="", now=self.now()
+                )
+        except decisions.DecisionRefused:
+            self.refused_changes_nothing(before)
+            seen("absence decision: refused")
+            return
+        state = Booking.objects.get(pk=item.booking_id).state
+        if state != BookingState.PRESENT:  # marked present meanwhile: the decision leaves the day as it is
+            assert state == (BookingState.ABSENT_EXCUSED if accept else BookingState.ABSENT_BILLED), state
+        seen(f"absence decision: {'accepted' if accept else 'refused'}")
 
     @rule(child=st.integers(0, 5), activity=st.integers(0, 1), back=st.integers(-2, 10))
     def came_without_booking(self, child: int, activity: int, back: int) -> None:

@@ -41,9 +41,13 @@ def other(town: Town) -> AbsenceReason:
     return AbsenceReasonFactory(town=town, code="autres", label="Autres", billed=True, position=9)
 
 
+# Thursday of this week: booked, and past its deadline (Thursday 4 March, 12:00).
+LATE_DAY = datetime.date(2027, 3, 11)
+
+
 @pytest.fixture
 def booking(children: list[Child], meals: Activity) -> Booking:
-    return BookingFactory(child=children[0], activity=meals, date=NEXT_MONDAY)
+    return BookingFactory(child=children[0], activity=meals, date=LATE_DAY)
 
 
 def url(booking: Booking, **extra: str) -> str:
@@ -68,19 +72,24 @@ def test_it_shows_the_day_and_every_reason_with_its_billing(client_for, parent, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Sarah DUPONT" in html
-    assert "Lundi 15 mars 2027" in html
+    assert "Jeudi 11 mars 2027" in html
+    assert "annulé sans frais" not in html
     assert html.index("Raison médicale") < html.index("Autres")  # the town's order
     assert "non facturé" in html
     assert ">facturé<" in html
     assert "justificatif demandé" in html
 
 
-def test_it_excuses_the_day_under_an_unbilled_reason(client_for, parent, booking, medical):
-    response = post(client_for(parent), booking, medical, comment="Angine")
+def test_it_leaves_a_medical_absence_pending_and_says_what_a_refusal_costs(client_for, parent, booking, medical):
+    client = client_for(parent)
+    response = post(client, booking, medical, comment="Angine")
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:requests", args=[booking.town.slug]) + "?type=absence"
+    followed = client.get(response["Location"]).content.decode()
+    assert "Absence en cours de traitement pour Sarah" in followed
+    assert "Si le justificatif est refusé, ce jour sera facturé." in followed
     booking.refresh_from_db()
-    assert booking.state == BookingState.ABSENT_EXCUSED
+    assert booking.state == BookingState.ABSENCE_PENDING
     assert booking.absence.reason == medical
     assert booking.absence.comment == "Angine"
     request = Request.objects.get(booking=booking)
@@ -104,7 +113,7 @@ def test_it_goes_back_to_the_page_that_linked_here(client_for, parent, booking, 
     assert response["Location"] == planning
     response = post(
         client_for(parent),
-        BookingFactory(child=booking.child, date=NEXT_MONDAY + datetime.timedelta(1)),
+        BookingFactory(child=booking.child, activity=booking.activity, date=LATE_DAY + datetime.timedelta(1)),
         other,
         next="https://ailleurs.example/",
     )
@@ -114,7 +123,7 @@ def test_it_goes_back_to_the_page_that_linked_here(client_for, parent, booking, 
 def test_it_answers_the_hint_of_a_reason_to_htmx(client_for, parent, booking, medical, other):
     client = client_for(parent)
     html = client.get(url(booking, reason=str(medical.pk)), headers={"HX-Request": "true"}).content.decode()
-    assert "Ce jour ne sera pas facturé." in html
+    assert "Ce jour ne sera pas facturé. Si le justificatif est refusé, ce jour sera facturé." in html
     assert "Un justificatif est demandé" in html
     assert "<form" not in html
     html = client.get(url(booking, reason=str(other.pk)), headers={"HX-Request": "true"}).content.decode()
@@ -227,3 +236,36 @@ def test_it_answers_404_for_a_child_of_another_family(client_for, outsider, book
     booking.refresh_from_db()
     assert booking.state == BookingState.BOOKED
     assert not Absence.objects.exists()
+
+
+# Before the deadline an absence is a cancellation
+
+
+def test_it_says_on_the_form_that_a_day_still_cancellable_will_be_cancelled(client_for, parent, children, meals, other):
+    cancellable = BookingFactory(child=children[0], activity=meals, date=NEXT_MONDAY)
+    html = client_for(parent).get(url(cancellable)).content.decode()
+    assert "Ce jour peut encore être annulé sans frais." in html
+    assert "Jusqu'au jeudi 11 mars 2027 à 12h00, déclarer une absence annule le jour" in html
+    assert "Déclarer l'absence et annuler le jour" in html
+    assert ">facturé<" not in html  # not even under "Autres", a billed reason
+
+
+def test_it_cancels_for_free_a_day_still_cancellable_whatever_the_reason(
+    client_for, parent, children, meals, other, town
+):
+    cancellable = BookingFactory(child=children[0], activity=meals, date=NEXT_MONDAY)
+    client = client_for(parent)
+    planning = f"/{town.slug}/planning/?month=2027-03"
+    response = post(client, cancellable, other, comment="Rendez-vous", next=planning)
+    assert response.status_code == 302
+    cancellable.refresh_from_db()
+    assert cancellable.state == BookingState.CANCELLED
+    assert not Absence.objects.exists()
+    assert not Request.objects.exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "l&#x27;absence vaut annulation et ce jour ne sera pas facturé" in html
+    # The day is still a choice on the planning: its checkbox is there, unticked and enabled.
+    box = f'value="{children[0].pk}:{meals.pk}:2027-03-15"'
+    tag = html[html.rindex("<input", 0, html.index(box)) : html.index(">", html.index(box))]
+    assert "checked" not in tag
+    assert "disabled" not in tag

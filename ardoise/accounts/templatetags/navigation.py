@@ -20,6 +20,7 @@ register = template.Library()
 PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Accueil"), "portal:home"),
     (_("Planning"), "portal:planning"),
+    (_("Absences"), "portal:absences"),
     (_("Demandes"), "portal:requests"),
     (_("Mon dossier"), "portal:record"),
     (_("Factures"), "portal:invoices"),
