@@ -209,8 +209,14 @@ def current_period(view: str, today: datetime.date) -> Period:
 
 
 def period_from(query: QueryDict, today: datetime.date) -> Period:
-    """The period the query asks for; anything unreadable falls back to today's month or the current week."""
-    if query.get("view") == "week":
+    """The period the query asks for (`view=week&week=…` or `month=…`); anything unreadable falls back to
+    today's month or the current week.
+
+    Without a period, the current week: it is what a parent acts on before the deadlines, and it fits a
+    phone (a month there is a long list of days); the month is one tap away ("Voir le mois"). The server
+    cannot know the screen's width, and a script that redirects small screens would load every page twice.
+    """
+    if query.get("view") == "week" or "month" not in query:
         try:
             day = datetime.date.fromisoformat(query.get("week", "")[:10])
         except ValueError:

@@ -122,6 +122,7 @@ def test_finance_issues_february_and_a_parent_downloads_and_pays_on_a_phone(
 
     page = phone_page
     log_in(page, base, "parent2@demo.test", PARENT_PASSWORD)
+    page.get_by_role("button", name="Menu").click()  # on a phone the menu folds behind "Menu"
     page.get_by_role("navigation").get_by_role("link", name="Factures").click()
     row = page.locator("tr", has_text=invoice.number)
     # On a 360-pixel screen, what is owed and the pay button are on screen, not hidden sideways.

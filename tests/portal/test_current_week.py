@@ -96,3 +96,16 @@ def test_the_back_office_planning_opens_the_coming_week_at_the_weekend(town, fam
         month = client.get(url, {"month": "2027-03"}).content.decode()
     assert "Semaine du 15 mars au 21 mars 2027" in week
     assert "week=2027-03-15" in month
+
+
+@pytest.mark.django_db
+def test_the_planning_opens_on_the_current_week_with_the_month_one_tap_away(town, family, parent, client_for):
+    url = reverse("portal:planning", args=[town.slug])
+    with time_machine.travel(datetime.datetime(2027, 3, 13, 9, tzinfo=PARIS), tick=False):
+        client = client_for(parent)
+        default = client.get(url).content.decode()
+        month = client.get(url, {"month": "2027-03"}).content.decode()
+    assert "Semaine du 15 mars au 21 mars 2027" in default
+    assert "Voir le mois" in default
+    assert "month=2027-03" in default
+    assert "Mars 2027" in month
