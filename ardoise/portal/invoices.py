@@ -12,7 +12,13 @@ from ardoise.towns.access import parent_required
 
 @parent_required
 def invoices(request: HttpRequest, family: Family) -> HttpResponse:
-    return render(request, "portal/invoices.html", {"invoices": statements.invoice_summaries(family)})
+    this_year = timezone.localdate().year
+    context = {
+        "invoices": statements.invoice_summaries(family),
+        # The year to declare (the last one), then this year so far.
+        "certificate_years": [this_year - 1, this_year],
+    }
+    return render(request, "portal/invoices.html", context)
 
 
 @parent_required
