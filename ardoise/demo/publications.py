@@ -140,7 +140,7 @@ def publish(
     )
     counts["messaging.News"] += 2
 
-    documents = [
+    documents: list[tuple[Site | None, str, str, str, list[str]]] = [
         (None, "Règlement intérieur des services périscolaires", DocumentKind.RULES, "reglement-interieur.pdf", RULES),
         (None, "Fiche de renseignements et fiche sanitaire", DocumentKind.FORM, "fiche-sanitaire.pdf", FORM),
     ]
