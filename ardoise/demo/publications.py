@@ -144,28 +144,28 @@ def publish(
         (None, "Règlement intérieur des services périscolaires", DocumentKind.RULES, "reglement-interieur.pdf", RULES),
         (None, "Fiche de renseignements et fiche sanitaire", DocumentKind.FORM, "fiche-sanitaire.pdf", FORM),
     ]
-    for index, site in enumerate(sites[:2]):
+    for index, school in enumerate(sites[:2]):
         days = [monday + datetime.timedelta(days=offset) for offset in range(14)]
-        lines = [f"Menus - {site.name}", ""] + [
-            f"{day:%d/%m} : {menu_text(day, index)}" for day in days if serves_meals(site, day)
+        lines = [f"Menus - {school.name}", ""] + [
+            f"{day:%d/%m} : {menu_text(day, index)}" for day in days if serves_meals(school, day)
         ]
         name = f"menus-{index + 1}.pdf"
-        documents.append((site, f"Menus de la quinzaine, {site.name}", DocumentKind.MENU, name, lines))
+        documents.append((school, f"Menus de la quinzaine, {school.name}", DocumentKind.MENU, name, lines))
     rows = []
-    for site, title, kind, name, lines in documents:
+    for for_site, title, kind, name, lines in documents:
         path, size = _stored(name, simple_pdf(lines))
         rows.append(
             Document(
                 town=town,
-                site=site,
+                site=for_site,
                 title=title,
                 kind=kind,
                 file=path,
                 file_name=name,
                 content_type="application/pdf",
                 size=size,
-                published_from=today.replace(day=1) if site is None else monday,
-                published_until=None if site is None else monday + datetime.timedelta(days=13),
+                published_from=today.replace(day=1) if for_site is None else monday,
+                published_until=None if for_site is None else monday + datetime.timedelta(days=13),
             )
         )
     insert(rows, counts)
