@@ -26,13 +26,18 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
 from ardoise.backoffice.config_forms import DateInput, TownChoiceField
+from ardoise.backoffice.invoicing import invoicing_unpaid_csv
+from ardoise.backoffice.payments import deposit_slips
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Child, Diet, Family, Guardian, Sex
 from ardoise.towns import spreadsheets
-from ardoise.towns.access import roles_of, staff_required
+from ardoise.towns.access import may_open, roles_of, staff_required
 from ardoise.towns.models import Role, Site, Town
 
-export_required = staff_required(Role.ADMIN, Role.FRONT_DESK)
+# Finance exports the families (its payers) and reaches the money exports from here; never health data
+# (may_export_health), so not the attendance either: its absence reasons may be medical.
+export_required = staff_required(Role.ADMIN, Role.FRONT_DESK, Role.FINANCE)
+attendance_export_required = staff_required(Role.ADMIN, Role.FRONT_DESK)
 
 CHUNK = 1000
 # Longest period of one attendance export.
@@ -47,6 +52,16 @@ CONTENT_TYPES = {
 def may_export_health(user: User, town: Town) -> bool:
     """Town-wide readers of health records (see towns.access.may_read_health)."""
     return bool(roles_of(user, town) & {Role.ADMIN, Role.FRONT_DESK, Role.KITCHEN})
+
+
+def _page_context(user: User, town: Town) -> dict[str, Any]:
+    """What the exports page offers this staff member: each section only to the roles that may download it."""
+    held = roles_of(user, town)
+    return {
+        "may_export_health": may_export_health(user, town),
+        "may_export_attendance": may_open(export_attendance, held),
+        "may_export_money": may_open(invoicing_unpaid_csv, held) and may_open(deposit_slips, held),
+    }
 
 
 class FamiliesExportForm(forms.Form):
@@ -289,8 +304,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     context = {
         "families_form": FamiliesExportForm(),
         "attendance_form": AttendanceExportForm(town=town, initial={"start": first_of_month, "end": today}),
-        "may_export_health": may_export_health(request.user, town),  # type: ignore[arg-type]
-    }
+    } | _page_context(request.user, town)  # type: ignore[arg-type]
     return render(request, "backoffice/exports.html", context)
 
 
@@ -303,8 +317,7 @@ def export_families(request: HttpRequest) -> HttpResponse:
         context = {
             "families_form": form,
             "attendance_form": AttendanceExportForm(town=town),
-            "may_export_health": may_export_health(request.user, town),  # type: ignore[arg-type]
-        }
+        } | _page_context(request.user, town)  # type: ignore[arg-type]
         return render(request, "backoffice/exports.html", context, status=422)
     health = form.cleaned_data["health"] and may_export_health(request.user, town)  # type: ignore[arg-type]
     audit.record(
@@ -321,7 +334,7 @@ def export_families(request: HttpRequest) -> HttpResponse:
     )
 
 
-@export_required
+@attendance_export_required
 @require_GET
 def export_attendance(request: HttpRequest) -> HttpResponse:
     town = request.town  # type: ignore[attr-defined]
@@ -330,8 +343,7 @@ def export_attendance(request: HttpRequest) -> HttpResponse:
         context = {
             "families_form": FamiliesExportForm(),
             "attendance_form": form,
-            "may_export_health": may_export_health(request.user, town),  # type: ignore[arg-type]
-        }
+        } | _page_context(request.user, town)  # type: ignore[arg-type]
         return render(request, "backoffice/exports.html", context, status=422)
     data = form.cleaned_data
     audit.record(

@@ -74,7 +74,7 @@ def on_behalf(request: HttpRequest, family_id: int) -> HttpResponse:
         ],
         "previous_query": shared.period_query(child_param, period, period.previous),
         "next_query": shared.period_query(child_param, period, period.next),
-        "today_query": shared.period_query(child_param, period, today),
+        "today_query": shared.period_query(child_param, shared.current_period(period.view, today)),
         "other_view_query": shared.period_query(child_param, shared.other_view(period, today)),
         "today": today,
         "total": format_euros(sum_prices(planning.cost for planning in plannings)),

@@ -41,6 +41,8 @@ class PeriodForm(forms.Form):
 
 
 class DocumentForm(PeriodForm):
+    # Both forms share a page and field names: each prefix keeps its ids (and labels' `for`) its own.
+    prefix = "document"
     title = forms.CharField(label=gettext_lazy("Titre"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=DocumentKind.choices)
     site = forms.ModelChoiceField(
@@ -67,6 +69,7 @@ class DocumentForm(PeriodForm):
 
 
 class NewsForm(PeriodForm):
+    prefix = "news"
     title = forms.CharField(label=gettext_lazy("Titre"), max_length=200)
     body = forms.CharField(label=gettext_lazy("Texte"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     field_order = ["title", "body", "published_from", "published_until"]

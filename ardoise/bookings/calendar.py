@@ -48,6 +48,13 @@ def daterange(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     return [start + datetime.timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
+def current_week(today: datetime.date) -> datetime.date:
+    """The Monday of the week a family is looking at: this week on a weekday; on Saturday and
+    Sunday, the school week ended, the coming one (what "cette semaine" and a week view open on)."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    return monday + datetime.timedelta(days=7) if today.weekday() >= 5 else monday
+
+
 def visible_state(booking: Booking | None) -> str:
     if booking is None or booking.state == BookingState.CANCELLED:
         return NO_BOOKING

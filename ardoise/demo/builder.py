@@ -11,6 +11,9 @@ with a constant and that day: the same day gives the same town.
   `children=N` the previous school year is filled too, so that a benchmark always
   has at least a whole school year of roll calls.
 - DUPONT (family 1): last school year's invoices and cheque of seed 001.
+- This school year invoiced by the month-end runs up to the month before last,
+  and paid (demo.invoicing); news, documents and the menus of the current and
+  next weeks (demo.publications). Not in the large generated towns.
 
 Rows are written with bulk_create in batches and never one query per row, so
 that 10,000 children build in well under two minutes on PostgreSQL.
@@ -37,7 +40,7 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.towns.models import Site, StaffRole, Town
 
-from . import direct_debit, ledger, names, spec
+from . import direct_debit, invoicing, ledger, names, publications, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
@@ -84,18 +87,19 @@ def delete_town(slug: str) -> None:
         return
     quote = connection.ops.quote_name
     existing = set(connection.introspection.table_names())  # Models still without their migration have none.
+    tables = [(model, column) for model, column in town_tables_in_delete_order() if model._meta.db_table in existing]
     with connection.cursor() as cursor:
-        for model, column in town_tables_in_delete_order():
-            table = model._meta.db_table
-            if table not in existing:
-                continue
+        # Many-to-many rows first: they point to tables deleted before their owner (a run's activities).
+        for model, column in tables:
             for through, through_column in many_to_many_tables(model):
                 cursor.execute(
                     f"DELETE FROM {quote(through)} WHERE {quote(through_column)} IN "  # noqa: S608
-                    f"(SELECT {quote(model._meta.pk.column)} FROM {quote(table)} WHERE {quote(column)} = %s)",
+                    f"(SELECT {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
+                    f"WHERE {quote(column)} = %s)",
                     [town.pk],
                 )
-            cursor.execute(f"DELETE FROM {quote(table)} WHERE {quote(column)} = %s", [town.pk])  # noqa: S608
+        for model, column in tables:
+            cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s", [town.pk])  # noqa: S608
         cursor.execute(f"DELETE FROM {quote(Town._meta.db_table)} WHERE id = %s", [town.pk])  # noqa: S608
 
 
@@ -154,6 +158,28 @@ class DemoBuilder:
         self.step("bookings")
         self.create_ledger()
         direct_debit.create_direct_debit(self.town, self.today, self.counts)
+        if self.children is None:  # Benchmark towns skip what only the guides' tour needs.
+            self.step("last school year's ledger and mandates")
+            invoicing.invoice_this_year(
+                self.town,
+                self.years["current"],
+                self.today,
+                self.plans,
+                self.staff["regie@demo.test"],
+                self.rng,
+                self.counts,
+            )
+            self.step("this school year's invoicing runs and payments")
+            meals = {site.pk: self.activities[(site.pk, "repas")] for site in self.sites}
+            publications.publish(
+                self.town,
+                self.today,
+                self.sites,
+                self.staff,
+                lambda site, day: self.in_school(day) and self.opens(meals[site.pk], day, self.closures),
+                self.counts,
+            )
+            self.step("news, documents and menus")
 
     def step(self, name: str) -> None:
         now = time.monotonic()
@@ -332,12 +358,13 @@ class DemoBuilder:
         return [ClosureSpan(row.starts_on, row.ends_on, row.site_id, row.activity_id, row.label) for row in rows]
 
     def first_open_day(self, activity: Activity, first: datetime.date, last: datetime.date) -> datetime.date | None:
-        school = list(self.years.values())
         for day in days_between(first, last):
-            in_school = any(year.starts_on <= day <= year.ends_on for year in school)
-            if in_school and self.opens(activity, day, []):
+            if self.in_school(day) and self.opens(activity, day, []):
                 return day
         return None
+
+    def in_school(self, day: datetime.date) -> bool:
+        return any(year.starts_on <= day <= year.ends_on for year in self.years.values())
 
     def opens(self, activity: Activity, day: datetime.date, closures: list[ClosureSpan]) -> bool:
         return is_open(

@@ -12,12 +12,14 @@ booked when the provider confirms the payment (`prepayment.receivers`).
 The rules live in `prepayment.actions`.
 """
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate
 
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -147,9 +149,11 @@ def _baskets(family: Family) -> Any:
 
 
 def _basket_context(family: Family, shown: Basket | None, waiting: Basket | None) -> dict[str, Any]:
-    position = prepayment.position(family)
+    parts = prepayment.family_position(family)
+    position = parts.total
     return {
         "family": family,
+        "parts": parts,
         "position": position,
         "credit": -position,
         "now": timezone.now(),
@@ -160,8 +164,23 @@ def _basket_context(family: Family, shown: Basket | None, waiting: Basket | None
     }
 
 
+def prepayment_town_required[**P](
+    view: Callable[Concatenate[HttpRequest, Family, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, Family, P], HttpResponse]:
+    """Baskets exist only where parents pay when they book: elsewhere their pages answer 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, family: Family, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not in_prepayment(request.town):  # type: ignore[attr-defined]
+            raise Http404
+        return view(request, family, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
 @parent_required
+@prepayment_town_required
 def basket(request: HttpRequest, family: Family) -> HttpResponse:
     baskets = list(_baskets(family)[: HISTORY + 1])
     waiting = next((item for item in baskets if item.state == BasketState.OPEN), None)
@@ -173,6 +192,7 @@ def basket(request: HttpRequest, family: Family) -> HttpResponse:
 
 @require_GET
 @parent_required
+@prepayment_town_required
 def basket_detail(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
     found = get_object_or_404(_baskets(family), pk=basket_id)
     waiting = found if found.state == BasketState.OPEN else None
@@ -182,12 +202,14 @@ def basket_detail(request: HttpRequest, family: Family, basket_id: int) -> HttpR
 
 @require_POST
 @parent_required
+@prepayment_town_required
 def basket_pay(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
     return _pay(request, access_basket(family, basket_id))
 
 
 @require_POST
 @parent_required
+@prepayment_town_required
 def basket_renew(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
     found = access_basket(family, basket_id)
     try:
@@ -208,6 +230,7 @@ def basket_renew(request: HttpRequest, family: Family, basket_id: int) -> HttpRe
 
 @require_POST
 @parent_required
+@prepayment_town_required
 def basket_abandon(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
     found = access_basket(family, basket_id)
     try:

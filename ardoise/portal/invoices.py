@@ -13,7 +13,13 @@ from ardoise.towns.http import AuthedRequest
 
 @parent_required
 def invoices(request: AuthedRequest, family: Family) -> HttpResponse:
-    return render(request, "portal/invoices.html", {"invoices": statements.invoice_summaries(family)})
+    this_year = timezone.localdate().year
+    context = {
+        "invoices": statements.invoice_summaries(family),
+        # The year to declare (the last one), then this year so far.
+        "certificate_years": [this_year - 1, this_year],
+    }
+    return render(request, "portal/invoices.html", context)
 
 
 @parent_required

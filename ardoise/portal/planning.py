@@ -36,7 +36,7 @@ from ardoise.billing.money import format_euros
 from ardoise.billing.pricing import total as sum_prices
 from ardoise.bookings import actions, proposals
 from ardoise.bookings import forms as booking_forms
-from ardoise.bookings.calendar import NO_BOOKING, Entry, FamilyCalendar, daterange
+from ardoise.bookings.calendar import NO_BOOKING, Entry, FamilyCalendar, current_week, daterange
 from ardoise.bookings.forms import cell_key
 from ardoise.bookings.models import BookingState
 from ardoise.bookings.proposals import Proposal
@@ -205,14 +205,27 @@ def week_period(day: datetime.date) -> Period:
 YEARS = range(2000, 2100)
 
 
+def current_period(view: str, today: datetime.date) -> Period:
+    """Where "Aujourd'hui" leads: today's month, or the current week (the coming one at the weekend)."""
+    if view == "week":
+        return week_period(current_week(today))
+    return month_period(today.replace(day=1))
+
+
 def period_from(query: QueryDict, today: datetime.date) -> Period:
-    """The period the query asks for; anything unreadable falls back to today's month or week."""
-    if query.get("view") == "week":
+    """The period the query asks for (`view=week&week=…` or `month=…`); anything unreadable falls back to
+    today's month or the current week.
+
+    Without a period, the current week: it is what a parent acts on before the deadlines, and it fits a
+    phone (a month there is a long list of days); the month is one tap away ("Voir le mois"). The server
+    cannot know the screen's width, and a script that redirects small screens would load every page twice.
+    """
+    if query.get("view") == "week" or "month" not in query:
         try:
             day = datetime.date.fromisoformat(query.get("week", "")[:10])
         except ValueError:
-            day = today
-        return week_period(day if day.year in YEARS else today)
+            return current_period("week", today)
+        return week_period(day) if day.year in YEARS else current_period("week", today)
     try:
         year, month = (int(part) for part in query.get("month", "")[:7].split("-"))
         if year not in YEARS:
@@ -307,9 +320,9 @@ def activity_choices(calendar: FamilyCalendar, children: Iterable[Child]) -> lis
 
 
 def other_view(period: Period, today: datetime.date) -> Period:
-    """The week view of this month (today's week when it is this month), or the month of this week."""
+    """The week view of this month (the current week when it is this month), or the month of this week."""
     if period.view == "month":
-        return week_period(today if period.start <= today <= period.end else period.start)
+        return current_period("week", today) if period.start <= today <= period.end else week_period(period.start)
     return month_period(period.start.replace(day=1))
 
 
@@ -355,7 +368,7 @@ def planning(request: HttpRequest, family: Family) -> HttpResponse:
         ],
         "previous_query": period_query(child_param, period, period.previous),
         "next_query": period_query(child_param, period, period.next),
-        "today_query": period_query(child_param, period, today),
+        "today_query": period_query(child_param, current_period(period.view, today)),
         "other_view_query": period_query(child_param, other_view(period, today)),
         "today": today,
         "total": format_euros(sum_prices(planning.cost for planning in plannings)),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ardoise.billing import statements
 from ardoise.billing.balance import family_balance
+from ardoise.bookings.calendar import current_week
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Child, Family
 from ardoise.towns.access import parent_required
@@ -29,7 +30,7 @@ THIS_WEEK_STATES = (
 @parent_required
 def home(request: HttpRequest, family: Family) -> HttpResponse:
     today = timezone.localdate()
-    monday = today - datetime.timedelta(days=today.weekday())
+    monday = current_week(today)
     children = list(Child.objects.filter(town=request.town, family=family).select_related("site"))
     week: dict[int, list[Booking]] = defaultdict(list)
     for booking in (

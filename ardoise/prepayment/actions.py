@@ -2,7 +2,7 @@
 
 - `position(family)`: what the family owes (restant dû, > 0) or has in credit
   (avoir, < 0), counting the days booked and not yet invoiced at the price the
-  month-end run will bill them;
+  month-end run will bill them (`family_position`: its two parts, as the pages show them);
 - `amount_to_pay(cost, position)`: the basket's cost plus the restant dû, less the credit, never below 0;
 - `create_basket`: the days a parent reviewed become a basket (one open basket per
   family: a new one takes the days of the one still waiting);
@@ -94,9 +94,26 @@ def unbilled_value(family: Family) -> Decimal:
     return round_money(preview.total)
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a family stands, as the basket page and the banner show it."""
+
+    balance: Decimal  # euros, the account's balance (billing.balance), the home page's "Votre solde à ce jour"
+    unbilled: Decimal  # euros its days booked and not yet invoiced will be billed
+
+    @property
+    def total(self) -> Decimal:
+        """Restant dû (> 0) or avoir (< 0)."""
+        return self.balance + self.unbilled
+
+
+def family_position(family: Family) -> Position:
+    return Position(balance=family_balance(family), unbilled=unbilled_value(family))
+
+
 def position(family: Family) -> Decimal:
     """Restant dû (> 0) or avoir (< 0): the balance plus what is booked and not invoiced yet."""
-    return family_balance(family) + unbilled_value(family)
+    return family_position(family).total
 
 
 def amount_to_pay(cost: Decimal, family_position: Decimal) -> Decimal:

@@ -31,3 +31,7 @@ def test_it_keeps_the_roll_call_and_family_records_from_finance(town, finance_ag
 def test_it_shows_an_administrator_everything(town, town_admin, client_for):
     menu = menu_of(client_for(town_admin), town)
     assert {"Familles", "Pointage", "Cuisine", "Facturation", "Configuration"} <= menu
+
+
+def test_it_shows_finance_the_exports(town, finance_agent, client_for):
+    assert "Exports" in menu_of(client_for(finance_agent), town)

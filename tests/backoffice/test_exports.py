@@ -188,12 +188,36 @@ def test_it_shows_the_exports_page_with_the_health_choice(admin: Client, town: T
 
 
 @pytest.mark.parametrize("name", ["exports", "export_families", "export_attendance"])
-@pytest.mark.parametrize("persona", ["site_agent", "kitchen_agent", "finance_agent"])
+@pytest.mark.parametrize("persona", ["site_agent", "kitchen_agent"])
 def test_it_refuses_other_roles_with_403(
     request: pytest.FixtureRequest, client_for, town: Town, name: str, persona: str
 ) -> None:
     client = client_for(request.getfixturevalue(persona))
     assert client.get(url(town, name), {"format": "csv"}).status_code == 403
+
+
+def test_it_lets_finance_export_the_families_and_reach_the_money_exports(
+    client_for, town: Town, finance_agent: User, dupont: Family
+) -> None:
+    client = client_for(finance_agent)
+    page = client.get(url(town, "exports"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert url(town, "invoicing_unpaid_csv") in html
+    assert url(town, "deposit_slips") in html
+    assert "Inclure les données de santé" not in html
+    assert url(town, "export_attendance") not in html
+    rows = read_csv(client.get(url(town, "export_families"), {"format": "csv"}))
+    assert {row[rows[0].index("Enfant : prénom")] for row in rows[1:]} == {"Sarah", "Chloé"}
+
+
+def test_it_never_gives_finance_health_data(client_for, town: Town, finance_agent: User, dupont: Family) -> None:
+    client = client_for(finance_agent)
+    rows = read_csv(client.get(url(town, "export_families"), {"format": "csv", "health": "on"}))
+    assert "Allergies" not in rows[0]
+    assert "Arachide" not in str(rows)
+    # The attendance carries absence reasons, which may be medical.
+    assert client.get(url(town, "export_attendance"), {"start": "2027-03-15", "end": "2027-03-19"}).status_code == 403
 
 
 @pytest.mark.parametrize("name", ["exports", "export_families", "export_attendance"])

@@ -60,7 +60,8 @@ ROLL_CALL = frozenset({ADMIN, FRONT_DESK, SITE_AGENT})
 KITCHEN_COUNTS = frozenset({ADMIN, KITCHEN, FRONT_DESK})
 MONEY = frozenset({ADMIN, FINANCE})
 ADMIN_ONLY = frozenset({ADMIN})
-EXPORTS = frozenset({ADMIN, FRONT_DESK})
+# Finance exports its payers (never health data: see test_exports) and reaches the money exports from there.
+EXPORTS = frozenset({ADMIN, FRONT_DESK, FINANCE})
 
 # Roles that may reach each page, by URL name (without the namespace).
 ACCESS: dict[str, frozenset[str]] = {
@@ -91,6 +92,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff": ADMIN_ONLY,
     "import": ADMIN_ONLY,
     "exports": EXPORTS,
+    # Absence reasons may be medical: not for finance.
+    "export_attendance": RECORDS,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {

@@ -1,6 +1,8 @@
 """Publishing documents, news and menus: periods, sites, checked files, audit, roles."""
 
 import datetime
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,11 +31,11 @@ def test_it_publishes_a_document_for_a_site(town, site, family, parent, front_de
     response = client_for(front_desk).post(
         url(town, "document_new"),
         {
-            "title": "Menus de mars",
-            "kind": "menu",
-            "site": site.pk,
-            "file": SimpleUploadedFile("menus.pdf", PDF),
-            "published_from": today.isoformat(),
+            "document-title": "Menus de mars",
+            "document-kind": "menu",
+            "document-site": site.pk,
+            "document-file": SimpleUploadedFile("menus.pdf", PDF),
+            "document-published_from": today.isoformat(),
         },
     )
     assert response.status_code == 302
@@ -46,16 +48,16 @@ def test_it_publishes_a_document_for_a_site(town, site, family, parent, front_de
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"file": SimpleUploadedFile("virus.pdf", EXE)}, "n&#x27;est ni un PDF"),
-        ({"published_until": "2000-01-01"}, "La fin de publication précède son début."),
+        ({"document-file": SimpleUploadedFile("virus.pdf", EXE)}, "n&#x27;est ni un PDF"),
+        ({"document-published_until": "2000-01-01"}, "La fin de publication précède son début."),
     ],
 )
 def test_it_refuses_a_wrong_document(town, front_desk, client_for, fields, error):
     data = {
-        "title": "Règlement",
-        "kind": "rules",
-        "file": SimpleUploadedFile("r.pdf", PDF),
-        "published_from": timezone.localdate().isoformat(),
+        "document-title": "Règlement",
+        "document-kind": "rules",
+        "document-file": SimpleUploadedFile("r.pdf", PDF),
+        "document-published_from": timezone.localdate().isoformat(),
     } | fields
     response = client_for(front_desk).post(url(town, "document_new"), data)
     assert response.status_code == 422
@@ -74,7 +76,11 @@ def test_it_publishes_news_shown_on_home_and_login_over_their_period(town, famil
     today = timezone.localdate()
     client_for(front_desk).post(
         url(town, "news_new"),
-        {"title": "Grève jeudi", "body": "Pas de cantine <b>jeudi</b>.", "published_from": today.isoformat()},
+        {
+            "news-title": "Grève jeudi",
+            "news-body": "Pas de cantine <b>jeudi</b>.",
+            "news-published_from": today.isoformat(),
+        },
     )
     make_news(
         town,
@@ -129,3 +135,46 @@ def test_it_lets_the_kitchen_enter_menus_but_not_publish(town, site, kitchen_age
     assert AuditEntry.objects.filter(action="menu.changed").count() == 2
     html = client.get(url(town, "menus") + f"?site={site.pk}&semaine=nonsense").content.decode()
     assert "Menus de la semaine" in html
+
+
+class Forms(HTMLParser):
+    """Every element id of a page, and for each form its labels' `for` and its fields' ids."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.forms: list[dict[str, set[str]]] = []
+        self.open_form: dict[str, set[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(found["id"])
+        if tag == "form":
+            self.open_form = {"labels": set(), "fields": set()}
+            self.forms.append(self.open_form)
+        elif self.open_form is not None and tag == "label" and found.get("for"):
+            self.open_form["labels"].add(found["for"])
+        elif self.open_form is not None and tag in ("input", "select", "textarea") and found.get("id"):
+            self.open_form["fields"].add(found["id"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.open_form = None
+
+
+@pytest.mark.parametrize("invalid", [None, "document_new", "news_new"])
+def test_it_gives_each_form_its_own_ids_and_labels(town, site, front_desk, client_for, invalid):
+    client = client_for(front_desk)
+    if invalid is None:
+        response = client.get(url(town, "publications"))
+    else:  # Re-rendered with its errors.
+        response = client.post(url(town, invalid), {})
+        assert response.status_code == 422
+    page = Forms()
+    page.feed(response.content.decode())
+    assert [id_ for id_, count in Counter(page.ids).items() if count > 1] == []
+    labelled = [form for form in page.forms if form["labels"]]
+    assert len(labelled) == 2
+    for form in labelled:
+        assert form["labels"] <= form["fields"], form

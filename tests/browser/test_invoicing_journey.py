@@ -4,10 +4,11 @@ finance records a cheque, banks it and cancels it when it bounces, and DUPONT's
 statement is seed 001's.
 
 The demo is built as `manage.py build_demo` builds it, on the frozen day of
-`tests.moment` (Tuesday 9 March 2027): "last month" is February 2027, DUPONT's
-seed-001 account is the 2025–2026 school year.
+`tests.moment` (Tuesday 9 March 2027): "last month" is February 2027 (the demo
+invoiced September to January), DUPONT's seed-001 account is the 2025–2026 school year.
 """
 
+import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.moment import NOW
 pytestmark = pytest.mark.browser
 
 STAFF_PASSWORD = "demo-staff"
+FEBRUARY = datetime.date(2027, 2, 1)  # last month on the frozen day: the demo leaves it to finance
 PARENT_PASSWORD = "demo-parent"
 REGIE = "Régie périscolaire de Saint-Exemple"
 
@@ -57,6 +59,7 @@ def issue_february(page: Page, base: str, demo: Town) -> list[Invoice]:
     unreachable = Family.objects.get(town=demo, number="1004")
     Guardian.objects.filter(town=demo, family=unreachable).update(email="")
 
+    last_number = int(Invoice.objects.filter(town=demo, number__startswith="2027-").latest("number").number[5:])
     log_in(page, base, "regie@demo.test", STAFF_PASSWORD)
     page.get_by_role("navigation").get_by_role("link", name="Facturation").click()
     page.get_by_role("link", name="Nouvelle facturation").click()
@@ -66,7 +69,7 @@ def issue_february(page: Page, base: str, demo: Town) -> list[Invoice]:
 
     expect(page.get_by_role("heading", name="Facturation du 01/02/2027 au 28/02/2027")).to_be_visible()
     expect(page.get_by_role("heading", name="Aperçu avant émission")).to_be_visible()
-    assert not Invoice.objects.filter(town=demo, run__isnull=False).exists()  # a preview issues nothing
+    assert not Invoice.objects.filter(town=demo, period_start=FEBRUARY).exists()  # a preview issues nothing
     dupont = page.locator("tbody tr", has_text="1001")
     expect(dupont).to_contain_text("DUPONT")
     expect(dupont).to_contain_text("DUPONT Jean")  # the payer
@@ -85,11 +88,12 @@ def issue_february(page: Page, base: str, demo: Town) -> list[Invoice]:
     page.get_by_role("button", name="Émettre").click()
 
     expect(page.get_by_role("heading", name=f"{count} factures émises")).to_be_visible()
-    run = InvoicingRun.objects.get(town=demo)
+    run = InvoicingRun.objects.get(town=demo, period_start=FEBRUARY)
     invoices = list(Invoice.objects.filter(town=demo, run=run).select_related("family").order_by("number"))
     assert len(invoices) == count
-    # Numbered without gaps from the first of the year (the demo's invoices are of 2026).
-    assert [invoice.number for invoice in invoices] == [f"2027-{n:06d}" for n in range(1, count + 1)]
+    # Numbered without gaps after the demo's own invoices of the year (December's and January's runs).
+    first = last_number + 1
+    assert [invoice.number for invoice in invoices] == [f"2027-{n:06d}" for n in range(first, first + count)]
     issued = page.locator(".run-figures").last
     expect(issued).to_contain_text(f"0 / {count}")  # no PDF rendered yet: the worker is not running
     dupont_invoice = next(invoice for invoice in invoices if invoice.family.number == "1001")
@@ -116,12 +120,14 @@ def test_finance_issues_february_and_a_parent_downloads_and_pays_on_a_phone(
 ) -> None:
     base = live_server.url
     invoices = issue_february(desktop_page, base, demo)
-    invoice = next(invoice for invoice in invoices if invoice.family.number == "1002")
+    # Family 10 paid every invoice of the school year (families 2 to 8 have January's still to be debited).
+    invoice = next(invoice for invoice in invoices if invoice.family.number == "1010")
     family = invoice.family
     assert family_balance(family) == invoice.total
 
     page = phone_page
-    log_in(page, base, "parent2@demo.test", PARENT_PASSWORD)
+    log_in(page, base, "parent10@demo.test", PARENT_PASSWORD)
+    page.get_by_role("button", name="Menu").click()  # on a phone the menu folds behind "Menu"
     page.get_by_role("navigation").get_by_role("link", name="Factures").click()
     row = page.locator("tr", has_text=invoice.number)
     # On a 360-pixel screen, what is owed and the pay button are on screen, not hidden sideways.
@@ -183,7 +189,7 @@ def test_finance_issues_february_and_a_parent_downloads_and_pays_on_a_phone(
     expect(page.get_by_label("Année scolaire", exact=True)).to_have_value("2026")
     expect(page.locator(".balance")).to_contain_text("0,00 €")
     expect(page.locator(".balance")).to_contain_text("Rien à payer.")
-    payment = Payment.objects.get(family=family)
+    payment = Payment.objects.get(family=family, allocations__invoice=invoice)
     expect(page.locator("tr", has_text=invoice.number)).to_contain_text(euros(invoice.total))
     expect(page.locator("tr", has_text=payment.number)).to_contain_text("Règlement : Carte bancaire en ligne")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -194,7 +200,7 @@ def test_finance_records_a_cheque_banks_it_and_cancels_it_when_it_bounces(
 ) -> None:
     base = live_server.url
     invoices = issue_february(desktop_page, base, demo)
-    invoice = next(invoice for invoice in invoices if invoice.family.number == "1003")
+    invoice = next(invoice for invoice in invoices if invoice.family.number == "1009")
     family = invoice.family
     assert family_balance(family) == invoice.total
 
@@ -207,7 +213,7 @@ def test_finance_records_a_cheque_banks_it_and_cancels_it_when_it_bounces(
     page.get_by_label("Banque").fill("Crédit Mutuel")
     page.get_by_role("button", name="Enregistrer").click()
 
-    payment = Payment.objects.get(family=family)
+    payment = Payment.objects.get(family=family, reference="8812345")
     expect(page.get_by_role("heading", name=f"Règlement {payment.number}")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text(
         f"Règlement {payment.number} enregistré : {euros(invoice.total)} €."

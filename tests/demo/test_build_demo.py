@@ -20,24 +20,37 @@ from ardoise.billing.models import (
     Invoice,
     InvoiceCounter,
     InvoiceLine,
+    InvoicingRun,
     Payment,
     PaymentAllocation,
+    RunStatus,
     TariffBand,
 )
 from ardoise.billing.runs import next_invoice_number
-from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Absence, Booking, BookingState, Enrollment, Request
+from ardoise.bookings.models import (
+    BILLABLE_STATES,
+    STATES_HOLDING_A_PLACE,
+    Absence,
+    Booking,
+    BookingState,
+    Enrollment,
+    Request,
+)
 from ardoise.calendars.days import load_closures
 from ardoise.calendars.deadlines import PARIS
 from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import closed_reason
 from ardoise.demo.builder import build_demo, delete_town
+from ardoise.directdebit.models import Collection
 from ardoise.families.models import Child, Family
+from ardoise.messaging.models import Document, Menu
 from ardoise.payments.actions import next_number
-from ardoise.payments.models import CounterKind, DepositSlipEntry
+from ardoise.payments.models import CounterKind, DepositSlip, DepositSlipEntry
 from ardoise.towns.models import Role, Site, StaffRole, Town
 
 # A Wednesday in term time: today's Wednesday centre is booked, the roll call not done yet.
 TODAY = datetime.date(2026, 11, 18)
+THIS_YEAR_STARTS = datetime.date(2026, 9, 1)  # DUPONT's seed-001 account is of the year before
 D = Decimal
 REGIE = "Régie périscolaire de Saint-Exemple"
 
@@ -264,7 +277,7 @@ def test_it_makes_dupont_family_1(demo):
 def test_it_reproduces_duponts_statement_of_seed_001(demo):
     dupont = Family.objects.get(town=demo, number="1001")
     invoices = list(
-        Invoice.objects.filter(family=dupont)
+        Invoice.objects.filter(family=dupont, period_end__lt=THIS_YEAR_STARTS)
         .order_by("number")
         .values_list("pk", "number", "total", "period_start", "period_end")
     )
@@ -288,19 +301,18 @@ def test_it_reproduces_duponts_statement_of_seed_001(demo):
         assert billed == present
         billed_booking = apps.get_model("billing", "BilledBooking")  # Being written in parallel (see ledger).
         assert billed_booking.objects.filter(invoice_line__invoice_id=invoice_id).count() == sum(billed.values())
-    payment = Payment.objects.get(family=dupont)
+    payment = Payment.objects.get(family=dupont, received_on__lt=THIS_YEAR_STARTS)
     assert (payment.method, payment.amount) == ("cheque", D("243.20"))
     assert list(PaymentAllocation.objects.filter(payment=payment).values_list("invoice__number", "amount")) == [
         ("2026-000001", D("243.20"))
     ]
     assert balance(dupont) == D("120.60")
-    assert InvoiceCounter.objects.get(town=demo, year=2026).last_number == 2
 
 
 @pytest.mark.django_db
 def test_it_banked_duponts_cheque_and_writes_invoices_as_runs_do(demo):
     dupont = Family.objects.get(town=demo, number="1001")
-    cheque = Payment.objects.get(family=dupont)
+    cheque = Payment.objects.get(family=dupont, received_on__lt=THIS_YEAR_STARTS)
     slip = DepositSlipEntry.objects.select_related("slip").get(payment=cheque).slip
     assert (slip.number, slip.total, slip.method) == ("B2026-000001", D("243.20"), "cheque")
     assert slip.deposited_on > cheque.received_on
@@ -313,10 +325,13 @@ def test_it_banked_duponts_cheque_and_writes_invoices_as_runs_do(demo):
 
 @pytest.mark.django_db
 def test_it_numbers_the_next_invoice_and_payment_after_the_demos_own(demo):
-    # The demo's invoices and cheque took their numbers from the town's counters:
+    # The demo's invoices and payments took their numbers from the town's counters:
     # what finance records next follows them instead of colliding.
-    assert next_invoice_number(demo.pk, 2026) == "2026-000003"
-    assert next_number(demo, CounterKind.PAYMENT, 2026) == "R2026-000002"
+    last_invoice = Invoice.objects.filter(town=demo, number__startswith="2026-").order_by("-number").first()
+    last_payment = Payment.objects.filter(town=demo, number__startswith="R2026-").order_by("-number").first()
+    assert InvoiceCounter.objects.get(town=demo, year=2026).last_number == int(last_invoice.number[5:])
+    assert next_invoice_number(demo.pk, 2026) == f"2026-{int(last_invoice.number[5:]) + 1:06d}"
+    assert next_number(demo, CounterKind.PAYMENT, 2026) == f"R2026-{int(last_payment.number[6:]) + 1:06d}"
 
 
 @pytest.mark.django_db
@@ -443,3 +458,61 @@ def test_it_generates_a_large_town():
     assert Booking.objects.filter(town=town, date__lt=datetime.date(2025, 4, 1)).exists()
     assert_bookings_follow_the_calendar(town, datetime.date(2026, 3, 10))
     assert balance(Family.objects.get(town=town, number="1001")) == D("120.60")
+
+
+@pytest.mark.django_db
+def test_it_invoices_this_school_year_with_the_month_end_runs_up_to_the_month_before_last(demo):
+    # On 18 November: September is invoiced (issued on 8 October), October is left for finance.
+    runs = list(InvoicingRun.objects.filter(town=demo).values_list("period_start", "period_end", "status"))
+    assert runs == [(datetime.date(2026, 9, 1), datetime.date(2026, 9, 30), RunStatus.ISSUED)]
+    september = Invoice.objects.filter(town=demo, run__isnull=False)
+    assert september.count() >= 50
+    assert set(september.values_list("issued_on", flat=True)) == {datetime.date(2026, 10, 8)}
+    # Every billable day of September is billed, once; none of October.
+    billable = Booking.objects.filter(town=demo, state__in=BILLABLE_STATES)
+    billed = apps.get_model("billing", "BilledBooking").objects.filter(town=demo)
+    assert set(billable.filter(date__month=9).values_list("pk", flat=True)) <= set(
+        billed.values_list("booking_id", flat=True)
+    )
+    assert not billed.filter(booking__date__month=10).exists()
+
+
+@pytest.mark.django_db
+def test_it_has_families_pay_this_years_invoices_and_a_few_owe_some(demo):
+    dupont = Family.objects.get(town=demo, number="1001")
+    assert balance(dupont) == D("120.60")
+    assert [summary.number for summary in statements.unpaid_invoices(dupont)] == ["2026-000002"]
+    # Direct debit for the families with a mandate, once their invoices fell due (7 November).
+    collection = Collection.objects.get(town=demo)
+    assert collection.collection_date == datetime.date(2026, 11, 9)
+    assert set(collection.items.values_list("family__number", flat=True)) == {str(n) for n in range(1002, 1009)}
+    unpaid = {
+        family.number
+        for family in Family.objects.filter(town=demo)
+        if statements.unpaid_invoices(family) and family.number != "1001"
+    }
+    assert unpaid
+    assert unpaid <= {str(1000 + n) for n in range(5, 61, 6)}
+    assert DepositSlip.objects.filter(town=demo).count() == 2  # DUPONT's cheque last year, September's cheques
+    assert {"cheque", "card", "direct_debit"} <= set(Payment.objects.filter(town=demo).values_list("method", flat=True))
+
+
+@pytest.mark.django_db
+def test_it_publishes_news_documents_and_the_menus_of_this_week_and_the_next(demo, client):
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 10, tzinfo=PARIS), tick=False):
+        client.force_login(User.objects.get(town=demo, email="parent1@demo.test"))
+        home = client.get("/demo/").content.decode()
+        documents = client.get("/demo/documents/").content.decode()
+        planning = client.get("/demo/planning/").content.decode()
+    assert "Réservations : le jeudi 12h pour la semaine suivante" in home
+    assert "Règlement intérieur des services périscolaires" in documents
+    assert "Menus de la quinzaine, École Jules Ferry" in documents
+    assert "Menus de la quinzaine, École Marie Curie" not in documents  # DUPONT's children are at Jules Ferry
+    for document in Document.objects.filter(town=demo):
+        with document.file.open("rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+    # Every day the canteen serves in the weeks of 16 and 23 November, at both schools; the planning shows them.
+    days = {datetime.date(2026, 11, 16) + datetime.timedelta(days=n) for n in (0, 1, 3, 4, 7, 8, 10, 11)}
+    for site in Site.objects.filter(town=demo):
+        assert set(Menu.objects.filter(site=site).values_list("date", flat=True)) == days, site
+    assert Menu.objects.get(site__name="École Jules Ferry", date=datetime.date(2026, 11, 19)).text in planning

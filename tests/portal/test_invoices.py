@@ -64,3 +64,17 @@ def test_it_gives_the_statement_of_seed_001(parent: User, family: Family, client
     assert "120,60" in html  # balance
     assert client.get(url, {"annee": "abc"}).status_code == 404
     assert client.get(url, {"annee": 1990}).status_code == 404
+
+
+def test_it_links_the_tax_certificates_of_last_year_and_this_year(
+    parent: User, family: Family, client_for: Any, frozen: Any
+) -> None:
+    client = client_for(parent)
+    html = client.get(reverse("portal:invoices", args=[family.town.slug])).content.decode()
+    assert "Attestation fiscale" in html
+    for year in (2026, 2027):
+        url = reverse("portal:tax_certificate", args=[family.town.slug, year])
+        assert f'href="{url}"' in html
+    assert client.get(reverse("portal:tax_certificate", args=[family.town.slug, 2026]))["Content-Type"] == (
+        "application/pdf"
+    )

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice
+from ardoise.billing.models import BillingSettings, Invoice
 from ardoise.bookings.models import Absence, Booking, BookingState, Request, RequestKind
 from ardoise.families.models import AuthorisedPerson, Family, Guardian
 from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
@@ -133,8 +133,9 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     "thread_id": lambda v: messaging.make_thread(v.family).pk,
     "attachment_id": lambda v: messaging.make_attachment(v.family).pk,
     "document_id": lambda v: messaging.document_only_for(v.family).pk,
-    # Prepayment (tests/prepayment/conftest.py): a basket waiting for the victim's payment.
-    "basket_id": lambda v: make_basket(v.family).pk,
+    # Prepayment (tests/prepayment/conftest.py): a basket waiting for the victim's payment, in a town
+    # that pays when booking (the basket pages answer 404 elsewhere).
+    "basket_id": lambda v: make_basket(prepaid_family(v.family)).pk,
 }
 
 
@@ -169,6 +170,11 @@ def world(family, parent, co_parent, outsider, stranger, frozen, settings, tmp_p
         "martin": make_victim(martin, meals),
         "durand": make_victim(durand, far_meals),
     }
+
+
+def prepaid_family(family: Family) -> Family:
+    BillingSettings.objects.update_or_create(town=family.town, defaults={"prepayment": True})
+    return family
 
 
 def snapshot() -> tuple[Any, ...]:

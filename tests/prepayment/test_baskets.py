@@ -19,7 +19,7 @@ from ardoise.prepayment import actions
 from ardoise.prepayment.models import Basket, BasketState, LineResult
 from tests.factories import BookingFactory, ChildFactory
 from tests.moment import NEXT_MONDAY, NOW, week
-from tests.prepayment.conftest import changes, confirm, simulate, ticks
+from tests.prepayment.conftest import changes, confirm, make_basket, simulate, ticks
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -310,3 +310,40 @@ def test_the_home_page_says_restant_du_or_avoir(prepaid, family, parent, client_
 
 def _review(child, activity, days, now):
     return bookings.review(child, [bookings.Change(day, activity.pk, True) for day in days], now=now)
+
+
+def test_the_basket_page_says_what_its_restant_du_is_made_of_as_the_home_page_does(
+    prepaid, family, parent, client_for, children, meals
+) -> None:
+    # Invoiced 3.00, paid 10.00 (balance −7.00), two meals booked and not invoiced (5.00): avoir 2.00.
+    from tests.payments.conftest import make_invoice
+
+    make_invoice(family, "3.00")
+    payments.record_payment(family, None, method="cash", received_on=datetime.date(2027, 3, 1), amount=D("10.00"))
+    for day in week(NEXT_MONDAY)[:2]:
+        BookingFactory(child=children[0], activity=meals, date=day, state=BookingState.BOOKED)
+    client = client_for(parent)
+    basket = " ".join(client.get(reverse("portal:basket", args=[prepaid.slug])).content.decode().split())
+    home = " ".join(client.get(reverse("portal:home", args=[prepaid.slug])).content.decode().split())
+    assert "Votre solde à ce jour" in basket
+    assert "<dd>-7,00&nbsp;€</dd>" in basket
+    assert "<dd>+ 5,00&nbsp;€</dd>" in basket
+    assert "<dt><strong>Avoir</strong></dt><dd><strong>2,00&nbsp;€</strong></dd>" in basket
+    assert "Restant dû" not in basket
+    # The home page's balance is the basket page's, and its banner says how the avoir follows from it.
+    assert '<p class="balance__amount">-7,00&nbsp;€</p>' in home
+    assert "Avoir : <strong>2,00&nbsp;€</strong>" in home
+    assert "Votre solde à ce jour, -7,00&nbsp;€, plus 5,00&nbsp;€ de jours réservés, pas encore facturés." in home
+
+
+@pytest.mark.parametrize(
+    "name", ["portal:basket_detail", "portal:basket_pay", "portal:basket_renew", "portal:basket_abandon"]
+)
+def test_the_basket_pages_answer_404_in_a_town_that_bills_at_month_end(town, family, parent, client_for, name) -> None:
+    basket = make_basket(family)
+    client = client_for(parent)
+    assert client.get(reverse("portal:basket", args=[town.slug])).status_code == 404
+    url = reverse(name, args=[town.slug, basket.pk])
+    assert client.get(url).status_code in (404, 405)
+    assert client.post(url).status_code in (404, 405)
+    assert Basket.objects.get(pk=basket.pk).state == BasketState.OPEN

@@ -42,6 +42,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Messages"), "backoffice:messages"),
     (_("Configuration"), "backoffice:config"),
     (_("Publications"), "backoffice:publications"),
+    (_("Exports"), "backoffice:exports"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 

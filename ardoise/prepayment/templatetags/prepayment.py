@@ -23,7 +23,8 @@ def basket_banner(context: template.Context) -> dict[str, Any]:
     family = family_of(request.user)
     if family is None:
         return shown
-    position = actions.position(family)
+    parts = actions.family_position(family)
+    position = parts.total
     waiting = (
         Basket.objects.filter(town_id=family.town_id, family=family, state=BasketState.OPEN)
         .prefetch_related("lines")
@@ -32,6 +33,7 @@ def basket_banner(context: template.Context) -> dict[str, Any]:
     return shown | {
         "show": True,
         "position": position,
+        "parts": parts,
         "due": max(ZERO, position),
         "credit": -position,
         "waiting": waiting,
