@@ -55,8 +55,8 @@ def test_the_planning_opens_the_week_a_family_is_looking_at(town, family, parent
         month = client.get(url, {"month": f"{moment:%Y-%m}"}).content.decode()
         elsewhere = client.get(url, {"view": "week", "week": "2026-01-07"}).content.decode()
     sunday = monday + datetime.timedelta(days=6)
-    assert f"Semaine du {monday.day} " in week
-    assert f"au {sunday.day} " in week
+    assert f"Semaine du {_day(monday)} " in week
+    assert f"au {_day(sunday)} " in week
     # "Voir une semaine" from today's month, and "Aujourd'hui" from another week.
     assert f"week={monday.isoformat()}" in month
     assert f"week={monday.isoformat()}" in elsewhere
@@ -109,3 +109,8 @@ def test_the_planning_opens_on_the_current_week_with_the_month_one_tap_away(town
     assert "Voir le mois" in default
     assert "month=2027-03" in default
     assert "Mars 2027" in month
+
+
+def _day(day: datetime.date) -> str:
+    """The day of the month as the pages write it ("1er", then "2", "3"…)."""
+    return "1er" if day.day == 1 else str(day.day)
