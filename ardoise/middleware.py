@@ -46,14 +46,20 @@ def json_texts(data: Any) -> Iterator[tuple[str, str]]:
 
 
 def body_texts(request: HttpRequest) -> Iterator[tuple[str, str]]:
-    """The text fields of a form, or the keys and strings of a JSON body."""
-    if request.content_type in FORM_TYPES:
+    """The text fields of a page's form, or the keys and strings of a JSON body.
+
+    The API reads its body as JSON whatever the content type says (django-ninja), so its body is
+    checked as JSON; reading a multipart body as a form there would leave it unreadable for ninja.
+    """
+    if request.content_type in FORM_TYPES and not is_api_path(request.path):
         # As CsrfViewMiddleware would: a body over the limits raises here, a 400.
         for key, values in request.POST.lists():
             yield key, key
             for value in values:
                 yield key, value
         return
+    if not is_api_path(request.path) and request.content_type != "application/json":
+        return  # pages read forms only
     try:
         body = request.body
     except RequestDataTooBig:

@@ -7,7 +7,9 @@ reaches only that family: anything else answers 404.
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,7 +22,7 @@ from pydantic import Field
 from ardoise.accounts import api_tokens, throttling
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason
-from ardoise.api import schemas
+from ardoise.api import errors, schemas
 from ardoise.billing import pdf, statements
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import Invoice
@@ -56,6 +58,9 @@ api = NinjaAPI(
 
 @api.exception_handler(ValidationError)
 def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # An id in the address that is not a number names nothing: 404, as an unknown id does.
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors):
+        return not_found(request, Http404())
     errors = [
         {"field": ".".join(str(part) for part in error.get("loc", ())), "message": error.get("msg", "")}
         for error in exc.errors
@@ -71,6 +76,34 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja's own refusal of a body it cannot parse is in English; ours are in French.
+    unreadable = exc.status_code == 400 and str(exc).startswith("Cannot parse request body")
+    detail = _("Le corps de la requête n'est pas du JSON valide.") if unreadable else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    detail = _("Requête trop volumineuse (%(bytes)s octets au plus).") % {"bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return api.create_response(request, {"detail": errors.detail_for(400)}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": errors.detail_for(403)}, status=403)
+
+
+# Any other exception goes on to Django, which logs it and answers 500; ApiErrorsAsJson
+# (api/errors.py) makes that answer JSON.
 
 
 def family_for(request: HttpRequest) -> Family:
