@@ -34,6 +34,7 @@ from ardoise.calendars.days import day_status, load_closures, school_year_for
 from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child
 from ardoise.towns.access import roles_of, site_ids_of, staff_required
+from ardoise.towns.ids import parse_id
 from ardoise.towns.models import Role, Site, Town
 
 ROLL_CALL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.SITE_AGENT)
@@ -47,14 +48,6 @@ def accessible_sites(user: User, town: Town) -> QuerySet[Site]:
     if roles_of(user, town).intersection({Role.ADMIN, Role.FRONT_DESK}):
         return sites
     return sites.filter(pk__in=site_ids_of(user, town))
-
-
-def _id(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _access_activity(request: HttpRequest, activity_id: int | None) -> Activity:
@@ -134,7 +127,7 @@ def roll_call(request: HttpRequest) -> HttpResponse:
     sites = list(accessible_sites(user, town))
     if not sites:
         raise Http404
-    site_id = _id(request.GET.get("site"))
+    site_id = parse_id(request.GET.get("site"))
     if site_id is None and "site" not in request.GET:
         site = sites[0]
     else:
@@ -150,7 +143,7 @@ def roll_call(request: HttpRequest) -> HttpResponse:
     statuses = {activity.pk: day_status(day, activity, zone, closures, now) for activity in activities}
     activity: Activity | None = None
     if "activity" in request.GET:
-        activity_id = _id(request.GET.get("activity"))
+        activity_id = parse_id(request.GET.get("activity"))
         activity = next((candidate for candidate in activities if candidate.pk == activity_id), None)
         if activity is None:
             raise Http404
@@ -248,7 +241,7 @@ def roll_call_mark(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 def _activity_and_day(request: HttpRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
-    activity = _access_activity(request, _id(data.get("activity")))
+    activity = _access_activity(request, parse_id(data.get("activity")))
     try:
         day = datetime.date.fromisoformat(data.get("date", ""))
     except ValueError:
@@ -264,7 +257,7 @@ def roll_call_add(request: HttpRequest) -> HttpResponse:
     if day is None:
         messages.error(request, _("La date n'est pas valide."))
         return redirect(sheet_url(town, activity, timezone.localdate()))
-    child = Child.objects.filter(town=town, site_id=activity.site_id, pk=_id(request.POST.get("child"))).first()
+    child = Child.objects.filter(town=town, site_id=activity.site_id, pk=parse_id(request.POST.get("child"))).first()
     if child is None:
         messages.error(request, _("Cet enfant n'est pas inscrit dans cette école : cherchez-le de nouveau."))
         return redirect(sheet_url(town, activity, day))

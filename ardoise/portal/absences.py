@@ -24,6 +24,7 @@ from ardoise.bookings.models import Booking, BookingState
 from ardoise.bookings.uploads import ACCEPT, ALLOWED_LABEL, validate_document
 from ardoise.families.models import Family
 from ardoise.towns.access import access_child, parent_required
+from ardoise.towns.ids import parse_id
 
 # How far ahead the list of booked days goes.
 UPCOMING_DAYS = 8 * 7
@@ -104,10 +105,12 @@ def _booking_from_query(request: HttpRequest, family: Family) -> tuple[Booking |
     """
     params = request.GET
     child = access_child(family, params.get("child", ""))  # type: ignore[arg-type]
+    activity_id = parse_id(params.get("activity"))
     try:
-        activity_id = int(params.get("activity", ""))
         day = datetime.date.fromisoformat(params.get("date", ""))
     except ValueError:
+        activity_id = None
+    if activity_id is None:
         return None, _("Le jour ou l'activité demandés sont invalides : choisissez un jour réservé dans la liste.")
     booking = (
         Booking.objects.filter(town_id=family.town_id, child=child, activity_id=activity_id, date=day)
