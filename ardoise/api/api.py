@@ -47,10 +47,22 @@ class TownBearer(HttpBearer):
         return found.user
 
 
-api = NinjaAPI(
+class DocumentedApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return errors.document_errors(schema, schemas.InvalidOut)
+
+
+api = DocumentedApi(
     title="Ardoise — API du portail famille",
     version="1",
-    description="API v1 des familles : planning, réservations, absences, demandes, factures.",
+    description=(
+        "API v1 des familles : planning, réservations, absences, demandes, factures. "
+        'Erreurs : `{"detail": "..."}` en français (plus `errors` quand plusieurs points sont vérifiés). '
+        "Limites : corps de requête de 2,5 Mo au plus (413 au-delà) ; planning de 93 jours au plus par appel ; "
+        "1000 changements au plus par réservation ; les 50 dernières actualités ; "
+        "aucun caractère de contrôle (sauf tabulation et retours à la ligne) dans un texte (422)."
+    ),
     urls_namespace="api",
     auth=TownBearer(),
 )
@@ -207,8 +219,10 @@ def list_absence_reasons(request: HttpRequest) -> Any:
 
 
 class PlanningQuery(schemas.Input):
-    start: datetime.date = Field(alias="from")
-    end: datetime.date = Field(alias="to")
+    start: datetime.date = Field(alias="from", description="Premier jour (AAAA-MM-JJ).")
+    end: datetime.date = Field(
+        alias="to", description=f"Dernier jour (AAAA-MM-JJ) : {MAX_PLANNING_DAYS} jours au plus depuis `from`."
+    )
 
 
 @api.get("children/{child_id}/planning", response={200: schemas.PlanningOut, 422: schemas.ErrorOut})
@@ -322,7 +336,10 @@ def declare_absence(request: HttpRequest, child_id: int, payload: schemas.Absenc
 
 
 @api.get("requests", response=list[schemas.RequestOut])
-def list_requests(request: HttpRequest, status: str | None = None) -> Any:
+def list_requests(
+    request: HttpRequest,
+    status: str | None = Query(None, max_length=20, description="`pending`, `accepted` ou `refused`"),
+) -> Any:
     family = family_for(request)
     found = Request.objects.filter(town_id=family.town_id, family=family).select_related("booking")
     if status is not None:
@@ -377,7 +394,12 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 
 @api.get("statement", response={200: schemas.StatementOut, 422: schemas.ErrorOut})
-def get_statement(request: HttpRequest, school_year: int | None = None) -> Any:
+def get_statement(
+    request: HttpRequest,
+    school_year: int | None = Query(
+        None, description="L'année où commence l'année scolaire, de 2000 à 2100 (par défaut l'année en cours)."
+    ),
+) -> Any:
     family = family_for(request)
     if school_year is None:
         school_year = statements.school_year_of(timezone.localdate())

@@ -9,9 +9,11 @@ An unexpected exception is logged by Django (`django.request`) before it becomes
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from ninja import Schema
 
 API_PATH = re.compile(r"^/[^/]+/api/")
 
@@ -69,3 +71,44 @@ class ApiErrorsAsJson:
             if header in response:
                 rewritten[header] = response[header]
         return rewritten
+
+
+# What each error answer means in the OpenAPI document; which operations get it is decided below.
+DOCUMENTED = {
+    400: "Corps de requête illisible (JSON invalide) ou requête refusée par le serveur.",
+    401: "Pas de jeton, ou jeton invalide ou expiré.",
+    404: "Introuvable : identifiant inconnu, d'une autre famille ou d'une autre commune, ou mal formé.",
+    413: "Corps de requête trop volumineux (DATA_UPLOAD_MAX_MEMORY_SIZE, 2,5 Mo par défaut).",
+    422: "Données invalides : champ manquant, inconnu, de mauvais type, hors limites, ou caractère de contrôle.",
+}
+
+
+def _error_response(status: int, schema: str) -> dict[str, Any]:
+    return {
+        "description": DOCUMENTED[status],
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def document_errors(openapi: dict[str, Any], invalid: type[Schema]) -> dict[str, Any]:
+    """Adds to every operation of the OpenAPI document the error answers it can give (API.md), with
+    their schema: 422 to all (any query string is checked), 401 and 404 where a token is needed, 404
+    where the address holds an id, 400 and 413 where a body is read. Declared answers are kept."""
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    invalid_schema = invalid.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(invalid_schema.pop("$defs", {}))
+    components[invalid.__name__] = invalid_schema
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            statuses = {422}
+            if operation.get("security"):
+                statuses |= {401, 404}
+            if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+                statuses.add(404)
+            if "requestBody" in operation:
+                statuses |= {400, 413}
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                if status not in responses and str(status) not in responses:
+                    responses[status] = _error_response(status, invalid.__name__ if status == 422 else "ErrorOut")
+    return openapi

@@ -20,6 +20,18 @@ class ErrorOut(Schema):
     detail: str
 
 
+class FieldErrorOut(Schema):
+    field: str = Field(description="Où : `body.payload.changes.0.date`, `query.from`…")
+    message: str
+
+
+class InvalidOut(Schema):
+    """422: what is wrong, field by field when the input's shape is wrong."""
+
+    detail: str
+    errors: list[FieldErrorOut] = []
+
+
 class ChangeError(Schema):
     date: datetime.date
     activity_id: int
