@@ -78,6 +78,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ardoise.towns.middleware.PageContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every error answer of the API is JSON, whoever made it (ardoise/api/errors.py).
+    "ardoise.api.errors.ApiErrorsAsJson",
+    # No control character in any input; before the session reads its cookie (ardoise/middleware.py).
+    "ardoise.middleware.RefuseControlCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -7,7 +7,9 @@ reaches only that family: anything else answers 404.
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,7 +22,7 @@ from pydantic import Field
 from ardoise.accounts import api_tokens, throttling
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason
-from ardoise.api import schemas
+from ardoise.api import errors, schemas
 from ardoise.billing import pdf, statements
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import Invoice
@@ -46,10 +48,22 @@ class TownBearer(HttpBearer):
         return found.user
 
 
-api = NinjaAPI(
+class DocumentedApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return errors.document_errors(schema, schemas.InvalidOut)
+
+
+api = DocumentedApi(
     title="Ardoise — API du portail famille",
     version="1",
-    description="API v1 des familles : planning, réservations, absences, demandes, factures.",
+    description=(
+        "API v1 des familles : planning, réservations, absences, demandes, factures. "
+        'Erreurs : `{"detail": "..."}` en français (plus `errors` quand plusieurs points sont vérifiés). '
+        "Limites : corps de requête de 2,5 Mo au plus (413 au-delà) ; planning de 93 jours au plus par appel ; "
+        "1000 changements au plus par réservation ; les 50 dernières actualités ; "
+        "aucun caractère de contrôle (sauf tabulation et retours à la ligne) dans un texte (422)."
+    ),
     urls_namespace="api",
     auth=TownBearer(),
 )
@@ -57,6 +71,9 @@ api = NinjaAPI(
 
 @api.exception_handler(ValidationError)
 def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # An id in the address that is not a number names nothing: 404, as an unknown id does.
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors):
+        return not_found(request, Http404())
     errors = [
         {"field": ".".join(str(part) for part in error.get("loc", ())), "message": error.get("msg", "")}
         for error in exc.errors
@@ -72,6 +89,34 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja's own refusal of a body it cannot parse is in English; ours are in French.
+    unreadable = exc.status_code == 400 and str(exc).startswith("Cannot parse request body")
+    detail = _("Le corps de la requête n'est pas du JSON valide.") if unreadable else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    detail = _("Requête trop volumineuse (%(bytes)s octets au plus).") % {"bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return api.create_response(request, {"detail": errors.detail_for(400)}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": errors.detail_for(403)}, status=403)
+
+
+# Any other exception goes on to Django, which logs it and answers 500; ApiErrorsAsJson
+# (api/errors.py) makes that answer JSON.
 
 
 def family_for(request: HttpRequest) -> Family:
@@ -175,8 +220,10 @@ def list_absence_reasons(request: HttpRequest) -> Any:
 
 
 class PlanningQuery(schemas.Input):
-    start: datetime.date = Field(alias="from")
-    end: datetime.date = Field(alias="to")
+    start: datetime.date = Field(alias="from", description="Premier jour (AAAA-MM-JJ).")
+    end: datetime.date = Field(
+        alias="to", description=f"Dernier jour (AAAA-MM-JJ) : {MAX_PLANNING_DAYS} jours au plus depuis `from`."
+    )
 
 
 @api.get("children/{child_id}/planning", response={200: schemas.PlanningOut, 422: schemas.ErrorOut})
@@ -306,7 +353,10 @@ def declare_absence(request: HttpRequest, child_id: int, payload: schemas.Absenc
 
 
 @api.get("requests", response=list[schemas.RequestOut])
-def list_requests(request: HttpRequest, status: str | None = None) -> Any:
+def list_requests(
+    request: HttpRequest,
+    status: str | None = Query(None, max_length=20, description="`pending`, `accepted` ou `refused`"),
+) -> Any:
     family = family_for(request)
     found = Request.objects.filter(town_id=family.town_id, family=family).select_related("booking")
     if status is not None:
@@ -361,7 +411,12 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 
 @api.get("statement", response={200: schemas.StatementOut, 422: schemas.ErrorOut})
-def get_statement(request: HttpRequest, school_year: int | None = None) -> Any:
+def get_statement(
+    request: HttpRequest,
+    school_year: int | None = Query(
+        None, description="L'année où commence l'année scolaire, de 2000 à 2100 (par défaut l'année en cours)."
+    ),
+) -> Any:
     family = family_for(request)
     if school_year is None:
         school_year = statements.school_year_of(timezone.localdate())

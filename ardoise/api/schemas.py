@@ -1,9 +1,15 @@
 """The JSON shapes of API v1 (../shared/API.md). Inputs refuse unknown fields."""
 
 import datetime
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
+
+from ardoise.towns.ids import MAX_ID
+
+# An id a client sends: a table's 64-bit key, so that no number out of the database's range reaches a query.
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 
 
 class Input(Schema):
@@ -12,6 +18,18 @@ class Input(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(description="Où : `body.payload.changes.0.date`, `query.from`…")
+    message: str
+
+
+class InvalidOut(Schema):
+    """422: what is wrong, field by field when the input's shape is wrong."""
+
+    detail: str
+    errors: list[FieldErrorOut] = []
 
 
 class ChangeError(Schema):
@@ -110,7 +128,7 @@ class PlanningOut(Schema):
 
 class ChangeIn(Input):
     date: datetime.date
-    activity_id: int
+    activity_id: Id
     book: bool
 
 
@@ -144,7 +162,7 @@ class BatchOut(Schema):
 
 class AbsenceIn(Input):
     date: datetime.date
-    activity_id: int
+    activity_id: Id
     reason: str = Field(max_length=40)
     comment: str = Field(default="", max_length=2000)
 

@@ -41,6 +41,7 @@ from ardoise.payments.providers import config_for
 from ardoise.towns import spreadsheets
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest, TownRequest
+from ardoise.towns.ids import parse_id
 from ardoise.towns.models import Role, Town
 
 # Latest payments shown on the payments page.
@@ -252,7 +253,7 @@ def deposit_slips(request: AuthedRequest) -> HttpResponse:
         method = DepositMethod.CHEQUE
     errors: list[str] = []
     if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("payment") if value.isdigit()]
+        ids = [number for value in request.POST.getlist("payment") if (number := parse_id(value)) is not None]
         try:
             deposited_on = forms.DateField().clean(request.POST.get("deposited_on"))
             slip = actions.create_deposit_slip(

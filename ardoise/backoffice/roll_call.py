@@ -38,19 +38,12 @@ from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child
 from ardoise.towns.access import accessible_sites, roles_of, site_ids_of, staff_required
 from ardoise.towns.http import AuthedRequest
+from ardoise.towns.ids import parse_id
 from ardoise.towns.models import Role, Site, Town
 
 ROLL_CALL_ROLES = (Role.ADMIN, Role.FRONT_DESK, Role.SITE_AGENT)
 # Children shown for one search of a child who came without a booking.
 SEARCH_LIMIT = 20
-
-
-def _id(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _day(value: str | None, today: datetime.date) -> tuple[datetime.date, str]:
@@ -116,7 +109,7 @@ def roll_call(request: AuthedRequest) -> HttpResponse:
     sites = list(accessible_sites(user, town))
     if not sites:
         raise Http404
-    site_id = _id(request.GET.get("site"))
+    site_id = parse_id(request.GET.get("site"))
     if site_id is None and "site" not in request.GET:
         site = sites[0]
     else:
@@ -132,7 +125,7 @@ def roll_call(request: AuthedRequest) -> HttpResponse:
     statuses = {activity.pk: day_status(day, activity, zone, closures, now) for activity in activities}
     activity: Activity | None = None
     if "activity" in request.GET:
-        activity_id = _id(request.GET.get("activity"))
+        activity_id = parse_id(request.GET.get("activity"))
         activity = next((candidate for candidate in activities if candidate.pk == activity_id), None)
         if activity is None:
             raise Http404
@@ -218,7 +211,7 @@ def roll_call_mark(request: AuthedRequest, booking_id: int) -> HttpResponse:
 
 
 def _activity_and_day(request: AuthedRequest, data: QueryDict) -> tuple[Activity, datetime.date | None]:
-    activity = access_site_activity(request.user, request.town, _id(data.get("activity")))
+    activity = access_site_activity(request.user, request.town, parse_id(data.get("activity")))
     try:
         day = datetime.date.fromisoformat(data.get("date", ""))
     except ValueError:
@@ -234,7 +227,7 @@ def roll_call_add(request: AuthedRequest) -> HttpResponse:
     if day is None:
         messages.error(request, _("La date n'est pas valide."))
         return redirect(sheet_url(town, activity, timezone.localdate()))
-    child = Child.objects.filter(town=town, site_id=activity.site_id, pk=_id(request.POST.get("child"))).first()
+    child = Child.objects.filter(town=town, site_id=activity.site_id, pk=parse_id(request.POST.get("child"))).first()
     if child is None:
         messages.error(request, _("Cet enfant n'est pas inscrit dans cette école : cherchez-le de nouveau."))
         return redirect(sheet_url(town, activity, day))

@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 
 from ardoise.families.models import Child, Family
 from ardoise.messaging.models import Attachment, Document, Menu, Message, News, Thread
+from ardoise.towns.ids import parse_id
 from ardoise.towns.models import Town
 
 type Folder = Literal["inbox", "deleted"]
@@ -22,11 +23,8 @@ type StaffFilter = Literal["all", "unread", "unanswered", "deleted"]
 
 
 def _id(value: object) -> int:
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
+    number = parse_id(value)
+    if number is None:
         raise Http404
     return number
 

@@ -26,6 +26,7 @@ from ardoise.calendars.wording import date_fr
 from ardoise.families.access import access_child
 from ardoise.families.models import Family
 from ardoise.towns.access import parent_required
+from ardoise.towns.ids import parse_id
 
 # How far ahead the list of booked days goes.
 UPCOMING_DAYS = 8 * 7
@@ -122,10 +123,12 @@ def _booking_from_query(request: HttpRequest, family: Family) -> tuple[Booking |
     """
     params = request.GET
     child = access_child(family, params.get("child", ""))  # type: ignore[arg-type]
+    activity_id = parse_id(params.get("activity"))
     try:
-        activity_id = int(params.get("activity", ""))
         day = datetime.date.fromisoformat(params.get("date", ""))
     except ValueError:
+        activity_id = None
+    if activity_id is None:
         return None, _("Le jour ou l'activité demandés sont invalides : choisissez un jour réservé dans la liste.")
     booking = (
         Booking.objects.filter(town_id=family.town_id, child=child, activity_id=activity_id, date=day)

@@ -4,8 +4,8 @@ Django's own pages are English and bare. Ours belong to the town of the URL
 (`/<town>/…`, read from the path: a 404 may come before any view resolved it),
 seen as the visitor sees the town: staff get the back office, parents their
 portal, anyone else (including an account of another town) the login page.
-Under `/<town>/api/` every error answers JSON `{"detail": …}` like the API's
-own answers. The 500 page renders a static template without a request, its
+Under `/<town>/api/` the middleware `api.errors.ApiErrorsAsJson` turns these
+pages into the API's JSON `{"detail": …}`. The 500 page renders a static template without a request, its
 context processors or the database, which may be what failed.
 """
 
@@ -13,7 +13,7 @@ import logging
 import re
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
 from django.template import Context, Engine
@@ -24,13 +24,8 @@ from ardoise.towns.models import Town
 
 logger = logging.getLogger(__name__)
 
-# The first segment of a town URL, and the API below it.
-TOWN_PATH = re.compile(r"^/(?P<slug>[-a-zA-Z0-9_]+)/(?P<api>api/)?")
-
-
-def is_api(request: HttpRequest) -> bool:
-    match = TOWN_PATH.match(request.path)
-    return match is not None and match["api"] is not None
+# The first segment of a town URL.
+TOWN_PATH = re.compile(r"^/(?P<slug>[-a-zA-Z0-9_]+)/")
 
 
 def town_of(request: HttpRequest) -> Town | None:
@@ -42,12 +37,8 @@ def town_of(request: HttpRequest) -> Town | None:
     return Town.objects.filter(slug=match["slug"]).first() if match else None
 
 
-def error_page(
-    request: HttpRequest, status: int, title: str, lines: list[str], *, detail: str, back: str = ""
-) -> HttpResponse:
-    """The page for `status` (`detail` is the API's answer)."""
-    if is_api(request):
-        return JsonResponse({"detail": detail}, status=status)
+def error_page(request: HttpRequest, status: int, title: str, lines: list[str], *, back: str = "") -> HttpResponse:
+    """The page for `status`."""
     # An error may be raised before the authentication middleware ran (a bad Host header).
     if not hasattr(request, "user"):
         request.user = AnonymousUser()
@@ -67,7 +58,6 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         400,
         _("Requête invalide"),
         [_("La demande envoyée n'a pas pu être comprise. Revenez en arrière et réessayez.")],
-        detail=_("Requête invalide."),
     )
 
 
@@ -80,7 +70,6 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
             _("Votre compte ne donne pas accès à cette page."),
             _("Si vous en avez besoin pour votre travail, demandez-le à un administrateur du service."),
         ],
-        detail=_("Accès refusé."),
     )
 
 
@@ -93,7 +82,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
             _("Cette page n'existe pas, ou elle n'est pas accessible avec votre compte."),
             _("Vérifiez l'adresse, ou repartez de l'accueil."),
         ],
-        detail=_("Introuvable."),
     )
 
 
@@ -103,9 +91,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     lines.append(_("Rechargez la page, puis recommencez votre saisie."))
     if reason == REASON_NO_CSRF_COOKIE:
         lines.append(_("Si le problème continue, vérifiez que votre navigateur accepte les cookies de ce site."))
-    return error_page(
-        request, 403, _("Page expirée"), lines, detail=_("Jeton de sécurité invalide."), back=_page_before(request)
-    )
+    return error_page(request, 403, _("Page expirée"), lines, back=_page_before(request))
 
 
 def _page_before(request: HttpRequest) -> str:
@@ -121,8 +107,6 @@ def _page_before(request: HttpRequest) -> str:
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: a static page (no request context, no query); its only input is the town's slug from the path."""
     match = TOWN_PATH.match(request.path)
-    if match and match["api"]:
-        return JsonResponse({"detail": "Erreur interne du serveur. Réessayez dans quelques instants."}, status=500)
     login = f"/{match['slug']}/login/" if match else ""
     try:
         html = Engine.get_default().get_template("500.html").render(Context({"login_url": login}))
