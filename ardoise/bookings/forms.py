@@ -14,9 +14,11 @@ the rules accept a change is decided by `bookings.proposals` and `bookings.actio
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -111,9 +113,9 @@ class Changes:
         return [day for changes in self.by_child.values() for (_activity, day) in changes]
 
 
-def changes_from_post(data: "forms.Form | dict | object") -> Changes:
+def changes_from_post(data: MultiValueDict[str, str]) -> Changes:
     """The planning's ticks (`book` against `was`) and the review's `change`s. Raises ValidationError."""
-    getlist = data.getlist  # type: ignore[attr-defined]
+    getlist = data.getlist
     changes = Changes.empty()
     raw_changes, booked, was = getlist("change"), getlist("book"), getlist("was")
     if len(raw_changes) + len(booked) + len(was) > 2 * MAX_CHANGES:
@@ -147,7 +149,7 @@ class PeriodForm(forms.Form):
     start = forms.DateField()
     end = forms.DateField()
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and not (0 <= (end - start).days <= 31):

@@ -170,7 +170,7 @@ def prepayment_town_required[**P](
     """Baskets exist only where parents pay when they book: elsewhere their pages answer 404."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, family: Family, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, family: Family, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if not in_prepayment(request.town):  # type: ignore[attr-defined]
             raise Http404
         return view(request, family, *args, **kwargs)

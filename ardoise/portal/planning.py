@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -48,7 +49,7 @@ from ardoise.portal import baskets
 from ardoise.towns.access import parent_required
 
 # How each state reads on the planning: CSS modifier, symbol, words.
-STATE_DISPLAY: dict[str, tuple[str, str, str]] = {
+STATE_DISPLAY: dict[str, tuple[str, str, str | Promise]] = {
     NO_BOOKING: ("none", "", gettext_lazy("Non réservé")),
     BookingState.BOOKED: ("booked", "✓", BookingState.BOOKED.label),
     BookingState.REQUESTED: ("requested", "?", BookingState.REQUESTED.label),
@@ -108,8 +109,8 @@ def make_cell(child: Child, entry: Entry, now: datetime.datetime) -> Cell:
     if not status.open:
         assert status.closed_reason is not None
         css, symbol = CLOSED_DISPLAY[status.closed_reason]
-        label = str(status.closed_reason.label)
-        return Cell(child, entry, key, f"closed closed--{css}", symbol, label, label, False, False, False)
+        reason = str(status.closed_reason.label)
+        return Cell(child, entry, key, f"closed closed--{css}", symbol, reason, reason, False, False, False)
     css, symbol, label = STATE_DISPLAY.get(entry.state, STATE_DISPLAY[NO_BOOKING])
     assert status.deadline is not None
     if status.changeable:

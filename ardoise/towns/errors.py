@@ -109,7 +109,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     match = TOWN_PATH.match(request.path)
     login = f"/{match['slug']}/login/" if match else ""
     try:
-        html = Engine.get_default().get_template("500.html").render(Context({"login_url": login}))
+        html: str = Engine.get_default().get_template("500.html").render(Context({"login_url": login}))
     except Exception:  # the page of last resort must not fail in turn
         logger.exception("The 500 page could not be rendered.")
         html = "<!doctype html><title>Erreur</title><h1>Une erreur est survenue</h1>"
