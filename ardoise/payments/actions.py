@@ -516,6 +516,7 @@ def start_online_order(
             pending.state = OnlineState.SUPERSEDED
             pending.updated_at = now
             pending.save(update_fields=["state", "updated_at"])
+            record(town, None, "online_payment.supersede", pending, f"Paiement en ligne remplacé : {pending.subject}")
         online = OnlinePayment.objects.create(
             town=town,
             invoice=invoice,

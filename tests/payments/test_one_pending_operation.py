@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ardoise.accounts.models import User
+from ardoise.audit.models import AuditEntry
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import Invoice, Payment
 from ardoise.billing.statements import invoice_summary
@@ -161,6 +162,7 @@ def test_a_pending_operation_stops_blocking_after_its_time_and_a_late_payment_be
     assert second["Location"] != first["Location"]
     old, new = OnlinePayment.objects.order_by("pk")
     assert (old.state, new.state) == (OnlineState.SUPERSEDED, OnlineState.INITIATED)
+    assert AuditEntry.objects.filter(action="online_payment.supersede", object_id=old.pk).exists()
     pay_in_simulator(client, second["Location"])
     assert invoice_summary(invoice).status == "paid"
     # The old operation's page was still open, and the provider took the money there: it is not lost.
