@@ -781,13 +781,23 @@ class MoneyMachine(RuleBasedStateMachine):
         if notifications:
             self.notification(index, notifications)
 
-    @rule(which=st.integers(0, 10**6), notifications=st.integers(1, 2), waiting_one=st.booleans())
-    def pay_again_and_in_both_tabs(self, which: int, notifications: int, waiting_one: bool) -> None:
+    @rule(
+        which=st.integers(0, 10**6),
+        notifications=st.integers(1, 2),
+        waiting_one=st.booleans(),
+        later=st.sampled_from([0, 0, 16, 21]),
+    )
+    def pay_again_and_in_both_tabs(self, which: int, notifications: int, waiting_one: bool, later: int) -> None:
         """A parent who closed the provider's tab pays the same invoice or basket again, then pays in both
         tabs: while the first operation waits, it is the one they are sent back to (or they are refused),
-        so the invoice or basket is paid once; a first operation paid after its time becomes credit."""
+        so the invoice or basket is paid once; a first operation paid after its time becomes credit.
+        They come back at once, after the provider's page timed out (16 minutes), or after the
+        operation's time (21)."""
         if not self.onlines:
             return
+        if later and self.minutes < 120:
+            self.minutes += later
+            self.traveller.move_to(self.now())
         waiting = set(
             OnlinePayment.objects.filter(town=self.town, state=OnlineState.INITIATED).values_list("pk", flat=True)
         )
