@@ -4,6 +4,10 @@ slips, refunds, and online card payments.
 Each action is atomic and locks the family's row first, so that two operations
 on one family's money run one after the other. Staff actions are audited; online
 payments are audited with no actor. Amounts are Decimal euros, two places.
+
+Lock order, everywhere: the family's row, then its online operations (the one
+pending for an invoice or basket, the one being settled), then the numbering
+counters. The provider is never called while a lock is held.
 """
 
 import datetime
@@ -12,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
@@ -426,18 +431,33 @@ def refund(
 # Online payments
 
 
+# Minutes an operation not answered yet keeps its invoice or basket to itself (settings.ONLINE_PAYMENT_PENDING_MINUTES):
+# PayFiP's idOp is paid within 15 minutes, and eopayment keeps 20 between two operations of one debt.
+DEFAULT_PENDING_MINUTES = 20
+# Operations the provider may still say were paid: they are asked, and credited if so.
+OPEN_STATES = (OnlineState.INITIATED, OnlineState.SUPERSEDED)
+
+
+def pending_minutes() -> int:
+    return int(getattr(settings, "ONLINE_PAYMENT_PENDING_MINUTES", DEFAULT_PENDING_MINUTES))
+
+
 def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> tuple[OnlinePayment, str]:
     """Open an operation with the town's provider for what remains due on `invoice`;
     returns it and where to send the parent.
 
     `url_for(name, online)` builds the absolute notification ("notification") and return ("return") URLs.
     """
-    remaining = statements.invoice_summary(invoice).remaining
-    if remaining <= ZERO:
-        raise PaymentRefused(_("Cette facture est déjà réglée."))
+
+    def remaining() -> Decimal:
+        left = statements.invoice_summary(invoice).remaining
+        if left <= ZERO:
+            raise PaymentRefused(_("Cette facture est déjà réglée."))
+        return left
+
     return start_online_order(
         invoice.family,
-        amount=remaining,
+        amount_due=remaining,
         reference=payfip_reference(invoice.number),
         subject=f"Facture {invoice.number} {invoice.town.name}",
         email=email,
@@ -449,35 +469,66 @@ def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> t
 def start_online_order(
     family: Family,
     *,
-    amount: Decimal,
+    amount_due: Callable[[], Decimal],
     reference: str,
     subject: str,
     email: str,
     url_for: UrlBuilder,
     invoice: Invoice | None = None,
 ) -> tuple[OnlinePayment, str]:
-    """Open an operation for `amount` (an invoice's remainder, or a prepayment basket when
-    `invoice` is None); returns it and where to send the parent."""
+    """Open an operation for what is paid under `reference` (an invoice's remainder, or a prepayment
+    basket when `invoice` is None); returns it and where to send the parent.
+
+    `amount_due()` says how much, under the family's lock (it raises to refuse: nothing left to pay…).
+    One operation waits for its answer per reference: while one is pending (younger than
+    pending_minutes()), the parent is sent back to it during the provider's lifetime of its page when
+    it asks the same amount, and refused otherwise; later it is superseded and a new one opens (what
+    the provider still says it paid is credited, as credit once the invoice is settled). The provider
+    is first asked about the pending one: paid or refused in a tab since closed, it no longer waits.
+    """
     town = family.town
     provider = provider_for(town)
     if provider is None:
         raise PaymentRefused(_("Le paiement en ligne n'est pas proposé par la commune."))
-    amount = check_amount(amount)
-    if amount < provider.minimum:
-        raise PaymentRefused(
-            _("Le paiement en ligne n'est possible qu'à partir de %(minimum)s € : réglez ce solde au guichet.")
-            % {"minimum": f"{provider.minimum:.2f}".replace(".", ",")}
+    waiting = OnlinePayment.objects.filter(town=town, reference=reference, state=OnlineState.INITIATED).first()
+    if waiting is not None:
+        check_online_payment(waiting)
+    now = timezone.now()
+    with transaction.atomic():
+        _lock(family)
+        amount = check_amount(amount_due())
+        if amount < provider.minimum:
+            raise PaymentRefused(
+                _("Le paiement en ligne n'est possible qu'à partir de %(minimum)s € : réglez ce solde au guichet.")
+                % {"minimum": f"{provider.minimum:.2f}".replace(".", ",")}
+            )
+        pending = (
+            OnlinePayment.objects.select_for_update()
+            .filter(town=town, reference=reference, state=OnlineState.INITIATED)
+            .first()
         )
-    online = OnlinePayment.objects.create(
-        town=town,
-        invoice=invoice,
-        family=family,
-        provider=provider.kind,
-        amount=amount,
-        email=email,
-        reference=reference,
-        subject=subject[:100],
-    )
+        if pending is not None:
+            age = now - pending.created_at
+            if pending.provider == provider.kind and age < datetime.timedelta(minutes=pending_minutes()):
+                if pending.redirect_url and pending.amount == amount and age < provider.lifetime:
+                    return pending, pending.redirect_url
+                raise PaymentRefused(_pending_message(pending))
+            pending.state = OnlineState.SUPERSEDED
+            pending.updated_at = now
+            pending.save(update_fields=["state", "updated_at"])
+            record(town, None, "online_payment.supersede", pending, f"Paiement en ligne remplacé : {pending.subject}")
+        online = OnlinePayment.objects.create(
+            town=town,
+            invoice=invoice,
+            family=family,
+            provider=provider.kind,
+            amount=amount,
+            email=email,
+            reference=reference,
+            subject=subject[:100],
+            created_at=now,
+            updated_at=now,
+        )
     order = Order(
         reference=reference,
         year=timezone.localdate().year if invoice is None else invoice.issued_on.year,
@@ -494,8 +545,23 @@ def start_online_order(
         OnlinePayment.objects.filter(pk=online.pk).update(state=OnlineState.ERROR, updated_at=timezone.now())
         raise PaymentRefused(_("Le service de paiement ne répond pas. Réessayez plus tard.")) from error
     online.idop = created.idop
-    online.save(update_fields=["idop"])
+    online.redirect_url = created.redirect_url[:500]
+    online.save(update_fields=["idop", "redirect_url"])
     return online, created.redirect_url
+
+
+def _pending_message(pending: OnlinePayment) -> str:
+    def at(moment: datetime.datetime) -> str:
+        return formats.time_format(timezone.localtime(moment), "H\\hi")
+
+    return _(
+        "Un paiement en ligne est déjà en cours pour « %(subject)s », commencé à %(started)s : terminez-le sur la "
+        "page du service de paiement ou, s'il n'a pas abouti, réessayez à partir de %(until)s."
+    ) % {
+        "subject": pending.subject,
+        "started": at(pending.created_at),
+        "until": at(pending.created_at + datetime.timedelta(minutes=pending_minutes())),
+    }
 
 
 def payfip_reference(number: str) -> str:
@@ -519,7 +585,7 @@ def settle_online_payment(online: OnlinePayment, verified: Verified) -> OnlinePa
     """Apply what the provider said: credit once on success, whatever the number of notifications."""
     _lock(online.family)
     online = OnlinePayment.objects.select_for_update(of=("self",)).select_related("invoice", "family").get(pk=online.pk)
-    if online.state != OnlineState.INITIATED or verified.result == Result.WAITING:
+    if online.state not in OPEN_STATES or verified.result == Result.WAITING:
         return online
     if verified.idop != online.idop:
         _reject(online, f"operation {verified.idop!r} instead of {online.idop!r}", verified)
@@ -581,7 +647,7 @@ def check_online_payment(online: OnlinePayment, posted_idop: str | None = None) 
             online.idop,
         )
         return online
-    if online.state != OnlineState.INITIATED or not online.idop:
+    if online.state not in OPEN_STATES or not online.idop:
         return online
     provider = provider_of_kind(online.town, online.provider)
     if provider is None:

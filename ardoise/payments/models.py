@@ -171,13 +171,21 @@ class OnlineState(models.TextChoices):
     REFUSED = "refused", _("Refusé")
     CANCELLED = "cancelled", _("Abandonné")
     EXPIRED = "expired", _("Expiré")
+    # Not answered within its time (actions.pending_minutes), a new attempt took its place; the provider is
+    # still asked about it, and what it says was paid is credited (as credit once the invoice is settled).
+    SUPERSEDED = "superseded", _("Remplacé par une nouvelle tentative")
     REJECTED = "rejected", _("Rejeté (ne correspond pas)")
     ERROR = "error", _("Erreur du prestataire")
 
 
 class OnlinePayment(TownScoped):
     """One attempt to pay by card with the town's provider: an invoice, or (no invoice) a
-    prepayment basket, whose app listens to `signals.online_payment_paid`."""
+    prepayment basket, whose app listens to `signals.online_payment_paid`.
+
+    What is paid is named by `reference` (an invoice's number, a basket's PANIER<id>): one operation
+    at most is waiting for its answer (`initiated`) per reference, so that an invoice or a basket is
+    never paid twice through two operations (actions.start_online_order, and the constraint below).
+    """
 
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="online_payments"
@@ -195,6 +203,8 @@ class OnlinePayment(TownScoped):
     reference = models.CharField(max_length=30, default="")
     # What the parent pays for, shown by the provider (PayFiP's objet) and on the result page.
     subject = models.CharField(max_length=100, default="")
+    # The provider's page for this operation, where a parent who closed it is sent back while it is pending.
+    redirect_url = models.CharField(max_length=500, blank=True)
     state = models.CharField(max_length=20, choices=OnlineState.choices, default=OnlineState.INITIATED)
     # The provider's authorisation number (numauto) once paid.
     authorisation = models.CharField(max_length=64, blank=True)
@@ -210,6 +220,12 @@ class OnlinePayment(TownScoped):
         constraints = [
             models.UniqueConstraint(
                 fields=["town", "provider", "idop"], condition=~models.Q(idop=""), name="onlinepayment_unique_idop"
+            ),
+            # One operation waiting for its answer per invoice or basket (issue 10: one invoice paid twice).
+            models.UniqueConstraint(
+                fields=["town", "reference"],
+                condition=models.Q(state="initiated") & ~models.Q(reference=""),
+                name="onlinepayment_one_pending_per_reference",
             ),
         ]
 

@@ -25,6 +25,8 @@ from ardoise.towns.models import Town
 
 # PayFiP refuses less than 1 euro; the simulator follows it so that the demo behaves like the real thing.
 MINIMUM = Decimal("1.00")
+# PayFiP's operation id (idOp) can be paid for 15 minutes after it was created; the simulator follows it too.
+OPERATION_LIFETIME = datetime.timedelta(minutes=15)
 
 
 class ProviderError(Exception):
@@ -76,6 +78,8 @@ class Verified:
 class Provider(Protocol):
     kind: str
     minimum: Decimal
+    # How long the page of an operation (Created.redirect_url) takes a payment.
+    lifetime: datetime.timedelta
 
     def create(self, order: Order) -> Created: ...
 
@@ -91,6 +95,7 @@ class PayFiPProvider:
 
     kind = ProviderKind.PAYFIP_WS
     minimum = MINIMUM
+    lifetime = OPERATION_LIFETIME
 
     def __init__(self, numcli: str, saisie: str) -> None:
         self.numcli = numcli
@@ -156,6 +161,7 @@ class SimulatorProvider:
 
     kind = ProviderKind.SIMULATOR
     minimum = MINIMUM
+    lifetime = OPERATION_LIFETIME
 
     def __init__(self, town: Town) -> None:
         self.town = town

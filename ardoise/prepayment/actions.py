@@ -301,8 +301,9 @@ def pay(basket: Basket, *, email: str, url_for: payments.UrlBuilder, now: dateti
     """Pay a waiting basket: the amount is computed again (the family's position may have moved).
 
     When the credit covers it, the days are booked at once. Below the provider's
-    minimum, the minimum is asked and the rest stays as credit. Raises
-    BasketRefused or payments.PaymentRefused with the reason.
+    minimum, the minimum is asked and the rest stays as credit. While a payment of
+    the basket is pending, the parent is sent back to it (payments.start_online_order).
+    Raises BasketRefused or payments.PaymentRefused with the reason.
     """
     if basket.state != BasketState.OPEN:
         raise BasketRefused(_("Ce panier n'est plus en attente de paiement."))
@@ -323,16 +324,24 @@ def pay(basket: Basket, *, email: str, url_for: payments.UrlBuilder, now: dateti
     provider = provider_for(family.town)
     if provider is not None and amount < provider.minimum:
         amount = provider.minimum
+
+    def still_waiting() -> Decimal:
+        # Under the family's lock: a payment settled meanwhile may have booked (or closed) the basket.
+        if Basket.objects.filter(pk=basket.pk).values_list("state", flat=True).get() != BasketState.OPEN:
+            raise BasketRefused(_("Ce panier n'est plus en attente de paiement."))
+        return amount
+
+    # One payment waits per basket (its reference): paying again sends the parent back to it, or is refused.
     online, url = payments.start_online_order(
         family,
-        amount=amount,
+        amount_due=still_waiting,
         reference=payments.payfip_reference(f"PANIER{basket.pk}"),
         subject=_("Réservations %(town)s — panier %(number)s") % {"town": family.town.name, "number": basket.pk},
         email=email,
         url_for=url_for,
         invoice=None,
     )
-    BasketPayment.objects.create(town_id=basket.town_id, basket=basket, online=online)
+    BasketPayment.objects.get_or_create(online=online, defaults={"town_id": basket.town_id, "basket": basket})
     return Checkout(url, basket)
 
 

@@ -14,7 +14,11 @@ action did; after every step the database must agree with it:
 - no invoice changes after issue; credit notes, allocations and invoice
   summaries stay within what each invoice and payment allows;
 - numbers run without gap or duplicate per town, kind and year;
-- no booking is billed twice, and an issued run bills every billable day of its period.
+- no booking is billed twice, and an issued run bills every billable day of its period;
+- one online operation at most waits for its answer per invoice or basket: paying again while
+  one is pending sends the parent back to it (or is refused), so that an invoice or a basket is
+  never paid through two operations opened together; one paid after its time (superseded) is
+  credited all the same, as credit.
 
 A refused operation must change nothing. More examples locally:
 `ARDOISE_MONEY_EXAMPLES=500 ARDOISE_MONEY_STEPS=60 .venv/bin/pytest tests/money`.
@@ -26,6 +30,7 @@ import itertools
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -83,6 +88,7 @@ from ardoise.payments.models import (
 )
 from ardoise.payments.providers import Result, Verified
 from ardoise.prepayment import actions as prepayment
+from ardoise.prepayment.models import Basket
 from ardoise.towns.models import Role, Town, Zone
 from tests.factories import (
     AbsenceReasonFactory,
@@ -215,6 +221,8 @@ class MoneyMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.today = START
+        # Minutes past 10:00 on the simulated day (`wait`), back to 0 on another day.
+        self.minutes = 0
         self.travel = time_machine.travel(self.now(), tick=False)
         self.traveller = self.travel.start()
         self.families: list[FamilyModel] = []
@@ -232,7 +240,9 @@ class MoneyMachine(RuleBasedStateMachine):
     # The town
 
     def now(self) -> datetime.datetime:
-        return datetime.datetime.combine(self.today, datetime.time(10, 0), tzinfo=PARIS)
+        return datetime.datetime.combine(self.today, datetime.time(10, 0), tzinfo=PARIS) + datetime.timedelta(
+            minutes=self.minutes
+        )
 
     @initialize(
         shape=st.lists(st.integers(1, 2), min_size=2, max_size=3),
@@ -356,12 +366,22 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(days=st.integers(1, 9))
     def advance(self, days: int) -> None:
         self.today += datetime.timedelta(days=days)
+        self.minutes = 0
+        self.traveller.move_to(self.now())
+
+    @precondition(lambda self: self.minutes < 120)
+    @rule(minutes=st.sampled_from([5, 14, 16, 21, 31]))
+    def wait(self, minutes: int) -> None:
+        """Minutes pass within the day: a provider's page times out (15), a pending operation lapses (20),
+        a basket expires (30)."""
+        self.minutes += minutes
         self.traveller.move_to(self.now())
 
     @precondition(lambda self: self.today < JUMPS[-1])
     @rule()
     def jump(self) -> None:
         self.today = next(day for day in JUMPS if day > self.today)
+        self.minutes = 0
         self.traveller.move_to(self.now())
 
     # Bookings
@@ -655,23 +675,107 @@ class MoneyMachine(RuleBasedStateMachine):
             return
         model = self.pick(sorted(self.invoices.values(), key=lambda m: m.pk), which)
         invoice = Invoice.objects.select_related("town", "family").get(pk=model.pk)
-        remaining = statements.invoice_summary(invoice).remaining
+        index = self.open_online(
+            payments.payfip_reference(invoice.number),
+            self.invoice_door(invoice),
+            lambda still_pending: still_pending or statements.invoice_summary(invoice).remaining < D("1.00"),
+        )
+        if index is None:
+            return
+        online = self.onlines[index].online
+        assert online.amount == statements.invoice_summary(invoice).remaining
+        assert SimulatedOperation.objects.get(idop=online.idop).amount_cents == int(online.amount * 100)
+        if answer:
+            self.simulator_answers(index, answer)
+        if notifications:
+            self.notification(index, notifications)
+
+    def invoice_door(self, invoice: Invoice) -> Callable[[], OnlinePayment | None]:
+        def start() -> OnlinePayment:
+            return payments.start_online_payment(invoice, "parent@example.test", url_for)[0]
+
+        return start
+
+    def basket_door(self, basket: Basket) -> Callable[[], OnlinePayment | None]:
+        def start() -> OnlinePayment | None:
+            checkout = prepayment.pay(basket, email="parent@example.test", url_for=url_for, now=self.now())
+            if checkout.redirect_url is None:
+                return None
+            return OnlinePayment.objects.get(town=self.town, redirect_url=checkout.redirect_url)
+
+        return start
+
+    def online_states(self) -> dict[int, str]:
+        return dict(OnlinePayment.objects.filter(town=self.town).values_list("pk", "state"))
+
+    def catch_up(self) -> None:
+        """Credit in the machine's account the operations the provider was asked about while paying again."""
+        for model in self.onlines:
+            if model.credited:
+                continue
+            online = OnlinePayment.objects.select_related("payment").get(pk=model.online.pk)
+            if online.state == OnlineState.PAID:
+                assert online.payment is not None
+                model.credited = True
+                self.remember_payment(online.payment)
+                seen("online: settled when paid again")
+
+    def open_online(
+        self,
+        reference: str,
+        start: Callable[[], OnlinePayment | None],
+        refusal_is_right: Callable[[bool], bool] = lambda still_pending: True,
+    ) -> int | None:
+        """A parent pays an invoice or a basket online (maybe again): returns the operation's index in
+        `self.onlines`, or None when refused (or paid with the credit). While an operation of the same
+        reference waits for its answer (not answered at the provider, within its time), the parent is
+        sent back to it or refused: never a second operation."""
+        pending = OnlinePayment.objects.filter(town=self.town, reference=reference, state=OnlineState.INITIATED).first()
+        still_pending = (
+            pending is not None
+            and not SimulatedOperation.objects.filter(idop=pending.idop).exclude(result="").exists()
+            and self.now() - pending.created_at < datetime.timedelta(minutes=payments.pending_minutes())
+        )
+        states = self.online_states()
         before = fingerprint(self.town)
         try:
-            online, _redirect = payments.start_online_payment(invoice, "parent@example.test", url_for)
-        except payments.PaymentRefused:
-            assert remaining < D("1.00")
-            self.refused_changes_nothing(before)
-            seen("online: refused")
-            return
-        seen("online: started")
-        assert online.amount == remaining
-        assert SimulatedOperation.objects.get(idop=online.idop).amount_cents == int(remaining * 100)
+            online = start()
+        except (payments.PaymentRefused, prepayment.BasketRefused):
+            self.catch_up()
+            if self.online_states() == states:
+                self.refused_changes_nothing(before)
+            assert refusal_is_right(still_pending)
+            seen(f"online: refused{', one pending' if still_pending else ''}")
+            return None
+        self.catch_up()
+        if online is None:
+            seen("basket: paid with the credit")
+            return None
+        if still_pending:
+            assert pending is not None
+            assert online.pk == pending.pk, "a second operation opened while one was pending"
+            assert fingerprint(self.town) == before, (
+                "sending the parent back to the pending operation changed something"
+            )
+            seen("online: sent back to the pending operation")
+        else:
+            seen("online: started")
+            if pending is not None:
+                assert online.pk != pending.pk
+                pending.refresh_from_db()
+                assert pending.state != OnlineState.INITIATED
+                seen(f"online: the previous one {pending.state}")
+        assert list(OnlinePayment.objects.filter(town=self.town, reference=reference, state=OnlineState.INITIATED)) == [
+            online
+        ]
+        return self.track(online)
+
+    def track(self, online: OnlinePayment) -> int:
+        for index, model in enumerate(self.onlines):
+            if model.online.pk == online.pk:
+                return index
         self.onlines.append(OnlineModel(online))
-        if answer:
-            self.simulator_answers(len(self.onlines) - 1, answer)
-        if notifications:
-            self.notification(len(self.onlines) - 1, notifications)
+        return len(self.onlines) - 1
 
     @rule(
         child=st.integers(0, 5),
@@ -701,24 +805,53 @@ class MoneyMachine(RuleBasedStateMachine):
         created = prepayment.create_basket(kid.family, parent, reviewed.outcomes, now=self.now())
         if created.basket is None:
             return
-        before = fingerprint(self.town)
-        try:
-            checkout = prepayment.pay(created.basket, email="parent@example.test", url_for=url_for, now=self.now())
-        except (prepayment.BasketRefused, payments.PaymentRefused):
-            self.refused_changes_nothing(before)
-            seen("basket: refused")
+        index = self.open_online(f"PANIER{created.basket.pk}", self.basket_door(created.basket))
+        if index is None:
             return
-        if checkout.redirect_url is None:
-            seen("basket: paid with the credit")
-            return
-        seen("basket: started")
-        online = OnlinePayment.objects.get(basket_link__basket=created.basket)
+        online = self.onlines[index].online
         assert online.invoice_id is None
-        self.onlines.append(OnlineModel(online))
+        assert OnlinePayment.objects.get(basket_link__basket=created.basket) == online
         if answer:
-            self.simulator_answers(len(self.onlines) - 1, answer)
+            self.simulator_answers(index, answer)
         if notifications:
-            self.notification(len(self.onlines) - 1, notifications)
+            self.notification(index, notifications)
+
+    @rule(
+        which=st.integers(0, 10**6),
+        notifications=st.integers(1, 2),
+        waiting_one=st.booleans(),
+        later=st.sampled_from([0, 0, 16, 21]),
+    )
+    def pay_again_and_in_both_tabs(self, which: int, notifications: int, waiting_one: bool, later: int) -> None:
+        """A parent who closed the provider's tab pays the same invoice or basket again, then pays in both
+        tabs: while the first operation waits, it is the one they are sent back to (or they are refused),
+        so the invoice or basket is paid once; a first operation paid after its time becomes credit.
+        They come back at once, after the provider's page timed out (16 minutes), or after the
+        operation's time (21)."""
+        if not self.onlines:
+            return
+        if later and self.minutes < 120:
+            self.minutes += later
+            self.traveller.move_to(self.now())
+        waiting = set(
+            OnlinePayment.objects.filter(town=self.town, state=OnlineState.INITIATED).values_list("pk", flat=True)
+        )
+        # Most often one that still waits for its answer, the case of the parent who closed the tab.
+        candidates = [model for model in self.onlines if model.online.pk in waiting] if waiting_one else []
+        first = OnlinePayment.objects.get(pk=self.pick(candidates or self.onlines, which).online.pk)
+        if first.invoice_id is not None:
+            invoice = Invoice.objects.select_related("town", "family").get(pk=first.invoice_id)
+            again = self.open_online(
+                first.reference,
+                self.invoice_door(invoice),
+                lambda still_pending: still_pending or statements.invoice_summary(invoice).remaining < D("1.00"),
+            )
+        else:
+            basket = Basket.objects.select_related("family").get(payments__online=first)
+            again = self.open_online(first.reference, self.basket_door(basket))
+        for index in {self.track(first), *([] if again is None else [again])}:
+            self.simulator_answers(index, "P")
+            self.notification(index, notifications)
 
     @rule(which=st.integers(0, 10**6), result=st.sampled_from(["P", "R"]))
     def simulator_answers(self, which: int, result: str) -> None:
@@ -743,12 +876,13 @@ class MoneyMachine(RuleBasedStateMachine):
             assert again.state == online.state
             self.refused_changes_nothing(before)
         online.refresh_from_db()
-        if state_before != OnlineState.INITIATED:
+        if state_before not in payments.OPEN_STATES:
             assert online.state == state_before
             return
-        expected = {"P": OnlineState.PAID, "R": OnlineState.REFUSED, "": OnlineState.INITIATED}[operation.result]
+        # A superseded operation is still asked: paid late at the provider, it is credited all the same.
+        expected = {"P": OnlineState.PAID, "R": OnlineState.REFUSED, "": state_before}[operation.result]
         assert online.state == expected
-        seen(f"online notified: {online.state}")
+        seen(f"online notified: {state_before} → {online.state}")
         if online.state == OnlineState.PAID:
             assert not model.credited
             assert online.payment is not None
@@ -784,7 +918,7 @@ class MoneyMachine(RuleBasedStateMachine):
         assert after["payments"] == before["payments"]
         assert after["allocations"] == before["allocations"]
         seen(f"forged: {forgery}, {online.state}")
-        if online.state == OnlineState.INITIATED:
+        if online.state in payments.OPEN_STATES:
             assert settled.state == OnlineState.REJECTED
             model.forged = True
         else:
@@ -1036,6 +1170,16 @@ class MoneyMachine(RuleBasedStateMachine):
             per_line[line_id] += 1
         for line_id, quantity in InvoiceLine.objects.filter(town=self.town).values_list("pk", "quantity"):
             assert per_line[line_id] == quantity, f"line {line_id}: {per_line[line_id]} days billed, {quantity} on it"
+
+    @invariant()
+    def one_operation_waits_per_invoice_or_basket(self) -> None:
+        if not hasattr(self, "town"):
+            return
+        waiting = OnlinePayment.objects.filter(town=self.town, state=OnlineState.INITIATED)
+        references = list(waiting.values_list("reference", flat=True))
+        assert len(references) == len(set(references)), references
+        for online in waiting.select_related("payment"):
+            assert online.payment is None
 
     @invariant()
     def slips_hold_their_payments(self) -> None:
