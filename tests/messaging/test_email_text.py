@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -110,7 +110,7 @@ def test_it_writes_the_access_and_password_emails_as_text(town: Town, parent: Us
     assert_text_and_html(Kind.ACCOUNT_ACCESS, subject=f"{TOWN} : activez votre compte", names=(f"Marie {SURNAME}",))
 
     User.objects.filter(pk=parent.pk).update(last_login=datetime.datetime(2027, 1, 4, 9, tzinfo=datetime.UTC))
-    request_password_reset(town, parent.email, BASE)
+    request_password_reset(town, parent.email, RequestFactory().get("/", REMOTE_ADDR="192.0.2.10"))
     assert_text_and_html(
         Kind.PASSWORD, subject=f"{TOWN} : choisissez un nouveau mot de passe", names=(f"Marie {SURNAME}",)
     )
