@@ -668,9 +668,15 @@ class MoneyMachine(RuleBasedStateMachine):
 
     # Online payments (simulator)
 
-    @rule(which=st.integers(0, 10**6), answer=st.sampled_from(["P", "R", ""]), notifications=st.integers(0, 3))
-    def pay_online(self, which: int, answer: str, notifications: int) -> None:
-        """A parent pays an invoice through the simulator: starts, answers (or leaves), and is notified 0–3 times."""
+    @rule(
+        which=st.integers(0, 10**6),
+        answer=st.sampled_from(["P", "R", ""]),
+        notifications=st.integers(0, 3),
+        clicks=st.integers(1, 2),
+    )
+    def pay_online(self, which: int, answer: str, notifications: int, clicks: int) -> None:
+        """A parent pays an invoice through the simulator: starts (clicking once or twice), answers (or
+        leaves), and is notified 0–3 times."""
         if not self.invoices:
             return
         model = self.pick(sorted(self.invoices.values(), key=lambda m: m.pk), which)
@@ -685,6 +691,8 @@ class MoneyMachine(RuleBasedStateMachine):
         online = self.onlines[index].online
         assert online.amount == statements.invoice_summary(invoice).remaining
         assert SimulatedOperation.objects.get(idop=online.idop).amount_cents == int(online.amount * 100)
+        if clicks == 2:  # A double click: the same operation.
+            assert self.open_online(online.reference, self.invoice_door(invoice)) == index
         if answer:
             self.simulator_answers(index, answer)
         if notifications:
@@ -784,12 +792,14 @@ class MoneyMachine(RuleBasedStateMachine):
         length=st.integers(1, 4),
         answer=st.sampled_from(["P", "R", ""]),
         notifications=st.integers(0, 2),
+        clicks=st.integers(1, 2),
     )
     def prepay_basket(
-        self, child: int, activity: int, offset: int, length: int, answer: str, notifications: int
+        self, child: int, activity: int, offset: int, length: int, answer: str, notifications: int, clicks: int
     ) -> None:
-        """A parent puts days in a prepayment basket and pays it online (or with the credit): the days
-        are booked on payment, and the money stays as credit for the month-end invoice."""
+        """A parent puts days in a prepayment basket and pays it online (or with the credit), clicking
+        "Payer" once or twice: the days are booked on payment, and the money stays as credit for the
+        month-end invoice."""
         kid = self.pick(self.all_children(), child)
         chosen = self.activities[activity]
         first = self.today + datetime.timedelta(days=offset)
@@ -811,6 +821,8 @@ class MoneyMachine(RuleBasedStateMachine):
         online = self.onlines[index].online
         assert online.invoice_id is None
         assert OnlinePayment.objects.get(basket_link__basket=created.basket) == online
+        if clicks == 2:  # A double click: the same operation.
+            assert self.open_online(online.reference, self.basket_door(created.basket)) == index
         if answer:
             self.simulator_answers(index, answer)
         if notifications:
