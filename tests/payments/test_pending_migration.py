@@ -24,7 +24,7 @@ def test_it_keeps_the_newest_pending_operation_of_each_reference_and_supersedes_
         start = datetime.datetime(2027, 2, 10, 10, 0, tzinfo=datetime.UTC)
 
         def operation(reference: str, minutes: int, state: str = "initiated") -> int:
-            return OnlinePayment.objects.create(
+            created = OnlinePayment.objects.create(
                 town=town,
                 family=family,
                 provider="simulator",
@@ -32,7 +32,8 @@ def test_it_keeps_the_newest_pending_operation_of_each_reference_and_supersedes_
                 reference=reference,
                 state=state,
                 created_at=start + datetime.timedelta(minutes=minutes),
-            ).pk
+            )
+            return int(created.pk)
 
         twice = [operation("2027000012", 0), operation("2027000012", 5)]
         thrice = [operation("PANIER7", 0), operation("PANIER7", 1), operation("PANIER7", 2)]
