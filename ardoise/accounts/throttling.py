@@ -80,10 +80,26 @@ def _attempts_from(model: type[ThrottledAttempt], town: Town, ip: str | None, si
     return model.objects.filter(town=town, ip_address=ip, at__gte=since).count()
 
 
-def _attempts_against(model: type[ThrottledAttempt], user: User, ip: str | None, since: datetime) -> tuple[int, int]:
-    """Attempts against `user`: (from anywhere, from `ip`)."""
+def _attempts_against(
+    model: type[ThrottledAttempt], accounts: list[User], ip: str | None, since: datetime
+) -> dict[int, tuple[int, int]]:
+    """Attempts against each of `accounts` that has any, in one query: {account id: (from anywhere, from `ip`)}."""
     from_ip = Q(ip_address=ip) if ip else Q(pk__in=[])
-    counts = model.objects.filter(accounts=user, at__gte=since).aggregate(
+    rows = (
+        model.objects.filter(accounts__in=accounts, at__gte=since)
+        .order_by()
+        .values("accounts")
+        .annotate(total=Count("pk"), from_ip=Count("pk", filter=from_ip))
+    )
+    return {row["accounts"]: (row["total"], row["from_ip"]) for row in rows}
+
+
+def _attempts_typed(
+    model: type[ThrottledAttempt], town: Town, login: str, ip: str | None, since: datetime
+) -> tuple[int, int]:
+    """Attempts with the typed `login` (for a login that designates no account): (from anywhere, from `ip`)."""
+    from_ip = Q(ip_address=ip) if ip else Q(pk__in=[])
+    counts = model.objects.filter(town=town, login=normalise_login(login), at__gte=since).aggregate(
         total=Count("pk"), from_ip=Count("pk", filter=from_ip)
     )
     return counts["total"], counts["from_ip"]
@@ -111,13 +127,9 @@ def is_throttled(town: Town, login: str, ip: str | None) -> bool:
         return True
     accounts = list(accounts_for_login(town, login))
     if accounts:
-        counts = [_attempts_against(LoginFailure, user, ip, since) for user in accounts]
+        counts = list(_attempts_against(LoginFailure, accounts, ip, since).values())
     else:
-        from_ip = Q(ip_address=ip) if ip else Q(pk__in=[])
-        typed = LoginFailure.objects.filter(town=town, login=normalise_login(login), at__gte=since).aggregate(
-            total=Count("pk"), from_ip=Count("pk", filter=from_ip)
-        )
-        counts = [(typed["total"], typed["from_ip"])]
+        counts = [_attempts_typed(LoginFailure, town, login, ip, since)]
     return any(
         total >= settings.LOGIN_FAILURE_LIMIT or from_address >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_ACCOUNT
         for total, from_address in counts
@@ -157,7 +169,8 @@ def accounts_to_email(accounts: list[User]) -> list[User]:
     """Those of `accounts` that were not e-mailed a password link too often already."""
     since = _since(settings.PASSWORD_RESET_WINDOW_SECONDS)
     limit = settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT
-    return [user for user in accounts if _attempts_against(PasswordResetRequest, user, None, since)[0] < limit]
+    counts = _attempts_against(PasswordResetRequest, accounts, None, since) if accounts else {}
+    return [user for user in accounts if counts.get(user.pk, (0, 0))[0] < limit]
 
 
 def record_reset_request(town: Town, login: str, ip: str | None, emailed: list[User]) -> None:

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ardoise import settings as project_settings
+from ardoise.accounts import throttling
 from ardoise.accounts.models import LoginFailure
 from tests.factories import PASSWORD, FamilyFactory, GuardianFactory
 
@@ -258,3 +259,12 @@ def test_it_requires_the_csrf_token(town, parent):
         url, {"login": "marie.dupont@example.test", "password": PASSWORD, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302
+
+
+def test_it_checks_a_family_number_in_as_many_queries_as_an_e_mail(
+    town, parent, co_parent, family, django_assert_max_num_queries
+):
+    fail_from_addresses(town, family.number, 2)
+    # Login is a hot path: the family number's two accounts are counted in one query, not one each.
+    with django_assert_max_num_queries(3):
+        assert not throttling.is_throttled(town, family.number, "198.51.100.7")
