@@ -237,6 +237,9 @@ X_FRAME_OPTIONS = "DENY"
 # Forms post to the site only, and to PayFiP: "Payer" posts here and is redirected there,
 # and browsers check that redirect against form-action.
 PAYFIP_ORIGIN = "https://www.payfip.gouv.fr"
+# Minutes an online payment not answered yet keeps its invoice or basket to itself (payments/actions.py):
+# PayFiP's idOp is paid within 15 minutes, and eopayment keeps 20 between two operations of one debt.
+ONLINE_PAYMENT_PENDING_MINUTES = env_int("ONLINE_PAYMENT_PENDING_MINUTES", 20)
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -43,7 +43,15 @@ from ardoise.payments.models import (
     ReversalReason,
 )
 from ardoise.payments.notifications import send_payment_received
-from ardoise.payments.providers import Order, ProviderError, Result, Verified, provider_for, provider_of_kind
+from ardoise.payments.providers import (
+    Order,
+    Provider,
+    ProviderError,
+    Result,
+    Verified,
+    provider_for,
+    provider_of_kind,
+)
 from ardoise.payments.signals import online_payment_paid
 from ardoise.towns.models import Town
 
@@ -431,15 +439,13 @@ def refund(
 # Online payments
 
 
-# Minutes an operation not answered yet keeps its invoice or basket to itself (settings.ONLINE_PAYMENT_PENDING_MINUTES):
-# PayFiP's idOp is paid within 15 minutes, and eopayment keeps 20 between two operations of one debt.
-DEFAULT_PENDING_MINUTES = 20
 # Operations the provider may still say were paid: they are asked, and credited if so.
 OPEN_STATES = (OnlineState.INITIATED, OnlineState.SUPERSEDED)
 
 
 def pending_minutes() -> int:
-    return int(getattr(settings, "ONLINE_PAYMENT_PENDING_MINUTES", DEFAULT_PENDING_MINUTES))
+    """Minutes an operation not answered yet keeps its invoice or basket to itself."""
+    return settings.ONLINE_PAYMENT_PENDING_MINUTES
 
 
 def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> tuple[OnlinePayment, str]:
@@ -507,12 +513,11 @@ def start_online_order(
             .filter(town=town, reference=reference, state=OnlineState.INITIATED)
             .first()
         )
+        if pending is not None and _still_pending(pending, provider, now):
+            if pending.redirect_url and pending.amount == amount and now - pending.created_at < provider.lifetime:
+                return pending, pending.redirect_url  # the same payment asked again: back to its page
+            raise PaymentRefused(_pending_message(pending))
         if pending is not None:
-            age = now - pending.created_at
-            if pending.provider == provider.kind and age < datetime.timedelta(minutes=pending_minutes()):
-                if pending.redirect_url and pending.amount == amount and age < provider.lifetime:
-                    return pending, pending.redirect_url
-                raise PaymentRefused(_pending_message(pending))
             pending.state = OnlineState.SUPERSEDED
             pending.updated_at = now
             pending.save(update_fields=["state", "updated_at"])
@@ -548,6 +553,14 @@ def start_online_order(
     online.redirect_url = created.redirect_url[:500]
     online.save(update_fields=["idop", "redirect_url"])
     return online, created.redirect_url
+
+
+def _still_pending(pending: OnlinePayment, provider: Provider, now: datetime.datetime) -> bool:
+    """Whether `pending` still keeps its reference to itself: opened with the town's provider of now,
+    within pending_minutes()."""
+    return pending.provider == provider.kind and now - pending.created_at < datetime.timedelta(
+        minutes=pending_minutes()
+    )
 
 
 def _pending_message(pending: OnlinePayment) -> str:
