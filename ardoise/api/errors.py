@@ -15,7 +15,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
 
-API_PATH = re.compile(r"^/[^/]+/api/")
+from ardoise.towns.errors import TOWN_PATH
+
+# A town URL (its first segment, as the error pages read it) whose second segment is `api`.
+API_PATH = re.compile(TOWN_PATH.pattern + "api/")
 
 # The headers an error answer keeps when it is rewritten: they tell the client what to do next.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
