@@ -23,15 +23,8 @@ does not reset the count of guesses made against others from the same address.
 Choosing a new password through the e-mailed link clears its account's failures
 too: it proves control of the mailbox, and lets a locked-out parent in at once.
 
-Callers:
-
-    if is_throttled(town, login, ip):
-        ...refuse (HTTP 429)...
-    user = authenticate(request, town=town, login=login, password=password)
-    if user is None:
-        record_failure(town, login, ip)
-    else:
-        clear_failures(town, login)
+Every door that takes a password (the login page, the API's `auth/token`) calls
+`authenticate_counted`, which checks the limits, authenticates and counts the outcome.
 
 Password e-mails (`reset_address_allowed`, `accounts_to_email`, `record_reset_request`) are limited
 to `PASSWORD_RESET_LIMIT_PER_ACCOUNT` per account and
@@ -42,6 +35,7 @@ to `PASSWORD_RESET_LIMIT_PER_ACCOUNT` per account and
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -111,6 +105,26 @@ def _record(model: type[ThrottledAttempt], town: Town, login: str, ip: str | Non
 
 
 # Logins
+
+
+class LoginThrottled(Exception):
+    """A limit holds: the attempt is refused (HTTP 429) without its password being checked."""
+
+
+def authenticate_counted(request: HttpRequest, town: Town, login: str, password: str) -> User | None:
+    """The account `login` and `password` designate in `town`, or None; each failure is counted.
+
+    Raises LoginThrottled while a limit holds, even for the right password.
+    """
+    ip = client_ip(request)
+    if is_throttled(town, login, ip):
+        raise LoginThrottled
+    user = authenticate(request, town=town, login=login, password=password)
+    if user is None:
+        record_failure(town, login, ip)
+        return None
+    clear_failures(town, login)
+    return user
 
 
 def is_throttled(town: Town, login: str, ip: str | None) -> bool:

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ardoise.accounts import actions
 from ardoise.accounts.forms import LoginForm, PasswordForgotForm
 from ardoise.accounts.models import User
-from ardoise.accounts.throttling import clear_failures, client_ip, is_throttled, record_failure
+from ardoise.accounts.throttling import LoginThrottled, authenticate_counted, clear_failures
 from ardoise.towns.access import roles_of
 from ardoise.towns.models import Town
 
@@ -81,17 +81,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     status = 200
     if request.method == "POST" and form.is_valid():
-        login, ip = form.cleaned_data["login"], client_ip(request)
-        if is_throttled(town, login, ip):
+        try:
+            user = authenticate_counted(request, town, form.cleaned_data["login"], form.cleaned_data["password"])
+        except LoginThrottled:
             form.add_error(None, THROTTLED)
             status = 429
         else:
-            user = authenticate(request, town=town, login=login, password=form.cleaned_data["password"])
             if user is None:
-                record_failure(town, login, ip)
                 form.add_error(None, INVALID_CREDENTIALS)
             else:
-                clear_failures(town, login)
                 auth_login(request, user)
                 request.session.set_expiry(settings.REMEMBER_ME_SECONDS if form.cleaned_data["remember_me"] else 0)
                 target = safe_next(request, town, form.cleaned_data["next"])

@@ -8,7 +8,6 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -135,18 +134,15 @@ def money(amount: Any) -> str:
 
 @api.post("auth/token", auth=None, response={200: schemas.TokenOut, 401: schemas.ErrorOut, 429: schemas.ErrorOut})
 def create_token(request: HttpRequest, payload: schemas.TokenIn) -> Any:
-    town = request.town  # type: ignore[attr-defined]
-    ip = throttling.client_ip(request)
-    if throttling.is_throttled(town, payload.login, ip):
+    try:
+        user = throttling.authenticate_counted(request, request.town, payload.login, payload.password)  # type: ignore[attr-defined]
+    except throttling.LoginThrottled:
         return Status(
             429,
             {"detail": _("Trop de tentatives. Réessayez dans quelques minutes ou réinitialisez votre mot de passe.")},
         )
-    user = authenticate(request, town=town, login=payload.login, password=payload.password)
     if user is None:
-        throttling.record_failure(town, payload.login, ip)
         return Status(401, {"detail": _("Identifiant ou mot de passe incorrect.")})
-    throttling.clear_failures(town, payload.login)
     token, expires_at = api_tokens.issue_token(user)
     return Status(200, {"token": token, "expires_at": timezone.localtime(expires_at)})
 
