@@ -82,12 +82,12 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": _("Authentification requise ou jeton invalide.")}, status=401)
+    return api.create_response(request, {"detail": errors.detail_for(401)}, status=401)
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+    return api.create_response(request, {"detail": errors.detail_for(404)}, status=404)
 
 
 @api.exception_handler(HttpError)
@@ -449,9 +449,6 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
     except PaymentRefused as refused:
         return Status(409, {"detail": refused.message})
     return Status(200, {"redirect_url": request.build_absolute_uri(url)})
-
-
-# Messages, documents and news (messaging).
 
 
 # Messages, documents and news (messaging).
