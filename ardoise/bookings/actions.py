@@ -533,13 +533,17 @@ def declare_absence(
         if reason.town_id != booking.town_id:
             raise AbsenceRefused(_("Motif d'absence inconnu."))
         if free_cancellation_deadline(booking, now=now) is not None:
-            apply(
-                booking.child,
-                [Change(booking.date, booking.activity_id, book=False)],
-                actor=actor,
-                as_staff=as_staff,
-                now=now,
-            )
+            try:
+                apply(
+                    booking.child,
+                    [Change(booking.date, booking.activity_id, book=False)],
+                    actor=actor,
+                    as_staff=as_staff,
+                    now=now,
+                )
+            except BatchRefused as refused:
+                # A cancellation the rules refuse (the child no longer enrolled…): nothing changed.
+                raise AbsenceRefused(" ".join(refusal.message for refusal in refused.refusals)) from None
             booking.refresh_from_db(fields=["state", "updated_at"])
             return DeclaredAbsence(booking, None)
         previous = booking.state
