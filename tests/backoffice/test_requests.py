@@ -458,7 +458,7 @@ def test_it_decides_absences_with_one_query_more_per_request_its_audit_entry(
                 decisions.refuse_requests(
                     town, [item.pk for item in items], actor=front_desk, reason="Non", base_url=""
                 )
-        states = {item.booking.state for item in Request.objects.filter(pk__in=[item.pk for item in items])}
+        states = {booking.state for booking in Booking.objects.filter(pk__in=[item.booking_id for item in items])}
         assert states == {BookingState.ABSENT_EXCUSED if decision == "accept" else BookingState.ABSENT_BILLED}
         return len(queries)
 
