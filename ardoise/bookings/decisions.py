@@ -30,7 +30,7 @@ from ardoise.bookings.models import (
     Request,
     RequestKind,
     RequestStatus,
-    decided_absence_state,
+    absence_state,
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.families.record_changes import StaleRecordChange, apply_record_change
@@ -239,7 +239,7 @@ def accept_requests(
                 absence = _absence_of(booking)
                 # A day marked since (present at the roll call…) stays as it is.
                 if booking.state == BookingState.ABSENCE_PENDING and absence is not None:
-                    booking.state = decided_absence_state(absence.reason)
+                    booking.state = absence_state(absence.reason, waiting=False)
                     booking.updated_at = now
                     excused.append(booking)
                     details[item.pk] = {"booking_state": [BookingState.ABSENCE_PENDING.value, booking.state]}
