@@ -178,7 +178,7 @@ def on_behalf_confirm(request: HttpRequest, family_id: int) -> HttpResponse:
     if proposal.errors:
         return _render_review(request, family, proposal, return_to)
     if not proposal.has_changes and not proposal.refusals:
-        messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+        messages.info(request, proposals.NOTHING_CHANGED)
         return redirect(_planning_url(town, family, return_to))
     try:
         if proposal.refusals:
@@ -196,9 +196,8 @@ def on_behalf_confirm(request: HttpRequest, family_id: int) -> HttpResponse:
         # Shown again under the parents' capacity rule, so that each full day asks its question again.
         strict = propose(request, family, family_kids, override_capacity=False) if override else proposal
         return _render_review(request, family, strict, return_to, status=409)
-    reviews = [proposals.ChildReview(child, result) for child, result in applied]
-    if any(review.outcomes for review in reviews):
-        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": proposals.saved_summary(reviews)})
+    if summary := proposals.saved_summary(applied):
+        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": summary})
     else:
-        messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+        messages.info(request, proposals.NOTHING_CHANGED)
     return redirect(_planning_url(town, family, return_to))

@@ -15,6 +15,7 @@ request, no page. A child of another family is outside the caller's reach
 
 import datetime
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,6 +37,9 @@ from ardoise.families.models import Child, Family
 
 # The posted values (request.POST, or any MultiValueDict of the same fields).
 type Posted = MultiValueDict[str, str]
+
+# What a confirmation says when the batch was already saved (a second click, a reload).
+NOTHING_CHANGED = gettext_lazy("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié.")
 
 CHANGE_WORDS = {
     BookingState.BOOKED: gettext_lazy("Réservation"),
@@ -282,8 +286,12 @@ def propose(
     return Proposal(reviews, pattern_values, [])
 
 
-def saved_summary(reviews: list[ChildReview]) -> str:
-    """ "4 jours réservés pour Sarah, 2 jours annulés pour Chloé — total 10,00 €" """
+def saved_summary(applied: Sequence[tuple[Child, actions.Review]]) -> str:
+    """What `actions.apply_family` saved: "4 jours réservés pour Sarah, 2 jours annulés pour Chloé — total
+    10,00 €"; empty when it changed nothing (NOTHING_CHANGED)."""
+    reviews = [ChildReview(child, review) for child, review in applied]
+    if not any(review.outcomes for review in reviews):
+        return ""
     parts = []
     for review in reviews:
         counts = Counter(outcome.state for outcome in review.outcomes)
