@@ -172,14 +172,13 @@ def on_behalf_confirm(request: HttpRequest, family_id: int) -> HttpResponse:
     family = access_family(town, family_id)
     family_kids = shared.family_children(family)
     return_to = shared.return_query(request.POST, family_kids)
-    override = request.POST.get("override_capacity") == "1"
     # Without the explicit confirmation, a full day is refused as for parents.
-    strict = propose(request, family, family_kids, override_capacity=False)
-    proposal = propose(request, family, family_kids, override_capacity=True) if override else strict
+    override = request.POST.get("override_capacity") == "1"
+    proposal = propose(request, family, family_kids, override_capacity=override)
     if proposal.errors:
         return _render_review(request, family, proposal, return_to)
     if not proposal.has_changes and not proposal.refusals:
-        messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+        messages.info(request, proposals.NOTHING_CHANGED)
         return redirect(_planning_url(town, family, return_to))
     try:
         if proposal.refusals:
@@ -194,10 +193,11 @@ def on_behalf_confirm(request: HttpRequest, family_id: int) -> HttpResponse:
         )
     except actions.BatchRefused:
         messages.error(request, _("Rien n'a été enregistré : certains changements ne sont pas possibles."))
+        # Shown again under the parents' capacity rule, so that each full day asks its question again.
+        strict = propose(request, family, family_kids, override_capacity=False) if override else proposal
         return _render_review(request, family, strict, return_to, status=409)
-    reviews = [proposals.ChildReview(child, result) for child, result in applied]
-    if any(review.outcomes for review in reviews):
-        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": proposals.saved_summary(reviews)})
+    if summary := proposals.saved_summary(applied):
+        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": summary})
     else:
-        messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+        messages.info(request, proposals.NOTHING_CHANGED)
     return redirect(_planning_url(town, family, return_to))

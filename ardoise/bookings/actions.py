@@ -37,7 +37,7 @@ from ardoise.bookings.models import (
     Request,
     RequestKind,
     RequestStatus,
-    decided_absence_state,
+    absence_state,
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family
@@ -492,14 +492,6 @@ def free_cancellation_deadline(booking: Booking, *, now: datetime.datetime) -> d
     return status.deadline if status.changeable else None
 
 
-def absence_state(reason: AbsenceReason) -> str:
-    """The state of a day declared absent after its deadline: the reason's rule, or
-    pending while staff check the document the reason asks for."""
-    if reason.document_required:
-        return BookingState.ABSENCE_PENDING
-    return decided_absence_state(reason)
-
-
 def declare_absence(
     booking: Booking,
     reason: AbsenceReason,
@@ -533,17 +525,22 @@ def declare_absence(
         if reason.town_id != booking.town_id:
             raise AbsenceRefused(_("Motif d'absence inconnu."))
         if free_cancellation_deadline(booking, now=now) is not None:
-            apply(
-                booking.child,
-                [Change(booking.date, booking.activity_id, book=False)],
-                actor=actor,
-                as_staff=as_staff,
-                now=now,
-            )
+            try:
+                apply(
+                    booking.child,
+                    [Change(booking.date, booking.activity_id, book=False)],
+                    actor=actor,
+                    as_staff=as_staff,
+                    now=now,
+                )
+            except BatchRefused as refused:
+                # A cancellation the rules refuse (the child no longer enrolled…): nothing changed.
+                raise AbsenceRefused(" ".join(refusal.message for refusal in refused.refusals)) from None
             booking.refresh_from_db(fields=["state", "updated_at"])
             return DeclaredAbsence(booking, None)
         previous = booking.state
-        booking.state = absence_state(reason)
+        # A reason that asks for a document waits for staff (the request below).
+        booking.state = absence_state(reason, waiting=reason.document_required)
         booking.save(update_fields=["state", "updated_at"])
         absence = Absence.objects.create(
             town_id=booking.town_id,

@@ -37,7 +37,7 @@ from ardoise.bookings.models import (
     Request,
     RequestKind,
     RequestStatus,
-    decided_absence_state,
+    absence_state,
 )
 from ardoise.families.models import AuthorisedPerson, Child
 from ardoise.towns.models import Town
@@ -86,7 +86,7 @@ def _absent_state(booking: Booking, town: Town) -> str:
         waiting = Request.objects.filter(
             town_id=booking.town_id, booking=booking, kind=RequestKind.ABSENCE, status=RequestStatus.PENDING
         ).exists()
-        return BookingState.ABSENCE_PENDING if waiting else decided_absence_state(absence.reason)
+        return absence_state(absence.reason, waiting=waiting)
     return undeclared_absence_state(town)
 
 

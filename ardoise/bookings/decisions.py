@@ -30,7 +30,7 @@ from ardoise.bookings.models import (
     Request,
     RequestKind,
     RequestStatus,
-    decided_absence_state,
+    absence_state,
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.families.record_changes import StaleRecordChange, apply_record_change
@@ -103,10 +103,21 @@ def _lock(town: Town, request_ids: Iterable[int]) -> list[Request]:
     return found
 
 
-def _booking_of(item: Request) -> Booking:
-    """The request's booking, locked, with its child and activity."""
-    assert item.booking_id is not None
-    return Booking.objects.select_for_update(of=("self",)).select_related("child", "activity").get(pk=item.booking_id)
+def _bookings_of(items: list[Request]) -> dict[int, Booking]:
+    """The requests' bookings by id, locked in one query, with their child, activity and declared absence."""
+    return {
+        booking.pk: booking
+        for booking in Booking.objects.select_for_update(of=("self",))
+        .select_related("child", "activity", "absence__reason")
+        .filter(pk__in={item.booking_id for item in items if item.booking_id is not None})
+        .order_by("pk")
+    }
+
+
+def _absence_of(booking: Booking) -> Absence | None:
+    """The absence declared on the booking (read with it by `_bookings_of`), if any."""
+    absence: Absence | None = getattr(booking, "absence", None)
+    return absence
 
 
 def _capacity_problems(town: Town, bookings: list[tuple[Request, Booking]]) -> list[Problem]:
@@ -217,17 +228,18 @@ def accept_requests(
     now = now or timezone.now()
     with transaction.atomic():
         items = _lock(town, request_ids)
+        bookings = _bookings_of(items)
         problems: list[Problem] = []
         details: dict[int, dict[str, list[object]]] = {}
         to_book: list[tuple[Request, Booking]] = []
         excused: list[Booking] = []
         for item in items:
             if item.kind == RequestKind.ABSENCE and item.booking_id is not None:
-                booking = _booking_of(item)
-                absence = Absence.objects.filter(booking=booking).select_related("reason").first()
+                booking = bookings[item.booking_id]
+                absence = _absence_of(booking)
                 # A day marked since (present at the roll call…) stays as it is.
                 if booking.state == BookingState.ABSENCE_PENDING and absence is not None:
-                    booking.state = decided_absence_state(absence.reason)
+                    booking.state = absence_state(absence.reason, waiting=False)
                     booking.updated_at = now
                     excused.append(booking)
                     details[item.pk] = {"booking_state": [BookingState.ABSENCE_PENDING.value, booking.state]}
@@ -237,7 +249,7 @@ def accept_requests(
                         Problem(item.pk, "not_waiting", _("Cette demande ne porte sur aucune réservation."))
                     )
                     continue
-                booking = _booking_of(item)
+                booking = bookings[item.booking_id]
                 if booking.state != BookingState.REQUESTED:
                     problems.append(
                         Problem(
@@ -324,13 +336,15 @@ def refuse_requests(
         )
     with transaction.atomic():
         items = _lock(town, request_ids)
+        bookings = _bookings_of(items)
         problems: list[Problem] = []
         details: dict[int, dict[str, list[object]]] = {}
         changed: list[Booking] = []
+        withdrawn: list[int] = []  # the refused absences
         for item in items:
             if item.kind not in (RequestKind.BOOKING, RequestKind.ABSENCE) or item.booking_id is None:
                 continue
-            booking = _booking_of(item)
+            booking = bookings[item.booking_id]
             expected = {BookingState.REQUESTED} if item.kind == RequestKind.BOOKING else ABSENT_STATES
             if booking.state not in expected:
                 problems.append(
@@ -345,7 +359,7 @@ def refuse_requests(
             new_state = BookingState.REFUSED if item.kind == RequestKind.BOOKING else BookingState.ABSENT_BILLED
             details[item.pk] = {"booking_state": [booking.state, new_state.value]}
             if item.kind == RequestKind.ABSENCE:
-                absence = Absence.objects.filter(booking=booking).select_related("reason").first()
+                absence = _absence_of(booking)
                 if absence is not None:
                     # The day is billed as an undeclared absence; the refused
                     # absence is kept in the audit trail only, so that no later
@@ -354,13 +368,14 @@ def refuse_requests(
                         f"{absence.reason.label}{' — ' + absence.comment if absence.comment else ''}",
                         None,
                     ]
-                    absence.delete()
+                    withdrawn.append(absence.pk)
             booking.state = new_state
             booking.refusal_reason = reason
             booking.updated_at = now
             changed.append(booking)
         if problems:
             raise DecisionRefused(problems)
+        Absence.objects.filter(town=town, pk__in=withdrawn).delete()
         Booking.objects.bulk_update(changed, ["state", "refusal_reason", "updated_at"])
         _finish(
             town,

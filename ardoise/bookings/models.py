@@ -58,8 +58,12 @@ BILLABLE_STATES = frozenset(
 )
 
 
-def decided_absence_state(reason: AbsenceReason) -> str:
-    """The state of a day absent under `reason` once nothing waits: billed or not, as the reason says."""
+def absence_state(reason: AbsenceReason, *, waiting: bool) -> str:
+    """The state of a day declared absent under `reason`: pending while staff check the document the
+    reason asks for (`waiting`: its request is still pending), then billed or not as the reason says.
+    (A refused absence is billed: `decisions.refuse_requests`.)"""
+    if waiting:
+        return BookingState.ABSENCE_PENDING
     return BookingState.ABSENT_BILLED if reason.billed else BookingState.ABSENT_EXCUSED
 
 

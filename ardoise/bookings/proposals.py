@@ -15,6 +15,7 @@ request, no page. A child of another family is outside the caller's reach
 
 import datetime
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,6 +37,9 @@ from ardoise.families.models import Child, Family
 
 # The posted values (request.POST, or any MultiValueDict of the same fields).
 type Posted = MultiValueDict[str, str]
+
+# What a confirmation says when the batch was already saved (a second click, a reload).
+NOTHING_CHANGED = gettext_lazy("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié.")
 
 CHANGE_WORDS = {
     BookingState.BOOKED: gettext_lazy("Réservation"),
@@ -132,6 +136,20 @@ class Proposal:
         return found
 
 
+@dataclass(frozen=True)
+class _Span:
+    """Days a helper fills ("tout le mois", the weekly helper, a regular registration): a child's activity
+    (by id, or by code for the weekly helper), on `weekdays` from `start` to `until`."""
+
+    child_id: int
+    activity: int | str
+    weekdays: list[int]
+    start: datetime.date
+    until: datetime.date
+    # The weekdays to cancel; None for a regular registration: those dropped from the recorded pattern.
+    cancel_weekdays: list[int] | None = None
+
+
 def _changes_and_generated(
     posted: Posted, family: Family, family_kids: dict[int, Child], now: datetime.datetime
 ) -> tuple[Changes, list[str], FamilyCalendar | None, list[Child]]:
@@ -141,7 +159,7 @@ def _changes_and_generated(
     """
     today = timezone.localdate(now)
     changes = booking_forms.changes_from_post(posted)
-    generators: list[tuple[int, int | str, list[int], datetime.date, datetime.date, list[int] | None]] = []
+    spans: list[_Span] = []
     pattern_values: list[str] = []
     if "whole" in posted:
         child_id, activity_id = booking_forms.parse_row(posted.get("whole") or "")
@@ -149,7 +167,7 @@ def _changes_and_generated(
         if not period_form.is_valid():
             raise ValidationError(_("Période non reconnue."))
         start = max(period_form.cleaned_data["start"], today)
-        generators.append((child_id, activity_id, list(range(7)), start, period_form.cleaned_data["end"], []))
+        spans.append(_Span(child_id, activity_id, list(range(7)), start, period_form.cleaned_data["end"], []))
     if posted.get("helper") == "weekly":
         names = [(child.pk, child.first_name) for child in family_kids.values()]
         codes = posted.getlist("activity")[:1]
@@ -159,8 +177,8 @@ def _changes_and_generated(
         if not weekly.is_valid():
             raise ValidationError([error for errors in weekly.errors.values() for error in errors])
         for child_id in weekly.cleaned_data["children"]:
-            generators.append(
-                (
+            spans.append(
+                _Span(
                     child_id,
                     weekly.cleaned_data["activity"],
                     weekly.cleaned_data["weekdays"],
@@ -181,46 +199,51 @@ def _changes_and_generated(
             raise ValidationError(_("Période non reconnue.")) from None
         if not today <= until <= today + datetime.timedelta(days=actions.MAX_BATCH_DAYS):
             raise ValidationError(_("Période non reconnue."))
-        # None: the weekdays dropped from the recorded pattern, read below.
-        generators.append((child_id, activity_id, weekdays, today, until, None))
+        spans.append(_Span(child_id, activity_id, weekdays, today, until))
         pattern_values.append(pattern_value(child_id, activity_id, weekdays))
     for value in posted.getlist("pattern")[:20]:
         child_id, activity_id, weekdays = booking_forms.parse_pattern(value)
         pattern_values.append(pattern_value(child_id, activity_id, weekdays))
-    child_ids = set(changes.by_child) | {generator[0] for generator in generators}
+    child_ids = set(changes.by_child) | {span.child_id for span in spans}
     child_ids |= {int(value.split(":")[0]) for value in pattern_values}
     if not child_ids <= set(family_kids):
         raise Http404
     children = [child for child in family_kids.values() if child.pk in child_ids]
-    dates = changes.dates() + [day for generator in generators for day in (generator[3], generator[4])]
+    dates = changes.dates() + [day for span in spans for day in (span.start, span.until)]
     if not dates:
         return changes, pattern_values, None, children
     start, end = min(dates), max(dates)
     if (end - start).days > actions.MAX_BATCH_DAYS:
         raise ValidationError(_("Période trop longue : réservez sur une année scolaire au plus."))
     calendar = FamilyCalendar.load(family, start, end, children=children)
-    for child_id, activity, weekdays, first, last, dropped in generators:
-        child = family_kids[child_id]
+    for span in spans:
+        child = family_kids[span.child_id]
         for enrolled in calendar.activities_of(child):
-            if enrolled.pk != activity and enrolled.code != activity:
+            if span.activity not in (enrolled.pk, enrolled.code):
                 continue
+            dropped = span.cancel_weekdays
             if dropped is None:
                 recorded = {
                     day
-                    for enrollment in calendar.enrollments.get(child_id, [])
+                    for enrollment in calendar.enrollments.get(span.child_id, [])
                     if enrollment.activity_id == enrolled.pk and enrollment.school_year.contains(today)
                     for day in enrollment.weekly_pattern
                 }
-                dropped = sorted(recorded - set(weekdays))
+                dropped = sorted(recorded - set(span.weekdays))
             entries = [
                 calendar.entry(child, enrolled, day, now)
-                for day in daterange(max(first, start), min(last, end))
+                for day in daterange(max(span.start, start), min(span.until, end))
                 if calendar.is_enrolled(child, enrolled.pk, day)
             ]
             changes.extend(
-                child_id,
+                span.child_id,
                 patterns.weekly_changes(
-                    entries, enrolled.pk, weekdays=weekdays, start=first, until=last, cancel_weekdays=dropped
+                    entries,
+                    enrolled.pk,
+                    weekdays=span.weekdays,
+                    start=span.start,
+                    until=span.until,
+                    cancel_weekdays=dropped,
                 ),
             )
     if changes.count > booking_forms.MAX_CHANGES:
@@ -263,8 +286,12 @@ def propose(
     return Proposal(reviews, pattern_values, [])
 
 
-def saved_summary(reviews: list[ChildReview]) -> str:
-    """ "4 jours réservés pour Sarah, 2 jours annulés pour Chloé — total 10,00 €" """
+def saved_summary(applied: Sequence[tuple[Child, actions.Review]]) -> str:
+    """What `actions.apply_family` saved: "4 jours réservés pour Sarah, 2 jours annulés pour Chloé — total
+    10,00 €"; empty when it changed nothing (NOTHING_CHANGED)."""
+    reviews = [ChildReview(child, review) for child, review in applied]
+    if not any(review.outcomes for review in reviews):
+        return ""
     parts = []
     for review in reviews:
         counts = Counter(outcome.state for outcome in review.outcomes)

@@ -431,7 +431,7 @@ def booking_confirm(request: HttpRequest, family: Family) -> HttpResponse:
             _save(request, family, [], proposal.weekly_patterns(family_kids))
             messages.success(request, _("Vos jours réguliers sont enregistrés ; il n'y avait aucun jour à changer."))
         else:
-            messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+            messages.info(request, proposals.NOTHING_CHANGED)
         return redirect(planning_url)
     if baskets.in_prepayment(request.town):  # type: ignore[attr-defined]
         # Prepayment: the new days wait in a basket until paid (ardoise.prepayment).
@@ -448,11 +448,10 @@ def booking_confirm(request: HttpRequest, family: Family) -> HttpResponse:
         proposal = proposals.propose(request.POST, family, family_kids, now=timezone.now())
         messages.error(request, _("Rien n'a été enregistré : certains changements ne sont plus possibles."))
         return _render_review(request, family, proposal, return_to, status=409)
-    reviews = [proposals.ChildReview(child, result) for child, result in applied]
-    if any(review.outcomes for review in reviews):
-        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": proposals.saved_summary(reviews)})
+    if summary := proposals.saved_summary(applied):
+        messages.success(request, _("C'est enregistré : %(summary)s.") % {"summary": summary})
     else:
-        messages.info(request, _("Ces changements étaient déjà enregistrés : rien d'autre n'a été modifié."))
+        messages.info(request, proposals.NOTHING_CHANGED)
     return redirect(planning_url)
 
 

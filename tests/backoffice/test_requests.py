@@ -442,3 +442,26 @@ def test_it_lets_a_second_front_desk_agent_decide_too(town, client_for, booking_
     second = staff_member(town, Role.FRONT_DESK, email="accueil2@example.test")
     assert decide(client_for(second), town, booking_requests, "accept").status_code == 302
     assert Booking.objects.filter(state=BookingState.BOOKED).count() == 2
+
+
+@pytest.mark.parametrize("decision", ["accept", "refuse"])
+def test_it_decides_absences_with_one_query_more_per_request_its_audit_entry(
+    town, front_desk, meals, sarah, parent, decision
+):
+    # The bookings (and their declared absences) are read and locked in one query, whatever the number.
+    def queries_to_decide(days: list[datetime.date]) -> int:
+        items = [ask_absence(sarah, meals, day, parent) for day in days]
+        with CaptureQueriesContext(connection) as queries:
+            if decision == "accept":
+                decisions.accept_requests(town, [item.pk for item in items], actor=front_desk, base_url="")
+            else:
+                decisions.refuse_requests(
+                    town, [item.pk for item in items], actor=front_desk, reason="Non", base_url=""
+                )
+        states = {booking.state for booking in Booking.objects.filter(pk__in=[item.booking_id for item in items])}
+        assert states == {BookingState.ABSENT_EXCUSED if decision == "accept" else BookingState.ABSENT_BILLED}
+        return len(queries)
+
+    one = queries_to_decide([datetime.date(2027, 3, 8)])
+    three = queries_to_decide([datetime.date(2027, 3, 9), datetime.date(2027, 3, 10), datetime.date(2027, 3, 11)])
+    assert three - one == 2  # one audit entry for each request more

@@ -21,6 +21,7 @@ from ardoise.bookings.models import (
     Absence,
     Booking,
     BookingState,
+    Enrollment,
     Request,
     RequestStatus,
 )
@@ -215,3 +216,20 @@ def test_an_absence_after_the_deadline_follows_its_reason(
         assert state == BookingState.ABSENCE_PENDING
     else:
         assert state == (BookingState.ABSENT_BILLED if reason["billed"] else BookingState.ABSENT_EXCUSED)
+
+
+def test_it_refuses_a_cancellation_the_rules_refuse_and_changes_nothing(
+    parent: User, children: list[Child], meals: Activity
+) -> None:
+    # Before the deadline an absence is a cancellation; one the rules refuse (the child is no longer
+    # enrolled) is refused with its reason, as an absence refused, never a crash.
+    sarah = children[0]
+    reason = AbsenceReasonFactory(town=meals.town)
+    booking = BookingFactory(child=sarah, activity=meals, date=NEXT_MONDAY)
+    Enrollment.objects.filter(child=sarah, activity=meals).delete()
+    with pytest.raises(actions.AbsenceRefused) as refused:
+        actions.declare_absence(booking, reason, actor=parent)
+    assert "n'est pas inscrit(e) à cette activité" in refused.value.message
+    assert state_of(booking) == BookingState.BOOKED
+    assert not Absence.objects.exists()
+    assert not Request.objects.exists()
