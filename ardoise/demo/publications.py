@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from ardoise.accounts.models import User
 from ardoise.billing.pdf import get_renderer
 from ardoise.bookings.calendar import current_week
+from ardoise.calendars.wording import date_fr
 from ardoise.messaging import actions as messaging
 from ardoise.messaging.models import Document, DocumentKind
 from ardoise.towns.models import Site, Town
@@ -130,7 +131,9 @@ def publish(
     for index, school in enumerate(sites[:2]):
         days = [monday + datetime.timedelta(days=offset) for offset in range(14)]
         lines = [f"Menus de la quinzaine, {school.name}"] + [
-            f"{day:%d/%m} : {menu_text(day, index)}" for day in days if serves_meals(school, day)
+            f"{date_fr(day, 'l j F').capitalize()} : {menu_text(day, index)}"
+            for day in days
+            if serves_meals(school, day)
         ]
         name = f"menus-{index + 1}.pdf"
         documents.append((school, f"Menus de la quinzaine, {school.name}", DocumentKind.MENU, name, lines))
