@@ -158,8 +158,8 @@ class DemoBuilder:
         self.step("bookings")
         self.create_ledger()
         direct_debit.create_direct_debit(self.town, self.today, self.counts)
+        self.step("last school year's ledger and mandates")
         if self.children is None:  # Benchmark towns skip what only the guides' tour needs.
-            self.step("last school year's ledger and mandates")
             invoicing.invoice_this_year(
                 self.town,
                 self.years["current"],

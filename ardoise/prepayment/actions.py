@@ -24,7 +24,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -423,7 +422,7 @@ def confirm_paid_basket(online_id: int, *, now: datetime.datetime) -> Basket | N
 
 
 def deadline_text(moment: datetime.datetime) -> str:
-    return date_fr(timezone.localtime(moment), "j F Y à H\\hi")
+    return date_fr(moment, "j F Y à H\\hi")  # in Paris time
 
 
 # The JSON API: no unpaid booking through the back door

@@ -68,6 +68,7 @@ def test_it_shows_a_french_404_for_an_unknown_town(db: None) -> None:
     assert response.status_code == 404
     assert "Page introuvable" in page(response)
     assert links(response) == set()
+    assert "adresse donnée par votre commune" in page(response)  # a way back without a town to link to
 
 
 def test_it_shows_a_french_403_to_staff_whose_role_lacks_the_page(

@@ -14,7 +14,6 @@
   }
 
   nav.classList.add("is-compact");
-  button.hidden = false;
   button.addEventListener("click", function () {
     setOpen(button.getAttribute("aria-expanded") !== "true");
   });
