@@ -267,4 +267,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint says at INFO each step of every PDF (seven lines an invoice): only its warnings matter.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
