@@ -1,4 +1,5 @@
-"""Document types and uploads for the supporting documents' tests (the DUPONTs at Tuesday 9 March 2027)."""
+"""Document types and uploads shared by the supporting documents' tests (a plugin of tests/conftest.py), the
+DUPONTs at Tuesday 9 March 2027."""
 
 import datetime
 from collections.abc import Callable
@@ -18,8 +19,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 INSURANCE = "Attestation d'assurance (responsabilité civile)"
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings: Any, tmp_path: Any) -> None:
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files go to the test's own folder (every fixture below asks for it)."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -28,7 +30,7 @@ def pdf(name: str = "attestation.pdf", content: bytes = PDF) -> SimpleUploadedFi
 
 
 @pytest.fixture
-def insurance(town: Town, wednesdays: Activity) -> DocumentType:
+def insurance(town: Town, wednesdays: Activity, media_root: None) -> DocumentType:
     """Asked of each child, valid 12 months, needed by the Wednesday centre."""
     document_type = DocumentType.objects.create(
         town=town, label=INSURANCE, concerns=Concerns.CHILD, validity_months=12, position=1
@@ -38,20 +40,20 @@ def insurance(town: Town, wednesdays: Activity) -> DocumentType:
 
 
 @pytest.fixture
-def vaccinations(town: Town) -> DocumentType:
+def vaccinations(town: Town, media_root: None) -> DocumentType:
     """Asked of every child, never expires, needed for nothing."""
     return DocumentType.objects.create(town=town, label="Carnet de vaccinations", concerns=Concerns.CHILD, position=2)
 
 
 @pytest.fixture
-def quotient(town: Town) -> DocumentType:
+def quotient(town: Town, media_root: None) -> DocumentType:
     return DocumentType.objects.create(
         town=town, label="Justificatif de quotient familial", concerns=Concerns.FAMILY, validity_months=12, position=3
     )
 
 
 @pytest.fixture
-def uploaded(family: Family) -> Callable[..., SupportingDocument]:
+def uploaded(family: Family, media_root: None) -> Callable[..., SupportingDocument]:
     """`uploaded(type, child, dated_on=…, accepted=True)`: a document of the DUPONTs, accepted by default."""
 
     def make(
