@@ -21,7 +21,7 @@ def _context(document: SupportingDocument, base_url: str) -> dict[str, object]:
     return {
         "document": document,
         "label": document.document_type.label,
-        "person": document.child.first_name if document.child else document.family.name,
+        "person": document.child.full_name if document.child else document.family.name,
         "accepted": document.status == DocumentStatus.ACCEPTED,
         "valid_until": date_fr(document.valid_until, "j F Y") if document.valid_until else "",
         "url": base_url.rstrip("/") + path,
