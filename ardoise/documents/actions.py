@@ -123,7 +123,7 @@ def decide(document: SupportingDocument, actor: User, decision: Decision, *, bas
     """
     with transaction.atomic():
         locked = (
-            SupportingDocument.objects.select_for_update()
+            SupportingDocument.objects.select_for_update(of=("self",))
             .select_related("document_type", "family__town", "child")
             .get(pk=document.pk, town_id=document.town_id)
         )
@@ -178,7 +178,7 @@ def decide_many(
         raise DocumentRefused(_("Indiquez le motif du refus : il est envoyé à la famille."))
     with transaction.atomic():
         documents = list(
-            SupportingDocument.objects.select_for_update()
+            SupportingDocument.objects.select_for_update(of=("self",))
             .filter(town=town, pk__in=list(document_ids), status=DocumentStatus.PENDING)
             .select_related("document_type", "family__town", "child")
             .order_by("pk")
