@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.activities.models import Activity
-from ardoise.backoffice.exports import _csv_response
+from ardoise.backoffice.exports import _file
 from ardoise.documents import actions, reminders
 from ardoise.documents.access import access_document_type, access_town_document
 from ardoise.documents.models import DocumentType
@@ -35,6 +35,11 @@ from ardoise.towns.models import Role
 desk_required = staff_required(Role.FRONT_DESK)  # and the administrator, always
 admin_required = staff_required(Role.ADMIN)
 MAX_REASON = 1000
+
+
+def _selected(data: Any) -> list[str]:
+    """The ids of the documents ticked in the queue (the form's data is the POST's QueryDict)."""
+    return list(data.getlist("document")) if isinstance(data, QueryDict) else []
 
 
 class BulkDecisionForm(forms.Form):
@@ -52,7 +57,7 @@ class BulkDecisionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         try:
-            ids = sorted({int(value) for value in self.data.getlist("document")})
+            ids = sorted({int(value) for value in _selected(self.data)})
         except (TypeError, ValueError):
             raise forms.ValidationError(_("La sélection est invalide : rechargez la page.")) from None
         if not ids:
@@ -100,7 +105,7 @@ def _queue_context(request: AuthedRequest, form: forms.Form | None = None) -> di
     return {
         "documents": list(pending_documents(town)),
         "form": form or BulkDecisionForm(),
-        "selected": set(form.data.getlist("document")) if form is not None else set(),
+        "selected": set(_selected(form.data)) if form is not None else set(),
     }
 
 
@@ -139,8 +144,8 @@ def decide_many(request: AuthedRequest) -> HttpResponse:
 
 @desk_required
 @require_http_methods(["GET", "POST"])
-def document_detail(request: AuthedRequest, document_id: int) -> HttpResponse:
-    document = access_town_document(request.town, document_id)
+def document_detail(request: AuthedRequest, supporting_document_id: int) -> HttpResponse:
+    document = access_town_document(request.town, supporting_document_id)
     if request.method == "POST":
         form = DecisionForm(request.POST)
         if form.is_valid():
@@ -172,8 +177,8 @@ def document_detail(request: AuthedRequest, document_id: int) -> HttpResponse:
 
 @desk_required
 @require_GET
-def document_file(request: AuthedRequest, document_id: int) -> HttpResponse:
-    document = access_town_document(request.town, document_id)
+def document_file(request: AuthedRequest, supporting_document_id: int) -> HttpResponse:
+    document = access_town_document(request.town, supporting_document_id)
     return download(document.file, document.file_name, document.content_type)
 
 
@@ -202,12 +207,17 @@ MISSING_HEADER = ["numero_famille", "famille", "enfant", "piece", "etat", "motif
 def missing(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.GET.get("format") == "csv":
-        return _csv_response(MISSING_HEADER, _missing_rows(request, today), f"pieces-manquantes-{today.isoformat()}")
-    rows = list(_missing_rows(request, today))
+        lines = _missing_rows(request, today)
+        return _file("csv", MISSING_HEADER, lines, f"pieces-manquantes-{today.isoformat()}", _("Pièces manquantes"))
     return render(
         request,
         "backoffice/supporting_documents_list.html",
-        {"title": _("Pièces manquantes"), "kind": "missing", "rows": rows, "header": _missing_columns()},
+        {
+            "title": _("Pièces manquantes"),
+            "kind": "missing",
+            "rows": list(_missing_rows(request, today)),
+            "header": _missing_columns(),
+        },
     )
 
 
@@ -237,7 +247,8 @@ EXPIRING_HEADER = ["numero_famille", "famille", "enfant", "piece", "valable_jusq
 def expiring(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.GET.get("format") == "csv":
-        return _csv_response(EXPIRING_HEADER, _expiring_rows(request, today), f"pieces-expirant-{today.isoformat()}")
+        lines = _expiring_rows(request, today)
+        return _file("csv", EXPIRING_HEADER, lines, f"pieces-expirant-{today.isoformat()}", _("Pièces qui expirent"))
     return render(
         request,
         "backoffice/supporting_documents_list.html",
@@ -266,7 +277,7 @@ def send_reminders(request: AuthedRequest) -> HttpResponse:
 # Document types (administrator)
 
 
-class DocumentTypeForm(forms.ModelForm):
+class DocumentTypeForm(forms.ModelForm[DocumentType]):
     class Meta:
         model = DocumentType
         fields = ["label", "concerns", "activities", "validity_months", "checked_by_staff", "only_with_pai", "position"]
@@ -303,8 +314,8 @@ def types(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def type_edit(request: AuthedRequest, type_id: int | None = None) -> HttpResponse:
-    instance = access_document_type(request.town, type_id) if type_id is not None else None
+def type_edit(request: AuthedRequest, document_type_id: int | None = None) -> HttpResponse:
+    instance = access_document_type(request.town, document_type_id) if document_type_id is not None else None
     form = DocumentTypeForm(request.POST or None, instance=instance, town=request.town)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in actions.TYPE_FIELDS}
@@ -323,12 +334,12 @@ def type_edit(request: AuthedRequest, type_id: int | None = None) -> HttpRespons
 urlpatterns = [
     path("", queue, name="supporting_documents"),
     path("decider/", decide_many, name="supporting_documents_decide"),
-    path("<int:document_id>/", document_detail, name="supporting_document"),
-    path("<int:document_id>/fichier/", document_file, name="supporting_document_file"),
+    path("<int:supporting_document_id>/", document_detail, name="supporting_document"),
+    path("<int:supporting_document_id>/fichier/", document_file, name="supporting_document_file"),
     path("manquantes/", missing, name="supporting_documents_missing"),
     path("expirent/", expiring, name="supporting_documents_expiring"),
     path("expirent/rappels/", send_reminders, name="supporting_documents_remind"),
     path("types/", types, name="supporting_document_types"),
     path("types/ajouter/", type_edit, name="supporting_document_type_new"),
-    path("types/<int:type_id>/", type_edit, name="supporting_document_type_edit"),
+    path("types/<int:document_type_id>/", type_edit, name="supporting_document_type_edit"),
 ]

@@ -20,6 +20,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.documents.models import Concerns, DocumentStatus, DocumentType, SupportingDocument
 from ardoise.documents.status import add_months, validity_end
+from ardoise.families.models import Child
 from ardoise.towns.models import Town
 
 from .bulk import insert
@@ -63,7 +64,7 @@ def create_supporting_documents(
     def document(
         plan: FamilyPlan,
         document_type: DocumentType,
-        child: object,
+        child: Child | None,
         dated_on: datetime.date,
         status: str = DocumentStatus.ACCEPTED,
         reason: str = "",

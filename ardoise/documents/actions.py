@@ -44,7 +44,7 @@ def upload(
     document_type: DocumentType,
     child: Child | None,
     dated_on: datetime.date,
-    file: UploadedFile,
+    file: UploadedFile,  # type: ignore[type-arg]  # as bookings.uploads takes it
     *,
     today: datetime.date,
 ) -> SupportingDocument:
@@ -99,7 +99,7 @@ def _replace_previous(document: SupportingDocument, now: datetime.datetime) -> N
     SupportingDocument.objects.filter(
         town_id=document.town_id,
         family_id=document.family_id,
-        child_id=document.child_id,
+        child=document.child,
         document_type_id=document.document_type_id,
         status=DocumentStatus.ACCEPTED,
         replaced_at__isnull=True,

@@ -146,6 +146,6 @@ def supporting_document_upload(request: AuthedRequest, family: Family) -> HttpRe
 
 @parent_required
 @require_GET
-def supporting_document_file(request: AuthedRequest, family: Family, document_id: int) -> HttpResponse:
-    document = access_family_document(family, document_id)
+def supporting_document_file(request: AuthedRequest, family: Family, supporting_document_id: int) -> HttpResponse:
+    document = access_family_document(family, supporting_document_id)
     return download(document.file, document.file_name, document.content_type)

@@ -44,7 +44,7 @@ urlpatterns = [
     path("dossier/pieces/", supporting_documents.supporting_documents, name="supporting_documents"),
     path("dossier/pieces/deposer/", supporting_documents.supporting_document_upload, name="supporting_document_upload"),
     path(
-        "dossier/pieces/<int:document_id>/",
+        "dossier/pieces/<int:supporting_document_id>/",
         supporting_documents.supporting_document_file,
         name="supporting_document_file",
     ),

@@ -3,24 +3,23 @@ bad file or field, 409 for what the rules refuse) and the family's own files (an
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from ardoise.accounts.models import User
 from ardoise.documents.models import DocumentStatus, DocumentType, SupportingDocument
 from ardoise.families.models import Child
 from ardoise.towns.models import Town
-from tests.api.test_api import login
+from tests.api.test_api import Api, login
 from tests.documents.fixtures import INSURANCE, PDF, PNG
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
 
-def upload(api: object, fields: dict[str, object]) -> object:
-    client: Client = api.client  # type: ignore[attr-defined]
-    return client.post(api.base + "supporting-documents", fields, headers=api.headers())  # type: ignore[attr-defined]
+def upload(api: Api, fields: dict[str, object]) -> Any:
+    return api.client.post(api.base + "supporting-documents", fields, headers=api.headers())
 
 
 def test_it_lists_the_types_and_what_is_asked_with_its_state(
@@ -80,10 +79,9 @@ def test_it_answers_422_for_a_bad_file_or_field_and_409_for_an_expired_document(
 
 
 def test_another_familys_document_child_or_town_is_404(
-    town: Town,
+    other_town: Town,
     parent: User,
     outsider: User,
-    stranger: User,
     children: list[Child],
     insurance: DocumentType,
     uploaded: Callable[..., SupportingDocument],
@@ -100,7 +98,7 @@ def test_another_familys_document_child_or_town_is_404(
         "file": SimpleUploadedFile("a.pdf", PDF),
     }
     assert upload(theirs, fields).status_code == 404
-    other_town_type = DocumentType.objects.create(town=stranger.town, label="Autre")
+    other_town_type = DocumentType.objects.create(town=other_town, label="Autre")
     fields = {"type_id": other_town_type.pk, "dated_on": "2026-09-01", "file": SimpleUploadedFile("a.pdf", PDF)}
     assert upload(login(parent), fields).status_code == 404
     assert login(parent).get(f"supporting-documents/{2**63}/file").status_code == 404

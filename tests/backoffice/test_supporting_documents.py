@@ -163,11 +163,11 @@ def test_it_lists_missing_and_expiring_documents_and_exports_them(
     client = client_for(front_desk)
     missing = client.get(url(town, "supporting_documents_missing") + "?format=csv")
     assert missing["Content-Type"].startswith("text/csv")
-    rows = b"".join(missing.streaming_content).decode().splitlines()
+    rows = missing.getvalue().decode().splitlines()
     assert rows[0].lstrip("\ufeff") == "numero_famille;famille;enfant;piece;etat;motif_refus"
     assert rows[1:] == [f"1;DUPONT;{children[1].full_name};{INSURANCE};Manquante;"]
     expiring = client.get(url(town, "supporting_documents_expiring") + "?format=csv")
-    rows = b"".join(expiring.streaming_content).decode().splitlines()
+    rows = expiring.getvalue().decode().splitlines()
     assert rows[1:] == [f"1;DUPONT;{children[0].full_name};{INSURANCE};2027-03-31"]
     assert "DUPONT" in client.get(url(town, "supporting_documents_expiring")).content.decode()
 

@@ -21,6 +21,7 @@ WEEK = "2027-03-15"
 
 
 def log_in(page: Page, base: str, user: User) -> None:
+    assert user.town is not None
     page.goto(f"{base}/{user.town.slug}/login/")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
@@ -44,6 +45,7 @@ def test_a_parent_uploads_the_insurance_staff_accept_it_and_the_wednesday_is_boo
     wednesdays: Activity,
     insurance: DocumentType,
 ) -> None:
+    assert parent.town is not None
     base, slug, sarah = live_server.url, parent.town.slug, children[0]
     page = phone_page
     log_in(page, base, parent)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ardoise.activities.models import Activity
@@ -71,3 +72,24 @@ def uploaded(family: Family, media_root: None) -> Callable[..., SupportingDocume
         return document
 
     return make
+
+
+def make_supporting_document(family: Family) -> SupportingDocument:
+    """A pending document of `family` (for the pages' access matrices), its type made on demand."""
+    document_type, _created = DocumentType.objects.get_or_create(
+        town=family.town, label="Carnet de vaccinations", defaults={"concerns": Concerns.CHILD}
+    )
+    document = SupportingDocument(
+        town=family.town,
+        family=family,
+        child=family.children.order_by("pk").first(),
+        document_type=document_type,
+        file_name="carnet.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        dated_on=datetime.date(2026, 9, 1),
+        valid_from=datetime.date(2026, 9, 1),
+    )
+    document.file.save("carnet.pdf", ContentFile(PDF), save=False)
+    document.save()
+    return document
