@@ -28,7 +28,7 @@ from ardoise.documents.queries import document_types, dossiers, pending_document
 from ardoise.documents.status import EXPIRING_DAYS, State
 from ardoise.families.models import Family
 from ardoise.messaging.queries import download
-from ardoise.towns.access import staff_required
+from ardoise.towns.access import may_open, roles_of, staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
 
@@ -106,6 +106,7 @@ def _queue_context(request: AuthedRequest, form: forms.Form | None = None) -> di
         "documents": list(pending_documents(town)),
         "form": form or BulkDecisionForm(),
         "selected": set(_selected(form.data)) if form is not None else set(),
+        "types_open": may_open(types, roles_of(request.user, town)),
     }
 
 

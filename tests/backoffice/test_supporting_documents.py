@@ -148,6 +148,7 @@ def test_it_answers_404_for_another_towns_document_and_403_to_a_site_agent(
     assert client_for(site_agent).get(url(town, "supporting_documents")).status_code == 403
     assert client_for(stranger).get(url(town, "supporting_documents")).status_code == 404
     assert client_for(front_desk).get(url(town, "supporting_document_types")).status_code == 403
+    assert "Types de pièces" not in client.get(url(town, "supporting_documents")).content.decode()
 
 
 def test_it_lists_missing_and_expiring_documents_and_exports_them(
