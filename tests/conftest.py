@@ -38,7 +38,7 @@ hypothesis.settings.register_profile("ardoise", deadline=None)
 hypothesis.settings.load_profile("ardoise")
 
 # The family at a fixed moment (Tuesday 9 March 2027) used by booking, portal and API tests.
-pytest_plugins = ["tests.moment"]
+pytest_plugins = ["tests.moment", "tests.documents.fixtures"]
 
 
 def years_ago(years: int) -> datetime.date:

@@ -39,6 +39,7 @@ from ardoise.bookings import enrollments
 from ardoise.bookings.access import access_enrollment
 from ardoise.bookings.models import Enrollment
 from ardoise.directdebit.models import Mandate, MandateState
+from ardoise.documents.queries import family_dossier
 from ardoise.families import actions
 from ardoise.families.access import access_child, access_family, access_guardian, access_person
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
@@ -164,6 +165,7 @@ def family(request: AuthedRequest, family_id: int) -> HttpResponse:
         "mandate": Mandate.objects.filter(town=town, family=record, state=MandateState.ACTIVE).first(),
         "mandates_open": may_open(direct_debits.mandates, roles_of(request.user, town)),
         "today": timezone.localdate(),
+        "supporting_documents": family_dossier(record, timezone.localdate()),
     }
     return render(request, "backoffice/family.html", context)
 

@@ -40,6 +40,7 @@ from ardoise.bookings.models import (
     absence_state,
 )
 from ardoise.calendars.wording import date_fr
+from ardoise.documents.requirements import missing_by_change, missing_message
 from ardoise.families.models import Child, Family
 
 # The longest span one batch may touch: a school year and a bit.
@@ -199,9 +200,35 @@ def review(
                 changes_something,
             )
         )
+    _refuse_without_documents(child, result, booked_here)
     full = _capacity_refusals(child, activities, booked_here)
     (result.over_capacity if override_capacity else result.refusals).extend(full)
     return result
+
+
+def _refuse_without_documents(child: Child, result: Review, booked_here: Counter[tuple[int, datetime.date]]) -> None:
+    """Days newly booked of an activity that needs a document the child (or family) has no valid one for on
+    that day are refused ("invalid"), naming the document. One look-up for the whole batch."""
+    new_days = [
+        (outcome.activity.pk, outcome.change.date)
+        for outcome in result.outcomes
+        if outcome.change.book and outcome.changes_something
+    ]
+    missing = missing_by_change(child, new_days) if new_days else {}
+    if not missing:
+        return
+    kept = []
+    for outcome in result.outcomes:
+        key = (outcome.activity.pk, outcome.change.date)
+        if outcome.change.book and outcome.changes_something and key in missing:
+            result.refusals.append(
+                Refusal(outcome.change.date, outcome.activity.pk, "invalid", missing_message(child, missing[key]))
+            )
+            if booked_here[key]:
+                booked_here[key] -= 1
+            continue
+        kept.append(outcome)
+    result.outcomes = kept
 
 
 def _target_state(current: str, stored: str | None, book: bool, needs_validation: bool) -> str | None:

@@ -56,6 +56,8 @@ class Kind(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     REMINDER = "reminder"
     DIRECT_DEBIT_REJECTED = "direct_debit_rejected"
+    DOCUMENT_DECISION = "document_decision"
+    DOCUMENT_EXPIRING = "document_expiring"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -74,6 +76,8 @@ KIND_LABELS: dict[str, Any] = {
     Kind.PAYMENT_RECEIVED: _("Paiement reçu"),
     Kind.REMINDER: _("Relance"),
     Kind.DIRECT_DEBIT_REJECTED: _("Prélèvement rejeté"),
+    Kind.DOCUMENT_DECISION: _("Pièce justificative vérifiée"),
+    Kind.DOCUMENT_EXPIRING: _("Pièce justificative bientôt expirée"),
 }
 
 # The kinds whose body holds a link into the account.

@@ -11,6 +11,7 @@ from ardoise.portal import (
     planning,
     record,
     requests,
+    supporting_documents,
     views,
 )
 
@@ -40,6 +41,13 @@ urlpatterns = [
     path("dossier/responsables/<int:guardian_id>/modifier/", record.record_guardian, name="record_guardian"),
     path("dossier/enfants/<int:child_id>/modifier/", record.record_child, name="record_child"),
     path("dossier/enfants/<int:child_id>/personnes/ajouter/", record.record_person_new, name="record_person_new"),
+    path("dossier/pieces/", supporting_documents.supporting_documents, name="supporting_documents"),
+    path("dossier/pieces/deposer/", supporting_documents.supporting_document_upload, name="supporting_document_upload"),
+    path(
+        "dossier/pieces/<int:supporting_document_id>/",
+        supporting_documents.supporting_document_file,
+        name="supporting_document_file",
+    ),
     path("dossier/agenda/regenerer/", record.ical_regenerate, name="ical_regenerate"),
     path("calendar/<str:token>.ics", ical.calendar_feed, name="ical"),
     path("messages/", messages.messages, name="messages"),

@@ -36,6 +36,7 @@ from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.payments.models import DepositSlip
 from ardoise.towns.models import Role
 from tests.directdebit import matrix as direct_debit
+from tests.documents.fixtures import make_supporting_document
 from tests.factories import (
     AbsenceReasonFactory,
     ActivityFactory,
@@ -98,6 +99,9 @@ ACCESS: dict[str, frozenset[str]] = {
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "roll_call": ROLL_CALL,
+    # Supporting documents: the queue and lists for the front desk, the types for the administrator.
+    "supporting_document_type": ADMIN_ONLY,
+    "supporting_document": RECORDS,
     "kitchen": KITCHEN_COUNTS,
     "invoicing": MONEY,
     "payment": MONEY,
@@ -229,6 +233,8 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "supporting_document_id": lambda w: make_supporting_document(w.family).pk,
+    "document_type_id": lambda w: make_supporting_document(w.family).document_type_id,
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"

@@ -28,6 +28,8 @@ PARENT_PAGES = [
     "absences/",
     "demandes/",
     "dossier/",
+    "dossier/pieces/",
+    "dossier/pieces/deposer/",
     "messages/",
     "documents/",
 ]
@@ -40,6 +42,9 @@ STAFF_PAGES = [
     "staff/cuisine/",
     "staff/pointage/",
     "staff/demandes/",
+    "staff/pieces/",
+    "staff/pieces/manquantes/",
+    "staff/pieces/expirent/",
     "staff/exports/",
     "staff/journal/",
 ]

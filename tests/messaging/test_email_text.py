@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
@@ -18,6 +19,9 @@ from ardoise.billing.models import PaymentMethod
 from ardoise.bookings.models import Request, RequestKind, RequestStatus
 from ardoise.bookings.notifications import send_request_decisions
 from ardoise.directdebit import actions as directdebit
+from ardoise.documents import actions as documents
+from ardoise.documents.models import DocumentType, SupportingDocument
+from ardoise.documents.reminders import send_expiry_reminders
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging import actions as messaging
 from ardoise.messaging.models import OutgoingEmail
@@ -30,6 +34,7 @@ from tests.payments.conftest import make_invoice
 BASE = "https://ardoise.example.test/"
 TOWN = "L'Étang & <Bourg>"
 SURNAME = "D'Arc & <Fils>"
+TODAY = datetime.date(2027, 3, 9)
 
 
 @pytest.fixture
@@ -164,6 +169,30 @@ def test_it_writes_the_rejected_debit_email_as_text(town: Town, family: Family) 
     )
 
 
+@pytest.mark.usefixtures("odd_names", "media_root")
+def test_it_writes_the_supporting_document_emails_as_text(
+    family: Family, children: list[Child], front_desk: User
+) -> None:
+    odd_type = DocumentType.objects.create(town=family.town, label="Attestation d'assurance & <RC>", validity_months=12)
+    family = Family.objects.get(pk=family.pk)
+    sarah = Child.objects.get(pk=children[0].pk)
+    upload = SimpleUploadedFile("assurance.pdf", b"%PDF-1.4\n%%EOF\n")
+    document = documents.upload(family, None, odd_type, sarah, datetime.date(2026, 4, 1), upload, today=TODAY)
+    documents.decide(document, front_desk, documents.Decision(False, "Nom & <prénom> illisibles"), base_url=BASE)
+    assert_text_and_html(
+        Kind.DOCUMENT_DECISION,
+        subject=f"{TOWN} : pièce refusée (Attestation d'assurance & <RC>, Sarah {SURNAME})",
+        names=(f"Marie {SURNAME}", "Nom & <prénom> illisibles"),
+    )
+    SupportingDocument.objects.filter(pk=document.pk).update(status="accepted")
+    send_expiry_reminders(family.town, today=TODAY, base_url=BASE)
+    assert_text_and_html(
+        Kind.DOCUMENT_EXPIRING,
+        subject=f"{TOWN} : Attestation d'assurance & <RC> de Sarah {SURNAME} expire le 31 mars 2027",
+        names=(f"Marie {SURNAME}",),
+    )
+
+
 def test_it_checks_every_kind_of_email() -> None:
     """A new kind of e-mail gets its test above."""
     checked = {
@@ -176,5 +205,7 @@ def test_it_checks_every_kind_of_email() -> None:
         Kind.REMINDER,
         Kind.PAYMENT_RECEIVED,
         Kind.DIRECT_DEBIT_REJECTED,
+        Kind.DOCUMENT_DECISION,
+        Kind.DOCUMENT_EXPIRING,
     }
     assert set(Kind) == checked

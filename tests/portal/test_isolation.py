@@ -23,6 +23,7 @@ from ardoise.activities.models import Activity
 from ardoise.billing.models import BillingSettings, Invoice
 from ardoise.bookings.models import Absence, Booking, BookingState, Request, RequestKind
 from ardoise.families.models import AuthorisedPerson, Family, Guardian
+from tests.documents.fixtures import make_supporting_document
 from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
 from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
@@ -136,6 +137,7 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     # Prepayment (tests/prepayment/conftest.py): a basket waiting for the victim's payment, in a town
     # that pays when booking (the basket pages answer 404 elsewhere).
     "basket_id": lambda v: make_basket(prepaid_family(v.family)).pk,
+    "supporting_document_id": lambda v: make_supporting_document(v.family).pk,
 }
 
 

@@ -23,6 +23,7 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Absences"), "portal:absences"),
     (_("Demandes"), "portal:requests"),
     (_("Mon dossier"), "portal:record"),
+    (_("Pièces justificatives"), "portal:supporting_documents"),
     (_("Factures"), "portal:invoices"),
     (_("Mes prélèvements"), "portal:direct_debits"),
     (_("Messages"), "portal:messages"),
@@ -34,6 +35,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Accueil"), "backoffice:home"),
     (_("Familles"), "backoffice:families"),
     (_("Demandes"), "backoffice:requests"),
+    (_("Pièces à vérifier"), "backoffice:supporting_documents"),
     (_("Pointage"), "backoffice:roll_call"),
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
@@ -80,7 +82,9 @@ def main_nav(context: template.Context) -> list[NavEntry]:
         # (the booking review is part of the planning).
         current = request.path == url if index == 0 else request.path.startswith(url)
         nav.append(NavEntry(label=str(label), url=url, current=current))
-    return nav
+    # A page under two entries (/dossier/pieces/ under /dossier/) belongs to the more precise one.
+    longest = max((len(entry.url) for entry in nav if entry.current), default=0)
+    return [NavEntry(entry.label, entry.url, entry.current and len(entry.url) == longest) for entry in nav]
 
 
 @register.simple_tag(takes_context=True)
