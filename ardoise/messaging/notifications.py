@@ -56,6 +56,11 @@ class Kind(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     REMINDER = "reminder"
     DIRECT_DEBIT_REJECTED = "direct_debit_rejected"
+    # Online sign-up (ardoise.signup): the e-mail's confirmation link, the answer to a sign-up with an
+    # address that already has an account, and staff's decision on the family's file.
+    SIGNUP_CONFIRMATION = "signup_confirmation"
+    SIGNUP_EXISTING_ACCOUNT = "signup_existing_account"
+    SIGNUP_DECISION = "signup_decision"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -74,10 +79,13 @@ KIND_LABELS: dict[str, Any] = {
     Kind.PAYMENT_RECEIVED: _("Paiement reçu"),
     Kind.REMINDER: _("Relance"),
     Kind.DIRECT_DEBIT_REJECTED: _("Prélèvement rejeté"),
+    Kind.SIGNUP_CONFIRMATION: _("Confirmation d'inscription"),
+    Kind.SIGNUP_EXISTING_ACCOUNT: _("Inscription : compte existant"),
+    Kind.SIGNUP_DECISION: _("Décision sur le dossier d'inscription"),
 }
 
 # The kinds whose body holds a link into the account.
-SECRET_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD})
+SECRET_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD, Kind.SIGNUP_CONFIRMATION})
 
 # After this many failed attempts the task stops retrying on its own; the
 # e-mail stays queued until staff retry it.
