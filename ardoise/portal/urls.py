@@ -11,6 +11,7 @@ from ardoise.portal import (
     planning,
     record,
     requests,
+    signup,
     views,
 )
 
@@ -50,6 +51,24 @@ urlpatterns = [
     path("messages/pieces-jointes/<int:attachment_id>/", messages.message_attachment, name="message_attachment"),
     path("messages/notifications/", messages.notification_preferences, name="notification_preferences"),
     path("contact/", messages.contact, name="contact"),
+    path("inscription/", signup.signup, name="signup"),
+    path("inscription/envoyee/", signup.signup_sent, name="signup_sent"),
+    path("inscription/confirmer/<str:token>/", signup.signup_confirm, name="signup_confirm"),
+    path("inscription/dossier/", signup.signup_file, name="signup_file"),
+    path("inscription/dossier/envoyer/", signup.signup_submit, name="signup_submit"),
+    path("inscription/dossier/famille/", signup.signup_family, name="signup_family"),
+    path("inscription/dossier/second-responsable/", signup.signup_second_guardian, name="signup_second_guardian"),
+    path("inscription/dossier/enfants/", signup.signup_children, name="signup_children"),
+    path("inscription/dossier/enfants/ajouter/", signup.signup_child, name="signup_child_new"),
+    path("inscription/dossier/enfants/<int:child_id>/", signup.signup_child, name="signup_child"),
+    path("inscription/dossier/enfants/<int:child_id>/sante/", signup.signup_child_health, name="signup_child_health"),
+    path("inscription/dossier/enfants/<int:child_id>/retirer/", signup.signup_child_remove, name="signup_child_remove"),
+    path("inscription/dossier/enfants/<int:child_id>/personnes/", signup.signup_people, name="signup_people"),
+    path(
+        "inscription/dossier/enfants/<int:child_id>/personnes/<int:person_id>/retirer/",
+        signup.signup_person_remove,
+        name="signup_person_remove",
+    ),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:document_id>/", documents.document_file, name="document_file"),
 ]
