@@ -169,11 +169,11 @@ def _back_to_file(request: HttpRequest, family: Family) -> HttpResponse:
 
 
 def _locked(request: HttpRequest, family: Family) -> HttpResponse | None:
-    """The file's steps only while it may change (draft, or refused and sent back)."""
+    """The file's steps only while it may change (draft, or refused and sent back); else a page says why."""
     if actions.editable(family):
         return None
-    messages.info(request, _("Votre dossier est envoyé : il ne peut plus être modifié en ligne."))
-    return _back_to_file(request, family)
+    status = 409 if request.method == "POST" else 200
+    return render(request, "portal/signup/locked.html", {"family": family}, status=status)
 
 
 @parent_required
@@ -245,9 +245,9 @@ def signup_children(request: HttpRequest, family: Family) -> HttpResponse:
 @parent_required
 @require_http_methods(["GET", "POST"])
 def signup_child(request: HttpRequest, family: Family, child_id: int | None = None) -> HttpResponse:
+    child = access_child(family, child_id) if child_id is not None else None
     if locked := _locked(request, family):
         return locked
-    child = access_child(family, child_id) if child_id is not None else None
     initial = {} if child else {"last_name": family.name}
     form = forms.ChildIdentityForm(
         request.POST or None, instance=child, initial=initial, town=request.town, today=timezone.localdate()
@@ -271,9 +271,9 @@ def signup_child(request: HttpRequest, family: Family, child_id: int | None = No
 @parent_required
 @require_http_methods(["GET", "POST"])
 def signup_child_health(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+    child = access_child(family, child_id)
     if locked := _locked(request, family):
         return locked
-    child = access_child(family, child_id)
     form = forms.ChildHealthForm(request.POST or None, instance=child)
     if request.method == "POST" and form.is_valid():
         actions.save_child(family, child, form.values(), actor=request.user)  # type: ignore[arg-type]
@@ -287,9 +287,9 @@ def signup_child_health(request: HttpRequest, family: Family, child_id: int) -> 
 @parent_required
 @require_POST
 def signup_child_remove(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+    child = access_child(family, child_id)
     if locked := _locked(request, family):
         return locked
-    child = access_child(family, child_id)
     actions.remove_child(family, child, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("%(child)s est retiré(e) du dossier.") % {"child": child.first_name})
     return redirect("portal:signup_children", request.town.slug)
@@ -298,9 +298,9 @@ def signup_child_remove(request: HttpRequest, family: Family, child_id: int) -> 
 @parent_required
 @require_http_methods(["GET", "POST"])
 def signup_people(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+    child = access_child(family, child_id)
     if locked := _locked(request, family):
         return locked
-    child = access_child(family, child_id)
     if request.method == "POST" and "none" in request.POST:
         actions.save_person(family, child, None, None, actor=request.user)  # type: ignore[arg-type]
         return _back_to_file(request, family)
@@ -316,9 +316,9 @@ def signup_people(request: HttpRequest, family: Family, child_id: int) -> HttpRe
 @parent_required
 @require_POST
 def signup_person_remove(request: HttpRequest, family: Family, child_id: int, person_id: int) -> HttpResponse:
-    if locked := _locked(request, family):
-        return locked
     child = access_child(family, child_id)
     person = access_person(child, person_id)
+    if locked := _locked(request, family):
+        return locked
     actions.remove_person(family, person, actor=request.user)  # type: ignore[arg-type]
     return redirect("portal:signup_people", request.town.slug, child.pk)

@@ -161,7 +161,8 @@ def test_it_sends_the_file_then_shows_it_read_only(
     home = client.get(url("home", open_town)).content.decode()
     assert "Dossier envoyé le" in home
     response = client.post(url("signup_family", open_town), {"civility": "M."})
-    assert response.status_code == 302
+    assert response.status_code == 409
+    assert "ne peut plus être modifié en ligne" in response.content.decode()
     assert Guardian.objects.get(user=newcomer).civility == "Mme"
 
 
