@@ -8,7 +8,7 @@ staff accept it, the portal's booking pages show `file_not_accepted` instead.
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Concatenate
+from typing import Concatenate, cast
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -27,8 +27,9 @@ from ardoise.bookings.actions import FILE_NOT_ACCEPTED
 from ardoise.families.access import access_child, access_person
 from ardoise.families.models import Child, Family, FileStatus, Guardian
 from ardoise.portal import signup_forms as forms
-from ardoise.signup import actions
+from ardoise.signup import actions, confirmation
 from ardoise.towns.access import parent_required
+from ardoise.towns.http import AuthedRequest, TownRequest
 
 # The session backend the confirmation logs in with (the account was just proven, not typed in).
 LOGIN_BACKEND = "ardoise.accounts.backends.TownLoginBackend"
@@ -83,7 +84,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
     _signup_open(request)
-    return render(request, "portal/signup/sent.html", {"valid_hours": actions.confirmation.VALID_HOURS})
+    return render(request, "portal/signup/sent.html", {"valid_hours": confirmation.VALID_HOURS})
 
 
 @never_cache
@@ -91,7 +92,7 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (a mail scanner opening the link confirms nothing); POST confirms and logs in."""
     town = request.town  # type: ignore[attr-defined]
-    if actions.confirmation.account_for_token(town, token) is None:
+    if confirmation.account_for_token(town, token) is None:
         return render(request, "portal/signup/link_invalid.html", status=404)
     if request.method == "GET":
         return render(request, "portal/signup/confirm.html")
@@ -117,8 +118,8 @@ class Step:
     optional: bool = False
 
 
-def _steps(request: HttpRequest, family: Family, children: list[Child]) -> list[Step]:
-    slug = request.town.slug  # type: ignore[attr-defined]
+def _steps(request: TownRequest, family: Family, children: list[Child]) -> list[Step]:
+    slug = request.town.slug
     done = actions.steps_done(family)
     steps = [
         Step(_("Famille et adresse"), reverse("portal:signup_family", args=[slug]), actions.STEP_FAMILY in done),
@@ -157,18 +158,19 @@ def file_context(request: HttpRequest, family: Family) -> dict[str, object]:
         "family": family,
         "guardians": guardians,
         "children": children,
-        "steps": _steps(request, family, children),
+        # Every portal page is under /<town>/: TownMiddleware has set `town`.
+        "steps": _steps(cast(TownRequest, request), family, children),
         "missing": actions.missing(family),
         "editable": actions.editable(family),
         "statuses": FileStatus,
     }
 
 
-def _back_to_file(request: HttpRequest, family: Family) -> HttpResponse:
-    return redirect("portal:signup_file", request.town.slug)  # type: ignore[attr-defined]
+def _back_to_file(request: TownRequest, family: Family) -> HttpResponse:
+    return redirect("portal:signup_file", request.town.slug)
 
 
-def _locked(request: HttpRequest, family: Family) -> HttpResponse | None:
+def _locked(request: TownRequest, family: Family) -> HttpResponse | None:
     """The file's steps only while it may change (draft, or refused and sent back); else a page says why."""
     if actions.editable(family):
         return None
@@ -178,7 +180,7 @@ def _locked(request: HttpRequest, family: Family) -> HttpResponse | None:
 
 @parent_required
 @require_http_methods(["GET"])
-def signup_file(request: HttpRequest, family: Family) -> HttpResponse:
+def signup_file(request: AuthedRequest, family: Family) -> HttpResponse:
     if family.is_accepted:
         return redirect("portal:record", request.town.slug)
     return render(request, "portal/signup/file.html", file_context(request, family))
@@ -186,9 +188,9 @@ def signup_file(request: HttpRequest, family: Family) -> HttpResponse:
 
 @parent_required
 @require_POST
-def signup_submit(request: HttpRequest, family: Family) -> HttpResponse:
+def signup_submit(request: AuthedRequest, family: Family) -> HttpResponse:
     try:
-        actions.submit(family, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
+        actions.submit(family, actor=request.user, now=timezone.now())
     except actions.SignupRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -202,13 +204,13 @@ def _first_guardian(family: Family) -> Guardian:
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def signup_family(request: HttpRequest, family: Family) -> HttpResponse:
+def signup_family(request: AuthedRequest, family: Family) -> HttpResponse:
     if locked := _locked(request, family):
         return locked
     guardian = _first_guardian(family)
     form = forms.FirstGuardianForm(request.POST or None, instance=guardian, town=request.town)
     if request.method == "POST" and form.is_valid():
-        actions.save_first_guardian(family, guardian, form.values(), actor=request.user)  # type: ignore[arg-type]
+        actions.save_first_guardian(family, guardian, form.values(), actor=request.user)
         messages.success(request, _("Famille et adresse enregistrées."))
         return _back_to_file(request, family)
     context = {"form": form, "title": _("Famille et adresse"), "family": family}
@@ -217,16 +219,16 @@ def signup_family(request: HttpRequest, family: Family) -> HttpResponse:
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def signup_second_guardian(request: HttpRequest, family: Family) -> HttpResponse:
+def signup_second_guardian(request: AuthedRequest, family: Family) -> HttpResponse:
     if locked := _locked(request, family):
         return locked
     second = Guardian.objects.filter(town_id=family.town_id, family=family, position__gte=2).order_by("pk").first()
     if request.method == "POST" and "none" in request.POST:
-        actions.save_second_guardian(family, second, None, actor=request.user)  # type: ignore[arg-type]
+        actions.save_second_guardian(family, second, None, actor=request.user)
         return _back_to_file(request, family)
     form = forms.SecondGuardianForm(request.POST or None, instance=second, town=request.town)
     if request.method == "POST" and form.is_valid():
-        actions.save_second_guardian(family, second, form.values(), actor=request.user)  # type: ignore[arg-type]
+        actions.save_second_guardian(family, second, form.values(), actor=request.user)
         messages.success(request, _("Second responsable enregistré."))
         return _back_to_file(request, family)
     context = {"form": form, "title": _("Second responsable"), "family": family, "optional": second is None}
@@ -235,7 +237,7 @@ def signup_second_guardian(request: HttpRequest, family: Family) -> HttpResponse
 
 @parent_required
 @require_http_methods(["GET"])
-def signup_children(request: HttpRequest, family: Family) -> HttpResponse:
+def signup_children(request: AuthedRequest, family: Family) -> HttpResponse:
     if locked := _locked(request, family):
         return locked
     children = list(Child.objects.filter(town_id=family.town_id, family=family).select_related("site"))
@@ -244,7 +246,7 @@ def signup_children(request: HttpRequest, family: Family) -> HttpResponse:
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def signup_child(request: HttpRequest, family: Family, child_id: int | None = None) -> HttpResponse:
+def signup_child(request: AuthedRequest, family: Family, child_id: int | None = None) -> HttpResponse:
     child = access_child(family, child_id) if child_id is not None else None
     if locked := _locked(request, family):
         return locked
@@ -253,7 +255,7 @@ def signup_child(request: HttpRequest, family: Family, child_id: int | None = No
         request.POST or None, instance=child, initial=initial, town=request.town, today=timezone.localdate()
     )
     if request.method == "POST" and form.is_valid():
-        saved = actions.save_child(family, child, form.values(), actor=request.user)  # type: ignore[arg-type]
+        saved = actions.save_child(family, child, form.values(), actor=request.user)
         messages.success(request, _("%(child)s est enregistré(e).") % {"child": saved.first_name})
         if child is None:
             return redirect("portal:signup_child_health", request.town.slug, saved.pk)
@@ -270,13 +272,13 @@ def signup_child(request: HttpRequest, family: Family, child_id: int | None = No
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def signup_child_health(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+def signup_child_health(request: AuthedRequest, family: Family, child_id: int) -> HttpResponse:
     child = access_child(family, child_id)
     if locked := _locked(request, family):
         return locked
     form = forms.ChildHealthForm(request.POST or None, instance=child)
     if request.method == "POST" and form.is_valid():
-        actions.save_child(family, child, form.values(), actor=request.user)  # type: ignore[arg-type]
+        actions.save_child(family, child, form.values(), actor=request.user)
         messages.success(request, _("Santé et régime de %(child)s enregistrés.") % {"child": child.first_name})
         return redirect("portal:signup_people", request.town.slug, child.pk)
     title = _("Santé et régime de %(child)s") % {"child": child.first_name}
@@ -286,27 +288,27 @@ def signup_child_health(request: HttpRequest, family: Family, child_id: int) -> 
 
 @parent_required
 @require_POST
-def signup_child_remove(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+def signup_child_remove(request: AuthedRequest, family: Family, child_id: int) -> HttpResponse:
     child = access_child(family, child_id)
     if locked := _locked(request, family):
         return locked
-    actions.remove_child(family, child, actor=request.user)  # type: ignore[arg-type]
+    actions.remove_child(family, child, actor=request.user)
     messages.success(request, _("%(child)s est retiré(e) du dossier.") % {"child": child.first_name})
     return redirect("portal:signup_children", request.town.slug)
 
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def signup_people(request: HttpRequest, family: Family, child_id: int) -> HttpResponse:
+def signup_people(request: AuthedRequest, family: Family, child_id: int) -> HttpResponse:
     child = access_child(family, child_id)
     if locked := _locked(request, family):
         return locked
     if request.method == "POST" and "none" in request.POST:
-        actions.save_person(family, child, None, None, actor=request.user)  # type: ignore[arg-type]
+        actions.save_person(family, child, None, None, actor=request.user)
         return _back_to_file(request, family)
     form = forms.AuthorisedPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.save_person(family, child, None, form.values(), actor=request.user)  # type: ignore[arg-type]
+        actions.save_person(family, child, None, form.values(), actor=request.user)
         messages.success(request, _("Personne autorisée enregistrée."))
         return redirect("portal:signup_people", request.town.slug, child.pk)
     context = {"form": form, "family": family, "child": child, "people": list(child.authorised_people.all())}
@@ -315,10 +317,10 @@ def signup_people(request: HttpRequest, family: Family, child_id: int) -> HttpRe
 
 @parent_required
 @require_POST
-def signup_person_remove(request: HttpRequest, family: Family, child_id: int, person_id: int) -> HttpResponse:
+def signup_person_remove(request: AuthedRequest, family: Family, child_id: int, person_id: int) -> HttpResponse:
     child = access_child(family, child_id)
     person = access_person(child, person_id)
     if locked := _locked(request, family):
         return locked
-    actions.remove_person(family, person, actor=request.user)  # type: ignore[arg-type]
+    actions.remove_person(family, person, actor=request.user)
     return redirect("portal:signup_people", request.town.slug, child.pk)

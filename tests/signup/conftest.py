@@ -54,7 +54,7 @@ def newcomer(open_town: Town) -> User:
 
 @pytest.fixture
 def draft(newcomer: User) -> Family:
-    return newcomer.guardian.family  # type: ignore[attr-defined,no-any-return]
+    return newcomer.guardian.family
 
 
 def complete(family: Family, site: Site, actor: User, *, first_name: str = "Hugo") -> Child:

@@ -155,7 +155,7 @@ def test_it_accepts_in_bulk_and_emails_each_family(
 ) -> None:
     sign_up(open_town, email="tom.petit@example.test", first_name="Tom", last_name="Petit")
     other_user = actions.confirm_email(open_town, token_of(confirmation_links("tom.petit@example.test")[0]))
-    other = other_user.guardian.family  # type: ignore[attr-defined]
+    other = other_user.guardian.family
     complete(other, site, other_user, first_name="Jules")
     actions.submit(other, actor=other_user)
     actions.decide(open_town, [submitted.pk, other.pk], accept=True, actor=front_desk, base_url=BASE)

@@ -26,7 +26,7 @@ def url(name: str, town: Town, *args: object) -> str:
 def second_family(town: Town, site: Site, *, child: str = "Jules") -> Family:
     sign_up(town, email="tom.petit@example.test", first_name="Tom", last_name="Petit")
     user = actions.confirm_email(town, token_of(confirmation_links("tom.petit@example.test")[0]))
-    family: Family = user.guardian.family  # type: ignore[attr-defined]
+    family: Family = user.guardian.family
     complete(family, site, user, first_name=child)
     actions.submit(family, actor=user)
     return family
