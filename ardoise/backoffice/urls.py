@@ -12,6 +12,7 @@ from ardoise.backoffice import (
     publications,
     requests,
     roll_call,
+    signup,
     staff,
     views,
 )
@@ -28,6 +29,10 @@ urlpatterns = [
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),
     path("journal/", audit.audit_log, name="audit"),
     path("familles/", families.families, name="families"),
+    path("nouvelles-familles/", signup.signup_queue, name="signup_queue"),
+    path("nouvelles-familles/<int:family_id>/", signup.signup_family, name="signup_family"),
+    path("dossiers-incomplets/", signup.signup_incomplete, name="signup_incomplete"),
+    path("configuration/inscription-en-ligne/", signup.signup_settings, name="signup_settings"),
     path("familles/nouvelle/", families.family_new, name="family_new"),
     path("familles/<int:family_id>/", families.family, name="family"),
     path("familles/<int:family_id>/modifier/", families.family_edit, name="family_edit"),

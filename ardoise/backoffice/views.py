@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Booking, BookingState, Request, RequestKind, RequestStatus
+from ardoise.signup.queries import waiting_families
 from ardoise.towns.access import staff_required
 from ardoise.towns.models import Role, Site, StaffRole
 
@@ -150,6 +151,14 @@ def home(request: HttpRequest) -> HttpResponse:
             Waiting(kind, str(label), pending.get(kind, 0), f"{requests_url}?kind={kind}" if requests_url else "")
             for kind, label in RequestKind.choices
         ]
+        waiting.append(
+            Waiting(
+                "new_families",
+                str(_("Nouvelles familles")),
+                waiting_families(town).count(),
+                url_if_exists("backoffice:signup_queue", slug),
+            )
+        )
 
     context = {
         "roles": roles,

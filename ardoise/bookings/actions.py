@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
@@ -42,6 +43,11 @@ from ardoise.bookings.models import (
 from ardoise.calendars.wording import date_fr
 from ardoise.documents.requirements import missing_by_change, missing_message
 from ardoise.families.models import Child, Family
+
+# Why a family whose file is not accepted yet books nothing; the portal's pages say the same (portal.signup).
+FILE_NOT_ACCEPTED = gettext_lazy(
+    "Votre dossier est en cours d'examen par le service : vous pourrez réserver dès qu'il sera accepté."
+)
 
 # The longest span one batch may touch: a school year and a bit.
 MAX_BATCH_DAYS = 400
@@ -122,6 +128,11 @@ def review(
         return result
     if calendar is None:
         calendar = FamilyCalendar.load(child.family, start, end, children=[child])
+    if not calendar.family.is_accepted:
+        # A family that signed up online books nothing until staff accept its file (ardoise.signup).
+        first = changes[0]
+        result.refusals.append(Refusal(first.date, first.activity_id, "not_enrolled", str(FILE_NOT_ACCEPTED)))
+        return result
     activities = {activity.pk: activity for activity in calendar.activities_of(child)}
     seen = Counter((change.date, change.activity_id) for change in changes)
     booked_here: Counter[tuple[int, datetime.date]] = Counter()

@@ -14,6 +14,15 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class FileStatus(models.TextChoices):
+    """Where a family's file stands: only an accepted family books (`bookings.actions.review`)."""
+
+    DRAFT = "draft", _("brouillon")
+    SUBMITTED = "submitted", _("envoyé")
+    ACCEPTED = "accepted", _("accepté")
+    REFUSED = "refused", _("refusé")
+
+
 class Family(TownScoped):
     number = models.CharField(_("n° famille"), max_length=30)
     name = models.CharField(_("nom de famille"), max_length=200)
@@ -32,6 +41,12 @@ class Family(TownScoped):
     # Secret of the family's private iCalendar feed; regenerating revokes the old URL.
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     archived_on = models.DateField(_("archivée le"), null=True, blank=True)
+    # A family that signed up online (ardoise.signup) waits for staff; families created by staff are accepted.
+    file_status = models.CharField(
+        _("état du dossier"), max_length=10, choices=FileStatus.choices, default=FileStatus.ACCEPTED
+    )
+    file_submitted_at = models.DateTimeField(_("dossier envoyé le"), null=True, blank=True)
+    file_refusal_reason = models.TextField(_("motif du refus du dossier"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -42,6 +57,10 @@ class Family(TownScoped):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.file_status == FileStatus.ACCEPTED
 
     @property
     def masked_iban(self) -> str:

@@ -58,6 +58,11 @@ class Kind(StrEnum):
     DIRECT_DEBIT_REJECTED = "direct_debit_rejected"
     DOCUMENT_DECISION = "document_decision"
     DOCUMENT_EXPIRING = "document_expiring"
+    # Online sign-up (ardoise.signup): the e-mail's confirmation link, the answer to a sign-up with an
+    # address that already has an account, and staff's decision on the family's file.
+    SIGNUP_CONFIRMATION = "signup_confirmation"
+    SIGNUP_EXISTING_ACCOUNT = "signup_existing_account"
+    SIGNUP_DECISION = "signup_decision"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -78,10 +83,13 @@ KIND_LABELS: dict[str, Any] = {
     Kind.DIRECT_DEBIT_REJECTED: _("Prélèvement rejeté"),
     Kind.DOCUMENT_DECISION: _("Pièce justificative vérifiée"),
     Kind.DOCUMENT_EXPIRING: _("Pièce justificative bientôt expirée"),
+    Kind.SIGNUP_CONFIRMATION: _("Confirmation d'inscription"),
+    Kind.SIGNUP_EXISTING_ACCOUNT: _("Inscription : compte existant"),
+    Kind.SIGNUP_DECISION: _("Décision sur le dossier d'inscription"),
 }
 
 # The kinds whose body holds a link into the account.
-SECRET_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD})
+SECRET_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD, Kind.SIGNUP_CONFIRMATION})
 
 # After this many failed attempts the task stops retrying on its own; the
 # e-mail stays queued until staff retry it.

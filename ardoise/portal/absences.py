@@ -25,6 +25,7 @@ from ardoise.bookings.uploads import ACCEPT, ALLOWED_LABEL, validate_document
 from ardoise.calendars.wording import date_fr
 from ardoise.families.access import access_child
 from ardoise.families.models import Family
+from ardoise.portal import signup
 from ardoise.towns.access import parent_required
 from ardoise.towns.ids import parse_id
 
@@ -186,6 +187,7 @@ def _declared_message(declared: actions.DeclaredAbsence, reason: AbsenceReason) 
 
 
 @parent_required
+@signup.file_not_accepted
 @require_GET
 def absences(request: HttpRequest, family: Family) -> HttpResponse:
     today = timezone.localdate()
@@ -206,6 +208,7 @@ def absences(request: HttpRequest, family: Family) -> HttpResponse:
 
 
 @parent_required
+@signup.file_not_accepted
 @require_http_methods(["GET", "POST"])
 def absence_new(request: HttpRequest, family: Family) -> HttpResponse:
     booking, why = _booking_from_query(request, family)

@@ -34,6 +34,7 @@ from ardoise.bookings.proposals import Proposal
 from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused
 from ardoise.payments.views import absolute_urls
+from ardoise.portal import signup
 from ardoise.prepayment import actions as prepayment
 from ardoise.prepayment.access import access_basket
 from ardoise.prepayment.models import Basket, BasketLine, BasketState
@@ -180,6 +181,7 @@ def prepayment_town_required[**P](
 
 @require_GET
 @parent_required
+@signup.file_not_accepted
 @prepayment_town_required
 def basket(request: HttpRequest, family: Family) -> HttpResponse:
     baskets = list(_baskets(family)[: HISTORY + 1])
@@ -202,6 +204,7 @@ def basket_detail(request: HttpRequest, family: Family, basket_id: int) -> HttpR
 
 @require_POST
 @parent_required
+@signup.file_not_accepted
 @prepayment_town_required
 def basket_pay(request: HttpRequest, family: Family, basket_id: int) -> HttpResponse:
     return _pay(request, access_basket(family, basket_id))

@@ -45,7 +45,7 @@ from ardoise.calendars.opening import ClosedReason
 from ardoise.families.models import Child, Family
 from ardoise.messaging import queries as messaging_queries
 from ardoise.messaging.models import Menu
-from ardoise.portal import baskets
+from ardoise.portal import baskets, signup
 from ardoise.towns.access import parent_required
 
 # How each state reads on the planning: CSS modifier, symbol, words.
@@ -329,6 +329,7 @@ def other_view(period: Period, today: datetime.date) -> Period:
 
 @require_GET
 @parent_required
+@signup.file_not_accepted
 def planning(request: HttpRequest, family: Family) -> HttpResponse:
     today = timezone.localdate()
     now = timezone.now()
@@ -411,6 +412,7 @@ def _render_review(
 
 @require_POST
 @parent_required
+@signup.file_not_accepted
 def booking_review(request: HttpRequest, family: Family) -> HttpResponse:
     family_kids = family_children(family)
     proposal = proposals.propose(request.POST, family, family_kids, now=timezone.now())
@@ -419,6 +421,7 @@ def booking_review(request: HttpRequest, family: Family) -> HttpResponse:
 
 @require_POST
 @parent_required
+@signup.file_not_accepted
 def booking_confirm(request: HttpRequest, family: Family) -> HttpResponse:
     family_kids = family_children(family)
     return_to = return_query(request.POST, family_kids)
@@ -496,6 +499,7 @@ class RegularChoice:
 
 @require_GET
 @parent_required
+@signup.file_not_accepted
 def regular(request: HttpRequest, family: Family) -> HttpResponse:
     today = timezone.localdate()
     family_kids = family_children(family)

@@ -13,6 +13,7 @@ from ardoise.billing.balance import family_balance
 from ardoise.bookings.calendar import current_week
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Child, Family
+from ardoise.portal import signup
 from ardoise.towns.access import parent_required
 
 # What a parent sees as "this week" on the home page: days that are or will be spent at school.
@@ -29,6 +30,9 @@ THIS_WEEK_STATES = (
 
 @parent_required
 def home(request: HttpRequest, family: Family) -> HttpResponse:
+    if not family.is_accepted:
+        # A family that signed up online sees its file and its status until staff accept it.
+        return render(request, "portal/signup/home.html", signup.file_context(request, family))
     today = timezone.localdate()
     monday = current_week(today)
     children = list(Child.objects.filter(town=request.town, family=family).select_related("site"))

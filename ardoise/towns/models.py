@@ -36,6 +36,8 @@ class Town(models.Model):
     # Whether a child absent without a declared reason is billed (absent_billed)
     # or not (absent_excused) when the roll call is closed.
     bill_undeclared_absences = models.BooleanField(_("facturer les absences non justifiées"), default=True)
+    # Whether families may create their account and send their file at /<town>/inscription/ (ardoise.signup).
+    signup_open = models.BooleanField(_("inscription en ligne ouverte"), default=False)
 
     class Meta:
         verbose_name = _("commune")

@@ -95,6 +95,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "exports": EXPORTS,
     # Absence reasons may be medical: not for finance.
     "export_attendance": RECORDS,
+    "signup_settings": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -120,6 +121,7 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "import": ADMIN_ONLY,
     "export": EXPORTS,
     "audit": ADMIN_ONLY,
+    "signup": RECORDS,
 }
 # Pages limited to the sites of a site agent: another site's answers 404.
 SITE_SCOPED_PREFIXES = ("roll_call",)

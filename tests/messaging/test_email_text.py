@@ -22,11 +22,12 @@ from ardoise.directdebit import actions as directdebit
 from ardoise.documents import actions as documents
 from ardoise.documents.models import DocumentType, SupportingDocument
 from ardoise.documents.reminders import send_expiry_reminders
-from ardoise.families.models import Child, Family, Guardian
+from ardoise.families.models import Child, Family, FileStatus, Guardian
 from ardoise.messaging import actions as messaging
 from ardoise.messaging.models import OutgoingEmail
 from ardoise.messaging.notifications import Kind
 from ardoise.payments.actions import record_payment
+from ardoise.signup import actions as signup
 from ardoise.towns.models import Town
 from tests.moment import NEXT_MONDAY, week
 from tests.payments.conftest import make_invoice
@@ -193,6 +194,46 @@ def test_it_writes_the_supporting_document_emails_as_text(
     )
 
 
+def test_it_writes_the_signup_confirmation_as_text(town: Town) -> None:
+    Town.objects.filter(pk=town.pk).update(name=TOWN, signup_open=True)
+    town.refresh_from_db()
+    signup.start_signup(
+        town,
+        first_name="Marie",
+        last_name=SURNAME,
+        email="marie@example.test",
+        password="x" * 12,
+        ip=None,
+        base_url=BASE,
+    )
+    assert_text_and_html(
+        Kind.SIGNUP_CONFIRMATION, subject=f"{TOWN} : confirmez votre adresse e-mail", names=(f"Marie {SURNAME}",)
+    )
+
+
+@pytest.mark.usefixtures("odd_names")
+def test_it_writes_the_signup_existing_account_email_as_text(town: Town, parent: User) -> None:
+    Town.objects.filter(pk=town.pk).update(signup_open=True)
+    town.refresh_from_db()
+    signup.start_signup(
+        town, first_name="Marie", last_name=SURNAME, email=parent.email, password="x" * 12, ip=None, base_url=BASE
+    )
+    assert_text_and_html(
+        Kind.SIGNUP_EXISTING_ACCOUNT, subject=f"{TOWN} : vous avez déjà un compte", names=(f"Marie {SURNAME}",)
+    )
+
+
+@pytest.mark.usefixtures("odd_names")
+def test_it_writes_the_signup_decision_as_text(town: Town, family: Family, parent: User, front_desk: User) -> None:
+    Family.objects.filter(pk=family.pk).update(file_status=FileStatus.SUBMITTED)
+    town.refresh_from_db()
+    reason = "Justificatif d'adresse & <illisible>"
+    signup.decide(town, [family.pk], accept=False, reason=reason, actor=front_desk, base_url=BASE)
+    assert_text_and_html(
+        Kind.SIGNUP_DECISION, subject=f"{TOWN} : votre dossier est à compléter", names=(f"Marie {SURNAME}", reason)
+    )
+
+
 def test_it_checks_every_kind_of_email() -> None:
     """A new kind of e-mail gets its test above."""
     checked = {
@@ -207,5 +248,8 @@ def test_it_checks_every_kind_of_email() -> None:
         Kind.DIRECT_DEBIT_REJECTED,
         Kind.DOCUMENT_DECISION,
         Kind.DOCUMENT_EXPIRING,
+        Kind.SIGNUP_CONFIRMATION,
+        Kind.SIGNUP_EXISTING_ACCOUNT,
+        Kind.SIGNUP_DECISION,
     }
     assert set(Kind) == checked

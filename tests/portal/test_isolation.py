@@ -29,8 +29,9 @@ from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
 from tests.prepayment.conftest import make_basket
 
-# Pages that need no login: the calendar feed is reached by its secret token.
-PUBLIC = {"ical"}
+# Pages that need no login: the calendar feed is reached by its secret token; online sign-up and its
+# confirmation link are for people who have no account yet.
+PUBLIC = {"ical", "signup", "signup_sent", "signup_confirm"}
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,20 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
+# A family whose file staff have not accepted yet (online sign-up): its file, and what makes sense before booking.
+SIGNUP_NAV: list[tuple[Promise, str]] = [
+    (_("Accueil"), "portal:home"),
+    (_("Mon dossier"), "portal:signup_file"),
+    (_("Messages"), "portal:messages"),
+    (_("Contact"), "portal:contact"),
+    (_("Documents"), "portal:documents"),
+    (_("Mot de passe"), "accounts:password_change"),
+]
+
 STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Accueil"), "backoffice:home"),
     (_("Familles"), "backoffice:families"),
+    (_("Nouvelles familles"), "backoffice:signup_queue"),
     (_("Demandes"), "backoffice:requests"),
     (_("Pièces à vérifier"), "backoffice:supporting_documents"),
     (_("Pointage"), "backoffice:roll_call"),
@@ -64,10 +75,11 @@ def main_nav(context: template.Context) -> list[NavEntry]:
     if request is None or town is None or not request.user.is_authenticated:
         return []
     held = roles_of(request.user, town)
+    family = None if held else family_of(request.user)
     if held:
         entries = STAFF_NAV
-    elif family_of(request.user) is not None:
-        entries = PARENT_NAV
+    elif family is not None:
+        entries = PARENT_NAV if family.is_accepted else SIGNUP_NAV
     else:
         entries = [(label, name) for label, name in PARENT_NAV if name.startswith("accounts:")]
     nav: list[NavEntry] = []
