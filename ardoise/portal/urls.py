@@ -3,6 +3,7 @@ from django.urls import include, path
 from ardoise.portal import (
     absences,
     baskets,
+    consents,
     documents,
     ical,
     invoices,
@@ -50,6 +51,7 @@ urlpatterns = [
     path("messages/pieces-jointes/<int:attachment_id>/", messages.message_attachment, name="message_attachment"),
     path("messages/notifications/", messages.notification_preferences, name="notification_preferences"),
     path("contact/", messages.contact, name="contact"),
+    path("autorisations/", consents.consents, name="consents"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:document_id>/", documents.document_file, name="document_file"),
 ]
