@@ -40,7 +40,7 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.towns.models import Site, StaffRole, Town
 
-from . import direct_debit, invoicing, ledger, names, publications, spec
+from . import consents, direct_debit, invoicing, ledger, names, publications, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
@@ -180,6 +180,8 @@ class DemoBuilder:
                 self.counts,
             )
             self.step("news, documents and menus")
+            consents.create_consents(self.town, self.today, self.activities.values(), self.counts)
+            self.step("consents")
 
     def step(self, name: str) -> None:
         now = time.monotonic()
