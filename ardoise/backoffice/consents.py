@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
-from ardoise.backoffice.exports import _csv_response as csv_response
+from ardoise.backoffice.exports import _file as spreadsheet_file
 from ardoise.backoffice.families import RECORD_KEEPERS
 from ardoise.calendars.wording import date_fr
 from ardoise.consents import actions as consent_actions
@@ -31,6 +31,13 @@ from ardoise.towns.models import Role, Town
 admin_required = staff_required(Role.ADMIN)
 
 
+class ActivityChoices(forms.ModelMultipleChoiceField[Activity]):
+    """Activities named with their school: two schools may each have a "Mercredi"."""
+
+    def label_from_instance(self, obj: Activity) -> str:
+        return f"{obj.label} ({obj.site.name})"
+
+
 class ConsentKindForm(forms.Form):
     label = forms.CharField(label=gettext_lazy("Libellé"), max_length=200)
     code = forms.SlugField(
@@ -44,7 +51,7 @@ class ConsentKindForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("Texte présenté aux familles"), widget=forms.Textarea, max_length=20000)
     concerns = forms.ChoiceField(label=gettext_lazy("Concerne"), choices=Concerns.choices)
     on_roll_call = forms.BooleanField(label=gettext_lazy("Afficher un refus sur les feuilles d'appel"), required=False)
-    needed_by = forms.ModelMultipleChoiceField(
+    needed_by = ActivityChoices(
         label=gettext_lazy("Nécessaire pour réserver"),
         queryset=Activity.objects.none(),
         required=False,
@@ -55,9 +62,8 @@ class ConsentKindForm(forms.Form):
 
     def __init__(self, *args: Any, town: Town, kind: ConsentKind | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        needed_by: forms.ModelMultipleChoiceField = self.fields["needed_by"]  # type: ignore[assignment]
+        needed_by: ActivityChoices = self.fields["needed_by"]  # type: ignore[assignment]
         needed_by.queryset = Activity.objects.filter(town=town).select_related("site").order_by("site", "label")
-        needed_by.label_from_instance = lambda activity: f"{activity.label} ({activity.site.name})"  # type: ignore[method-assign]
         if kind is not None:
             # A change of text that families must see again is a new version ("Publier une nouvelle version").
             del self.fields["text"]
@@ -105,7 +111,7 @@ def consent_answers_csv(request: AuthedRequest, kind_id: int) -> HttpResponse:
         _("Répondu le"),
         _("Par"),
     ]
-    return csv_response(header, _rows(lines), f"autorisation-{kind.code}-v{kind.version}")
+    return spreadsheet_file("csv", header, _rows(lines), f"autorisation-{kind.code}-v{kind.version}", kind.label)
 
 
 def _rows(lines: list[consent_queries.Line]) -> Iterator[list[Any]]:

@@ -85,7 +85,8 @@ def save_kind(
     of text that families must see again is a new version (`publish_version`)."""
     if any(activity.town_id != town.pk for activity in needed_by):
         raise ValueError("An activity belongs to another town.")
-    if ConsentKind.objects.filter(town=town, code=values["code"]).exclude(pk=kind.pk if kind else None).exists():
+    same_code = ConsentKind.objects.filter(town=town, code=values["code"])
+    if (same_code.exclude(pk=kind.pk) if kind else same_code).exists():
         raise ConfigurationRefused(_("Une autorisation utilise déjà ce code."))
     before = snapshot(kind, KIND_FIELDS) | {"needed_by": _codes(kind.needed_by.all())} if kind else {}
     if kind is None:

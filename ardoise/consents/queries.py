@@ -95,8 +95,9 @@ def missing_for_booking(child: Child, activity_ids: Iterable[int]) -> dict[int, 
         .order_by("-answered_at", "-pk")
         .values("given")[:1]
     )
+    # django-stubs cannot see the annotation `given` that values_list reads.
     needs = (
-        ConsentKind.needed_by.through.objects.filter(
+        ConsentKind.needed_by.through.objects.filter(  # type: ignore[misc]
             activity_id__in=wanted, consentkind__town_id=child.town_id, consentkind__active=True
         )
         .annotate(given=Subquery(latest))
@@ -157,7 +158,7 @@ def town_answers(town: Town, kind: ConsentKind) -> list[Line]:
         by_family[answer.family_id].append(answer_facts(answer))
     families = Family.objects.filter(town=town, archived_on__isnull=True).order_by("name", "number")
     if kind.per_child:
-        owners = [
+        owners: list[tuple[Family, Child | None]] = [
             (child.family, child)
             for child in Child.objects.filter(town=town, family__in=families)
             .select_related("family")

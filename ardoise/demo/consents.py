@@ -132,4 +132,4 @@ def create_consents(
         if number != awaiting:
             answer(by_code["reglement"], None, True, 2, rules_answered_on)
     insert(answers, counts)
-    return kinds
+    return list(kinds)

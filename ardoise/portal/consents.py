@@ -98,7 +98,7 @@ class ConsentGate:
         town = getattr(request, "town", None)
         if town is None or not request.user.is_authenticated:
             return None
-        family = family_of(request.user)  # type: ignore[arg-type]
+        family = family_of(request.user)
         if family is None or family.town_id != town.pk or not consent_queries.awaiting(family):
             return None
         url = reverse("portal:consents", args=[town.slug])

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def kinds(family: Family) -> tuple[ConsentKind, ConsentKind]:
-    wednesday = ActivityFactory(town=family.town, site=family.children.first().site, code="mercredi")
+    wednesday = ActivityFactory(town=family.town, site=family.children.all()[0].site, code="mercredi")
     outings = ConsentKindFactory(
         town=family.town, code="sorties", label="Sorties et déplacements", needed_by=[wednesday], position=1
     )

@@ -38,7 +38,7 @@ def test_it_asks_the_consents_first_then_shows_photo_no_on_the_roll_call(
     expect(page).to_have_url(re.compile(rf"/{town.slug}/autorisations/"))
     page.get_by_role("button", name="J'accepte — Règlement intérieur").tap()
     expect(page).to_have_url(re.compile(rf"/{town.slug}/$"))
-    assert ConsentAnswer.objects.filter(kind=photo, given=False).get().child.first_name == "Sarah"
+    assert ConsentAnswer.objects.filter(kind=photo, given=False).get().child == family.children.get(first_name="Sarah")
 
     care = ActivityFactory(site=site, garderie_soir=True, weekdays=EVERY_DAY, runs_in_school_holidays=True)
     day = last_open_day(town)

@@ -530,7 +530,7 @@ def test_it_asks_consents_of_family_45_only_and_some_children_say_no_to_photos(d
     with time_machine.travel(datetime.datetime(2026, 11, 18, 10, tzinfo=PARIS), tick=False):
         client.force_login(User.objects.get(town=demo, email="parent1@demo.test"))
         assert client.get("/demo/").status_code == 200
-        awaiting = Guardian.objects.filter(town=demo, family__number="1045", user__isnull=False).first()
+        awaiting = Guardian.objects.filter(town=demo, family__number="1045", user__isnull=False)[0]
         client.force_login(awaiting.user)
         response = client.get("/demo/")
     assert response.status_code == 302

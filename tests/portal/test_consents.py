@@ -108,7 +108,7 @@ def test_it_answers_404_for_another_family_s_child_or_another_town_s_kind(
     client = client_for(parent)
     assert client.post(page(town), {"kind": photo.pk, "child": leo.pk, "given": "oui"}).status_code == 404
     elsewhere = ConsentKindFactory(town=stranger.town)
-    sarah = parent.guardian.family.children.first()
+    sarah = parent.guardian.family.children.all()[0]
     assert client.post(page(town), {"kind": elsewhere.pk, "child": sarah.pk, "given": "oui"}).status_code == 404
     assert client.post(page(town), {"kind": "x", "given": "oui"}).status_code == 404
     assert not ConsentAnswer.objects.exists()
