@@ -32,6 +32,7 @@ from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
 from ardoise.calendars.models import Closure
+from ardoise.consents.models import ConsentKind
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.payments.models import DepositSlip
 from ardoise.towns.models import Role
@@ -41,6 +42,7 @@ from tests.factories import (
     ActivityFactory,
     BookingFactory,
     ChildFactory,
+    ConsentKindFactory,
     EnrollmentFactory,
     SchoolYearFactory,
     staff_member,
@@ -94,6 +96,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "exports": EXPORTS,
     # Absence reasons may be medical: not for finance.
     "export_attendance": RECORDS,
+    # Consents: the answers per kind and their export (configuring them is config_…, the administrator's).
+    "consents": RECORDS,
+    "consent_answers": RECORDS,
+    "consent_answers_csv": RECORDS,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -229,6 +235,9 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "kind_id": lambda w: (
+        (ConsentKind.objects.filter(town_id=w.family.town_id).first() or ConsentKindFactory(town=w.family.town)).pk
+    ),
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"
