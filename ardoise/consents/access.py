@@ -9,7 +9,3 @@ def access_kind(town: Town, kind_id: int) -> ConsentKind:
     """A consent kind of this town (active or not), or 404."""
     return object_or_404(ConsentKind.objects.filter(town=town), pk=kind_id)
 
-
-def access_active_kind(town: Town, code: str) -> ConsentKind:
-    """An active consent kind of this town by its code (what parents and the API answer), or 404."""
-    return object_or_404(ConsentKind.objects.filter(town=town, active=True), code=code)
