@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ardoise.towns.middleware.TownMiddleware",
+    # A parent with consents to answer is asked before any other portal page (ardoise/portal/consents.py).
+    "ardoise.portal.consents.ConsentGate",
 ]
 
 ROOT_URLCONF = "ardoise.urls"

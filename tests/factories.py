@@ -26,6 +26,7 @@ from ardoise.billing.models import Invoice, Payment, PaymentAllocation, Tariff, 
 from ardoise.bookings.models import Booking, BookingState, Enrollment
 from ardoise.calendars.deadlines import DeadlineKind
 from ardoise.calendars.models import SchoolYear
+from ardoise.consents.models import Concerns, ConsentKind
 from ardoise.families.models import Child, Civility, Family, Guardian, Sex
 from ardoise.towns.models import Role, Site, StaffRole, Town, Zone
 
@@ -315,6 +316,28 @@ class TariffBandFactory(TownScopedFactory):
     tariff = factory.SubFactory(TariffFactory, town=factory.SelfAttribute("..town"))
     qf_max = 1000
     price = Decimal("2.50")
+
+
+class ConsentKindFactory(TownScopedFactory):
+    """A consent asked for each child (the demo's "Droit à l'image"); `concerns=Concerns.FAMILY` for the
+    family's, `needed_by=[activity]` for one needed to book."""
+
+    class Meta:
+        model = ConsentKind
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"autorisation-{n}")
+    label = "Droit à l'image"
+    short_label = "Photo"
+    text = "J'autorise le service à photographier mon enfant."
+    version = 1
+    version_published_on = factory.LazyFunction(timezone.localdate)
+    concerns = Concerns.CHILD
+
+    @factory.post_generation
+    def needed_by(self, create: bool, extracted: list[Activity] | None, **kwargs: Any) -> None:
+        if extracted:
+            self.needed_by.set(extracted)
 
 
 class StaffRoleFactory(TownScopedFactory):

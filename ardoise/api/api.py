@@ -456,3 +456,5 @@ api.add_router("", "ardoise.api.messaging.router")
 
 # Supporting documents (pièces justificatives).
 api.add_router("", "ardoise.api.documents.router")
+# Consents (consents).
+api.add_router("", "ardoise.api.consents.router")

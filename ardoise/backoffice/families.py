@@ -38,6 +38,7 @@ from ardoise.billing.statements import last_movements
 from ardoise.bookings import enrollments
 from ardoise.bookings.access import access_enrollment
 from ardoise.bookings.models import Enrollment
+from ardoise.consents import queries as consent_queries
 from ardoise.directdebit.models import Mandate, MandateState
 from ardoise.documents.queries import family_dossier
 from ardoise.families import actions
@@ -149,6 +150,7 @@ def family(request: AuthedRequest, family_id: int) -> HttpResponse:
     by_child: dict[int, list[Enrollment]] = {}
     for enrollment in enrolled:
         by_child.setdefault(enrollment.child_id, []).append(enrollment)
+    consents = consent_queries.family_lines(record, children=children)
     context = {
         "family": record,
         "guardians": list(Guardian.objects.filter(town=town, family=record)),
@@ -157,9 +159,11 @@ def family(request: AuthedRequest, family_id: int) -> HttpResponse:
                 "child": child,
                 "health": may_read_health(request.user, town, child),
                 "enrollments": by_child.get(child.pk, []),
+                "consents": [line for line in consents if line.child == child],
             }
             for child in children
         ],
+        "family_consents": [line for line in consents if line.child is None],
         "balance": family_balance(record),
         "movements": last_movements(record),
         "mandate": Mandate.objects.filter(town=town, family=record, state=MandateState.ACTIVE).first(),

@@ -214,7 +214,6 @@ class ChildForm(StaffRecordForm):
             "wears_glasses",
             "doctor",
             "health_notes",
-            "photo_consent",
             "may_leave_alone",
         ]
         widgets = {"birth_date": DATE_INPUT}

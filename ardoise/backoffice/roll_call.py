@@ -35,6 +35,7 @@ from ardoise.bookings.models import Booking, Enrollment
 from ardoise.calendars.days import day_status, load_closures, school_year_for
 from ardoise.calendars.opening import ClosedReason
 from ardoise.calendars.wording import date_fr
+from ardoise.consents import queries as consent_queries
 from ardoise.families.models import Child
 from ardoise.towns.access import accessible_sites, roles_of, site_ids_of, staff_required
 from ardoise.towns.http import AuthedRequest
@@ -149,6 +150,7 @@ def roll_call(request: AuthedRequest) -> HttpResponse:
     if activity is not None:
         status = statuses[activity.pk]
         sheet = attendance.load_sheet(activity, day)
+        _note_consents(town, sheet.bookings)
         candidates = (
             _search(activity, day, str(context["query"]), {booking.child_id for booking in sheet.bookings})
             if context["query"]
@@ -170,10 +172,18 @@ def roll_call(request: AuthedRequest) -> HttpResponse:
     return render(request, "backoffice/roll_call.html", context, status=400 if date_error else 200)
 
 
+def _note_consents(town: Town, bookings: list[Booking]) -> None:
+    """Each listed child's `consent_notes`: the consents shown on roll call that are not given ("Photo : non")."""
+    notes = consent_queries.roll_call_notes(town, [booking.child for booking in bookings])
+    for booking in bookings:
+        booking.child.consent_notes = notes.get(booking.child_id, [])  # type: ignore[attr-defined]
+
+
 def _row_response(request: AuthedRequest, booking: Booking, error: str = "", status: int = 200) -> HttpResponse:
     """The booking's row and, out of band, the counters: what htmx swaps after a tap."""
     row = attendance.load_sheet(booking.activity, booking.date)
     listed = next((candidate for candidate in row.bookings if candidate.pk == booking.pk), None)
+    _note_consents(request.town, [listed] if listed else [])
     context = {
         "booking": listed,
         "removed_id": booking.pk,

@@ -41,6 +41,7 @@ from ardoise.bookings.models import (
     absence_state,
 )
 from ardoise.calendars.wording import date_fr
+from ardoise.consents import queries as consent_queries
 from ardoise.documents.requirements import missing_by_change, missing_message
 from ardoise.families.models import Child, Family
 
@@ -135,6 +136,8 @@ def review(
         return result
     activities = {activity.pk: activity for activity in calendar.activities_of(child)}
     seen = Counter((change.date, change.activity_id) for change in changes)
+    # Consents the activities need and the child lacks now (a withdrawal counts at once): one query a batch.
+    missing_consents = consent_queries.missing_for_booking(child, {c.activity_id for c in changes if c.book})
     booked_here: Counter[tuple[int, datetime.date]] = Counter()
     for change in changes:
         activity = activities.get(change.activity_id)
@@ -195,6 +198,17 @@ def review(
                         "day": _date_label(change.date),
                         "deadline": date_fr(timezone.localtime(entry.status.deadline), "l j F Y à H\\hi"),
                     },
+                )
+            )
+            continue
+        if changes_something and change.book and activity.pk in missing_consents:
+            result.refusals.append(
+                Refusal(
+                    change.date,
+                    activity.pk,
+                    "invalid",
+                    _("L'autorisation « %(kind)s » n'a pas été donnée pour %(child)s.")
+                    % {"kind": missing_consents[activity.pk][0], "child": child.first_name},
                 )
             )
             continue

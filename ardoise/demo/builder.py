@@ -40,7 +40,7 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.towns.models import Site, StaffRole, Town
 
-from . import direct_debit, invoicing, ledger, names, publications, signup, spec, supporting_documents
+from . import consents, direct_debit, invoicing, ledger, names, publications, signup, spec, supporting_documents
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
@@ -191,6 +191,8 @@ class DemoBuilder:
             self.step("supporting documents")
             signup.create_waiting_families(self.town, self.today, self.sites, self.counts)
             self.step("families signed up online")
+            consents.create_consents(self.town, self.today, self.activities.values(), self.counts)
+            self.step("consents")
 
     def step(self, name: str) -> None:
         now = time.monotonic()

@@ -185,7 +185,6 @@ class PopulationBuilder:
                 site=self.jules_ferry,
                 school_class=GRADES[grade],
                 doctor="Dr Lefranc",
-                photo_consent=True,
             )
             activities = dict(every_activity)
             if first_name == "Chloé":
@@ -323,6 +322,12 @@ class PopulationBuilder:
         birth_date = datetime.date(self.birth_year(grade), 1, 1) + datetime.timedelta(days=rng.randrange(365))
         has_pai = rng.random() < 0.04
         allergies = rng.choice(names.ALLERGIES) if has_pai or rng.random() < 0.06 else ""
+        diet = rng.choices(list(Diet), weights=[85, 8, 5, 2])[0]
+        wears_glasses = rng.random() < 0.1
+        doctor = rng.choice(names.DOCTORS)
+        # Drawn still though photo rights are now consent answers (demo/consents.py), so that every later
+        # draw, and the town DEMO.md describes, stays the same.
+        rng.random()
         child = Child(
             town=self.town,
             family=plan.family,
@@ -335,10 +340,9 @@ class PopulationBuilder:
             allergies=allergies,
             has_pai=has_pai,
             pai_details="Panier repas fourni par la famille ; trousse d'urgence à l'infirmerie." if has_pai else "",
-            diet=rng.choices(list(Diet), weights=[85, 8, 5, 2])[0],
-            wears_glasses=rng.random() < 0.1,
-            doctor=rng.choice(names.DOCTORS),
-            photo_consent=rng.random() < 0.8,
+            diet=diet,
+            wears_glasses=wears_glasses,
+            doctor=doctor,
             may_leave_alone=grade >= FIRST_LEAVING_ALONE_GRADE and rng.random() < 0.3,
         )
         evening = needs_evening_care and site == self.jules_ferry and plan.index <= FAMILIES_WITH_EVENING_CARE

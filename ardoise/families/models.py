@@ -147,7 +147,6 @@ class Child(TownScoped):
     wears_glasses = models.BooleanField(_("porte des lunettes"), default=False)
     doctor = models.CharField(_("médecin traitant"), max_length=200, blank=True)
     health_notes = models.TextField(_("informations médicales"), blank=True)
-    photo_consent = models.BooleanField(_("autorisation de photographier"), default=False)
     may_leave_alone = models.BooleanField(_("autorisé à partir seul"), default=False)
 
     class Meta:

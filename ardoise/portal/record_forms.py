@@ -128,7 +128,6 @@ class ChildChangeForm(RecordChangeForm):
         "wears_glasses",
         "doctor",
         "health_notes",
-        "photo_consent",
         "may_leave_alone",
     )
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from ardoise.portal import (
     absences,
     baskets,
+    consents,
     documents,
     ical,
     invoices,
@@ -77,6 +78,7 @@ urlpatterns = [
         signup.signup_person_remove,
         name="signup_person_remove",
     ),
+    path("autorisations/", consents.consents, name="consents"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:document_id>/", documents.document_file, name="document_file"),
 ]

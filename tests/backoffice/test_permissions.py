@@ -32,6 +32,7 @@ from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
 from ardoise.calendars.models import Closure
+from ardoise.consents.models import ConsentKind
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.payments.models import DepositSlip
 from ardoise.towns.models import Role
@@ -42,6 +43,7 @@ from tests.factories import (
     ActivityFactory,
     BookingFactory,
     ChildFactory,
+    ConsentKindFactory,
     EnrollmentFactory,
     SchoolYearFactory,
     staff_member,
@@ -96,6 +98,10 @@ ACCESS: dict[str, frozenset[str]] = {
     # Absence reasons may be medical: not for finance.
     "export_attendance": RECORDS,
     "signup_settings": ADMIN_ONLY,
+    # Consents: the answers per kind and their export (configuring them is config_…, the administrator's).
+    "consents": RECORDS,
+    "consent_answers": RECORDS,
+    "consent_answers_csv": RECORDS,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -237,6 +243,9 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
     "supporting_document_id": lambda w: make_supporting_document(w.family).pk,
     "document_type_id": lambda w: make_supporting_document(w.family).document_type_id,
+    "kind_id": lambda w: (
+        (ConsentKind.objects.filter(town_id=w.family.town_id).first() or ConsentKindFactory(town=w.family.town)).pk
+    ),
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"

@@ -516,3 +516,22 @@ def test_it_publishes_news_documents_and_the_menus_of_this_week_and_the_next(dem
     for site in Site.objects.filter(town=demo):
         assert set(Menu.objects.filter(site=site).values_list("date", flat=True)) == days, site
     assert Menu.objects.get(site__name="École Jules Ferry", date=datetime.date(2026, 11, 19)).text in planning
+
+
+@pytest.mark.django_db
+def test_it_asks_consents_of_family_45_only_and_some_children_say_no_to_photos(demo, client):
+    from ardoise.consents.models import ConsentAnswer, ConsentKind
+    from ardoise.families.models import Guardian
+
+    kinds = dict(ConsentKind.objects.filter(town=demo).values_list("code", "version"))
+    assert kinds == {"droit-image": 1, "sorties": 1, "reglement": 2, "donnees": 1}
+    assert ConsentAnswer.objects.filter(town=demo, kind__code="droit-image", given=False).exists()
+    assert not ConsentAnswer.objects.filter(town=demo, kind__code="droit-image", family__number="1001", given=False)
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 10, tzinfo=PARIS), tick=False):
+        client.force_login(User.objects.get(town=demo, email="parent1@demo.test"))
+        assert client.get("/demo/").status_code == 200
+        awaiting = Guardian.objects.filter(town=demo, family__number="1045", user__isnull=False)[0]
+        client.force_login(awaiting.user)
+        response = client.get("/demo/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/demo/autorisations/")
