@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('families', '0001_initial'),
+        ('families', '0002_family_file_status'),
         # The photo consents are carried over into consent answers first.
         ('consents', '0002_photo_consent_to_answers'),
     ]
