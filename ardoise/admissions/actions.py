@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
-from ardoise.admissions import notifications, places, queries
+from ardoise.admissions import notifications, places, queries, tasks
 from ardoise.admissions.models import (
     OPEN_STATUSES,
     EnrolmentRequest,
@@ -446,6 +446,7 @@ def offer_free_places(activity: Activity, *, now: datetime.datetime | None = Non
                 request.offer_expires_at = places.offer_deadline(now, delay)
                 request.save(update_fields=["status", "offered_at", "offer_expires_at"])
                 notifications.send_place_offered(request)
+                tasks.schedule_lapse(request.offer_expires_at)
                 offered.append(request)
     return offered
 

@@ -1,11 +1,14 @@
 """Enrolment requests: asking, staff's decisions, the waiting list and the places offered when one frees."""
 
 import datetime
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
@@ -297,3 +300,37 @@ def test_it_puts_siblings_first_when_the_town_says_so(
         sister = ask(sarah(family), wednesdays, year, parent)
     assert sister.status == EnrolmentStatus.WAITING
     assert [request.pk for request in queries.waiting_list(wednesdays, year, None)] == [sister.pk, first.pk]
+
+
+def test_it_schedules_the_lapse_of_an_offer_on_the_task_worker_for_when_it_expires(
+    family: Family,
+    parent: User,
+    front_desk: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+    other_child: Callable[..., Child],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    enrolled, _first, _second = full_with_a_waiting_list(family, parent, wednesdays, year, other_child)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.withdraw_enrolment(Enrollment.objects.get(child=enrolled[0], activity=wednesdays), actor=front_desk)
+    [job] = DBTaskResult.objects.filter(task_path="ardoise.admissions.tasks.lapse_expired_offers_task")
+    assert job.run_after == NOW + datetime.timedelta(hours=48)
+
+
+def test_it_lapses_expired_offers_from_the_command(
+    family: Family,
+    parent: User,
+    front_desk: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+    other_child: Callable[..., Child],
+) -> None:
+    enrolled, _first, second = full_with_a_waiting_list(family, parent, wednesdays, year, other_child)
+    actions.withdraw_enrolment(Enrollment.objects.get(child=enrolled[0], activity=wednesdays), actor=front_desk)
+    with time_machine.travel(NOW + datetime.timedelta(days=3), tick=False):
+        call_command("lapse_offers", stdout=io.StringIO())
+    second.refresh_from_db()
+    assert second.status == EnrolmentStatus.OFFERED
