@@ -64,8 +64,9 @@ def _lock_activity(activity: Activity) -> Activity:
 
 
 def _locked_request(request: EnrolmentRequest) -> EnrolmentRequest:
+    # Only the request's row is locked (its registration period, an outer join, cannot be on PostgreSQL).
     return (
-        EnrolmentRequest.objects.select_for_update()
+        EnrolmentRequest.objects.select_for_update(of=("self",))
         .select_related("town", "family", "child", "activity", "school_year", "registration_period")
         .get(town_id=request.town_id, pk=request.pk)
     )
