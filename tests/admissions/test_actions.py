@@ -349,3 +349,47 @@ def test_it_lets_the_administrator_reorder_a_waiting_list_with_audit(
     assert [request.pk for request in queries.waiting_list(wednesdays, year, None)] == [second.pk, first.pk]
     entry = AuditEntry.objects.get(action="waiting_list.move")
     assert (entry.actor, entry.changes["rank"]) == (town_admin, [2, 1])
+
+
+def test_it_offers_a_day_freed_in_a_registration_period_from_the_periodic_job_and_books_it_when_accepted(
+    town: Town,
+    family: Family,
+    parent: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+    other_child: Callable[..., Child],
+) -> None:
+    from ardoise.admissions.models import RegistrationPeriod
+    from ardoise.bookings.models import Booking, BookingState
+    from tests.factories import BookingFactory
+
+    period = RegistrationPeriod.objects.create(
+        town=town,
+        activity=wednesdays,
+        label="Mercredis de mars",
+        first_day=datetime.date(2027, 3, 17),
+        last_day=datetime.date(2027, 3, 31),
+        opens_at=NOW - datetime.timedelta(days=7),
+        closes_at=NOW + datetime.timedelta(days=3),
+    )
+    day = datetime.date(2027, 3, 24)
+    booked = [BookingFactory(child=other_child(f"Enfant{n}"), activity=wednesdays, date=day) for n in range(2)]
+    request = actions.request_enrolment(
+        sarah(family), wednesdays, school_year=year, registration_period=period, days=[day], actor=parent
+    )
+    assert request.status == EnrolmentStatus.WAITING
+    with pytest.raises(actions.AdmissionRefused):
+        actions.request_enrolment(
+            family.children.get(first_name="Chloé"),
+            wednesdays,
+            school_year=year,
+            registration_period=period,
+            days=[datetime.date(2027, 3, 25)],
+            actor=parent,
+        )
+    Booking.objects.filter(pk=booked[0].pk).update(state=BookingState.CANCELLED)
+    actions.lapse_expired_offers()
+    request.refresh_from_db()
+    assert request.status == EnrolmentStatus.OFFERED
+    actions.accept_offer(request, actor=parent)
+    assert Booking.objects.get(child=sarah(family), activity=wednesdays, date=day).state == BookingState.BOOKED
