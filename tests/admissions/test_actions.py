@@ -45,6 +45,12 @@ def emails(kind: str) -> list[OutgoingEmail]:
     return list(OutgoingEmail.objects.filter(kind=kind).order_by("pk"))
 
 
+def user_of(child: Child) -> User:
+    user = child.family.guardians.get().user
+    assert user is not None
+    return user
+
+
 def sarah(family: Family) -> Child:
     return family.children.get(first_name="Sarah")
 
@@ -189,7 +195,7 @@ def full_with_a_waiting_list(
     later = other_child("Hugo")
     with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
         second = actions.request_enrolment(
-            later, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=later.family.guardians.get().user
+            later, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=user_of(later)
         )
     return enrolled, first, second
 
@@ -290,7 +296,7 @@ def test_it_puts_siblings_first_when_the_town_says_so(
     fill(wednesdays, year, 2, other_child)
     stranger = other_child("Hugo")
     first = actions.request_enrolment(
-        stranger, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=stranger.family.guardians.get().user
+        stranger, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=user_of(stranger)
     )
     # Chloé is enrolled (a place given by staff): her sister Sarah, asking later, passes first.
     EnrollmentFactory(

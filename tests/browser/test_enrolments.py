@@ -11,7 +11,7 @@ from ardoise.accounts.models import User
 from ardoise.admissions import actions
 from ardoise.admissions.models import EnrolmentRequest, EnrolmentStatus
 from ardoise.bookings.models import Enrollment
-from ardoise.families.models import Family
+from ardoise.families.models import Child, Family
 from tests.browser.test_requests_journey import log_in
 from tests.factories import ActivityFactory, ChildFactory, EnrollmentFactory, FamilyFactory, SchoolYearFactory
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_a_parent_waits_is_offered_a_freed_place_and_accepts_it(
     live_server, phone_page: Page, desktop_page: Page, parent: User, front_desk: User, family: Family
 ) -> None:
-    town = parent.town
+    town = family.town
     sarah = family.children.get(first_name="Sarah")
     year = SchoolYearFactory(town=town)
     wednesdays = ActivityFactory(site=sarah.site, mercredi=True, capacity=2)
@@ -68,11 +68,14 @@ def test_a_parent_waits_is_offered_a_freed_place_and_accepts_it(
 def test_staff_accept_two_requests_in_bulk_and_refuse_one_with_a_reason(
     live_server, desktop_page: Page, parent: User, front_desk: User, family: Family
 ) -> None:
-    town = parent.town
+    town = family.town
     sarah = family.children.get(first_name="Sarah")
     year = SchoolYearFactory(town=town)
     wednesdays = ActivityFactory(site=sarah.site, mercredi=True, capacity=10)
-    children = [*family.children.order_by("birth_date"), ChildFactory(family=family, site=sarah.site, first_name="Zoé")]
+    children: list[Child] = [
+        *family.children.order_by("birth_date"),
+        ChildFactory(family=family, site=sarah.site, first_name="Zoé"),
+    ]
     requests = [
         actions.request_enrolment(child, wednesdays, school_year=year, weekly_pattern=[2], actor=parent)
         for child in children
