@@ -458,3 +458,5 @@ api.add_router("", "ardoise.api.messaging.router")
 api.add_router("", "ardoise.api.documents.router")
 # Consents (consents).
 api.add_router("", "ardoise.api.consents.router")
+# Enrolment requests, waiting-list rank and offers (admissions).
+api.add_router("", "ardoise.api.enrolments.router")

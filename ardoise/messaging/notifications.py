@@ -63,6 +63,9 @@ class Kind(StrEnum):
     SIGNUP_CONFIRMATION = "signup_confirmation"
     SIGNUP_EXISTING_ACCOUNT = "signup_existing_account"
     SIGNUP_DECISION = "signup_decision"
+    # Enrolment requests (admissions): a decision (accepted, refused, waiting list, offer lapsed), a place offered.
+    ENROLMENT_DECISION = "enrolment_decision"
+    PLACE_OFFERED = "place_offered"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -86,6 +89,8 @@ KIND_LABELS: dict[str, Any] = {
     Kind.SIGNUP_CONFIRMATION: _("Confirmation d'inscription"),
     Kind.SIGNUP_EXISTING_ACCOUNT: _("Inscription : compte existant"),
     Kind.SIGNUP_DECISION: _("Décision sur le dossier d'inscription"),
+    Kind.ENROLMENT_DECISION: _("Réponse à une demande d'inscription"),
+    Kind.PLACE_OFFERED: _("Place proposée"),
 }
 
 # The kinds whose body holds a link into the account.

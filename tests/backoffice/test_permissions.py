@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
+from ardoise.admissions.models import EnrolmentRequest
 from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
@@ -102,6 +103,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "consents": RECORDS,
     "consent_answers": RECORDS,
     "consent_answers_csv": RECORDS,
+    # Enrolment requests: site agents read the queue and the waiting lists; the administrator alone reorders.
+    "enrolments": ROLL_CALL,
+    "enrolments_decide": RECORDS,
+    "waiting_lists": ROLL_CALL,
+    "waiting_move": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -245,6 +251,16 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "document_type_id": lambda w: make_supporting_document(w.family).document_type_id,
     "kind_id": lambda w: (
         (ConsentKind.objects.filter(town_id=w.family.town_id).first() or ConsentKindFactory(town=w.family.town)).pk
+    ),
+    "enrolment_request_id": lambda w: (
+        EnrolmentRequest.objects.get_or_create(
+            town_id=w.family.town_id,
+            family=w.family,
+            child=w.child,
+            activity=w.booking.activity,
+            school_year=w.enrollment.school_year,
+            defaults={"status": "waiting", "waiting_since": w.booking.created_at},
+        )[0].pk
     ),
 }
 

@@ -251,5 +251,8 @@ def test_it_checks_every_kind_of_email() -> None:
         Kind.SIGNUP_CONFIRMATION,
         Kind.SIGNUP_EXISTING_ACCOUNT,
         Kind.SIGNUP_DECISION,
+        # tests/admissions/test_emails.py
+        Kind.ENROLMENT_DECISION,
+        Kind.PLACE_OFFERED,
     }
     assert set(Kind) == checked
