@@ -40,6 +40,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Règlements"), "backoffice:payments"),
     (_("Prélèvements"), "backoffice:direct_debits"),
     (_("Messages"), "backoffice:messages"),
+    (_("Vacances"), "backoffice:holiday_periods"),
     (_("Configuration"), "backoffice:config"),
     (_("Publications"), "backoffice:publications"),
     (_("Exports"), "backoffice:exports"),
