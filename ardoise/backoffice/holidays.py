@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ardoise.activities.models import Activity
@@ -120,8 +120,10 @@ def period_edit(request: AuthedRequest, period_id: int | None = None) -> HttpRes
             if outside:
                 messages.warning(
                     request,
-                    _(
-                        "Attention : %(count)s jour(s) de la période ne sont pas des vacances scolaires (dès le %(day)s)."
+                    ngettext(
+                        "Attention : %(count)s jour de la période n'est pas en vacances scolaires (le %(day)s).",
+                        "Attention : %(count)s jours de la période ne sont pas en vacances scolaires (dès le %(day)s).",
+                        len(outside),
                     )
                     % {"count": len(outside), "day": date_fr(outside[0], "l j F Y")},
                 )

@@ -92,7 +92,7 @@ def test_it_warns_of_days_outside_the_school_holidays(
     response = admin.post(url(town, "holiday_period_new"), period_data(centre, first_day="2027-04-12"), follow=True)
     page = response.content.decode()
     assert "La période d&#x27;inscription est enregistrée." in page
-    assert "5 jour(s) de la période ne sont pas des vacances scolaires (dès le lundi 12 avril 2027)" in page
+    assert "5 jours de la période ne sont pas en vacances scolaires (dès le lundi 12 avril 2027)" in page
 
 
 @pytest.mark.parametrize(
