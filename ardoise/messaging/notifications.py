@@ -56,6 +56,9 @@ class Kind(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     REMINDER = "reminder"
     DIRECT_DEBIT_REJECTED = "direct_debit_rejected"
+    # Enrolment requests (admissions): a decision (accepted, refused, waiting list, offer lapsed), a place offered.
+    ENROLMENT_DECISION = "enrolment_decision"
+    PLACE_OFFERED = "place_offered"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -74,6 +77,8 @@ KIND_LABELS: dict[str, Any] = {
     Kind.PAYMENT_RECEIVED: _("Paiement reçu"),
     Kind.REMINDER: _("Relance"),
     Kind.DIRECT_DEBIT_REJECTED: _("Prélèvement rejeté"),
+    Kind.ENROLMENT_DECISION: _("Réponse à une demande d'inscription"),
+    Kind.PLACE_OFFERED: _("Place proposée"),
 }
 
 # The kinds whose body holds a link into the account.

@@ -176,5 +176,8 @@ def test_it_checks_every_kind_of_email() -> None:
         Kind.REMINDER,
         Kind.PAYMENT_RECEIVED,
         Kind.DIRECT_DEBIT_REJECTED,
+        # tests/admissions/test_emails.py
+        Kind.ENROLMENT_DECISION,
+        Kind.PLACE_OFFERED,
     }
     assert set(Kind) == checked
