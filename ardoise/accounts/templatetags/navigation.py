@@ -22,6 +22,7 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Planning"), "portal:planning"),
     (_("Absences"), "portal:absences"),
     (_("Demandes"), "portal:requests"),
+    (_("Vacances"), "portal:holidays"),
     (_("Mon dossier"), "portal:record"),
     (_("Factures"), "portal:invoices"),
     (_("Mes prélèvements"), "portal:direct_debits"),
