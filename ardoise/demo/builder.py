@@ -40,7 +40,7 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.towns.models import Site, StaffRole, Town
 
-from . import direct_debit, invoicing, ledger, names, publications, spec
+from . import direct_debit, holidays, invoicing, ledger, names, publications, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
@@ -180,6 +180,7 @@ class DemoBuilder:
                 self.counts,
             )
             self.step("news, documents and menus")
+            holidays.build_holiday_centre(self.town, self.today, self.sites[0], self.plans, self.rng, self.counts)
 
     def step(self, name: str) -> None:
         now = time.monotonic()
