@@ -7,7 +7,7 @@ activity's places decide whether it is accepted at once, waits for the service, 
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -151,7 +151,7 @@ def _choices(
     weeks: list[PeriodWeek],
     history: list[TariffTerms],
     who: PricedFor,
-    taken: dict[datetime.date, int],
+    taken: Mapping[places.Slot, int],
 ) -> list[Choice]:
     capacity = period.activity.capacity
     if period.unit == PeriodUnit.WEEK:
@@ -205,7 +205,7 @@ def holiday_period(request: AuthedRequest, family: Family, period_id: int) -> Ht
         period.first_day, period.last_day, lambda day: day_status(day, activity, zone, closures, now).open
     )
     history = _terms(activity)
-    taken = dict(queries.taken_slots(activity, school_year, period)) if school_year else {}
+    taken: Mapping[places.Slot, int] = queries.taken_slots(activity, school_year, period) if school_year else {}
     current = {
         item.child_id: item
         for item in EnrolmentRequest.objects.filter(

@@ -28,8 +28,8 @@ PARIS = ZoneInfo("Europe/Paris")
 def test_it_registers_a_child_for_a_holiday_week_on_a_phone(
     live_server, phone_page: Page, parent: User, children: list[Child]
 ) -> None:
-    town = parent.town
     sarah = children[0]
+    town = sarah.town
     SchoolYearFactory(town=town, start_year=2026)
     centre = ActivityFactory(
         site=sarah.site,

@@ -550,5 +550,5 @@ def test_it_opens_holiday_registration_for_the_next_holidays(demo):
     dupont = Family.objects.get(town=demo, number="1001")
     asked = EnrolmentRequest.objects.filter(family=dupont, registration_period=period)
     assert sorted(asked.values_list("child__first_name", "status")) == [("Chloé", "pending"), ("Sarah", "pending")]
-    assert asked.first().days == ["2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24"]
+    assert asked.get(child__first_name="Sarah").days == ["2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24"]
     assert not Booking.objects.filter(activity=centre).exists()
