@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ardoise.activities.models import Activity
-from ardoise.admissions import period_actions
+from ardoise.admissions import period_actions, queries
 from ardoise.admissions.models import EnrolmentRequest, EnrolmentStatus, PeriodUnit, RegistrationPeriod
 from ardoise.admissions.periods import period_days, registration_state
+from ardoise.admissions.wording import rank_label
 from ardoise.backoffice.config_forms import DateInput, TownChoiceField
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Booking
 from ardoise.calendars.days import day_status, load_closures
@@ -192,11 +193,12 @@ def period_detail(request: AuthedRequest, period_id: int) -> HttpResponse:
         .select_related("child", "family")
         .order_by("status", "waiting_position", "created_at", "pk")
     )
+    ranks = queries.ranks_of(requests)
     context = {
         "period": period,
         "state": registration_state(period.opens_at, period.closes_at, now),
         "counts": counts,
-        "requests": requests,
+        "requests": [(item, rank_label(ranks.get(item.pk))) for item in requests],
         "waiting": [r for r in requests if r.status == EnrolmentStatus.WAITING],
         "waiting_list_url": _waiting_list_url(town.slug, period),
         "is_admin": _is_admin(request),

@@ -11,12 +11,14 @@ from django.urls import reverse
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
+from ardoise.admissions.actions import request_enrolment
 from ardoise.admissions.models import RegistrationPeriod
 from ardoise.audit.models import AuditEntry
 from ardoise.bookings.models import BookingState
+from ardoise.calendars.models import SchoolYear
 from ardoise.families.models import Family
 from ardoise.towns.models import Site, Town
-from tests.factories import ActivityFactory, BookingFactory, SchoolYearFactory
+from tests.factories import ActivityFactory, BookingFactory, ChildFactory, FamilyFactory, SchoolYearFactory
 
 pytestmark = pytest.mark.usefixtures("frozen")
 PARIS = ZoneInfo("Europe/Paris")
@@ -146,6 +148,19 @@ def test_it_shows_the_front_desk_the_children_per_day_against_the_capacity(
     assert "lundi 19 avril" in page
     assert "Complet" in page  # 2 of 2 places on the 19th
     assert f"{sarah.last_name} {sarah.first_name}" in page
+    # A third child asks for the full day: on the waiting list, its rank shown.
+    lea = ChildFactory(family=FamilyFactory(town=town), site=sarah.site, first_name="Léa")
+    request_enrolment(
+        lea,
+        centre,
+        school_year=SchoolYear.objects.get(town=town),
+        registration_period=period,
+        days=[datetime.date(2027, 4, 19)],
+        actor=front_desk,
+    )
+    page = desk.get(url(town, "holiday_period", period.pk)).content.decode()
+    assert "1 enfant sur liste d" in page
+    assert "1re sur la liste d" in page
     # The front desk sees the period but may not change it.
     assert desk.get(url(town, "holiday_period_edit", period.pk)).status_code == 403
 
