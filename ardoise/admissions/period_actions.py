@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
-from ardoise.admissions.models import EnrolmentRequest, RegistrationPeriod
+from ardoise.admissions.models import RegistrationPeriod
 from ardoise.admissions.periods import period_days
 from ardoise.audit import actions as audit
 from ardoise.audit.actions import changes_between, snapshot
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.opening import closed_reason, is_school_holiday
-from ardoise.families.models import Family
 from ardoise.towns.access import object_or_404
 from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Town
@@ -31,16 +30,6 @@ def access_registration_period(town: Town, period_id: object) -> RegistrationPer
     """A registration period of this town (with its activity and site), or 404."""
     return object_or_404(
         RegistrationPeriod.objects.filter(town=town).select_related("activity", "activity__site"), pk=period_id
-    )
-
-
-def access_family_registration(family: Family, request_id: object) -> EnrolmentRequest:
-    """One of this family's requests for a registration period, or 404."""
-    return object_or_404(
-        EnrolmentRequest.objects.filter(
-            town_id=family.town_id, family=family, registration_period__isnull=False
-        ).select_related("child", "activity", "activity__site", "school_year", "registration_period"),
-        pk=request_id,
     )
 
 

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.activities.models import Activity
 from ardoise.admissions import actions, places, queries
+from ardoise.admissions.access import access_family_request
 from ardoise.admissions.models import OPEN_STATUSES, EnrolmentRequest, EnrolmentStatus, PeriodUnit, RegistrationPeriod
-from ardoise.admissions.period_actions import access_family_registration, access_registration_period, school_year_of
+from ardoise.admissions.period_actions import access_registration_period, school_year_of
 from ardoise.admissions.periods import (
     PeriodWeek,
     closed_message,
@@ -288,7 +289,9 @@ def _register(
 @parent_required
 @require_http_methods(["GET"])
 def holiday_result(request: AuthedRequest, family: Family, request_id: int) -> HttpResponse:
-    item = access_family_registration(family, request_id)
+    item = access_family_request(family, request_id)
+    if item.registration_period is None:  # a school-year request: the enrolments' page shows it
+        return redirect("portal:enrolments", request.town.slug)
     days = [datetime.date.fromisoformat(day) for day in item.days]
     context = {
         "item": item,
@@ -302,7 +305,7 @@ def holiday_result(request: AuthedRequest, family: Family, request_id: int) -> H
 @parent_required
 @require_POST
 def holiday_withdraw(request: AuthedRequest, family: Family, request_id: int) -> HttpResponse:
-    item = access_family_registration(family, request_id)
+    item = access_family_request(family, request_id)
     try:
         actions.withdraw_request(item, actor=request.user)
     except actions.AdmissionRefused as refused:
