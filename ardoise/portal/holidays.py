@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -47,6 +47,7 @@ from ardoise.billing.pricing import (
 from ardoise.calendars.days import day_status, load_closures
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.wording import date_fr
+from ardoise.families.access import access_child
 from ardoise.families.models import Child, Family
 from ardoise.towns.access import parent_required
 from ardoise.towns.http import AuthedRequest
@@ -96,15 +97,16 @@ def _period_window(town: Town, now: datetime.datetime) -> list[RegistrationPerio
 @require_http_methods(["GET"])
 def holidays(request: AuthedRequest, family: Family) -> HttpResponse:
     now = timezone.now()
-    site_ids = set(Child.objects.filter(town_id=family.town_id, family=family).values_list("site_id", flat=True))
+    children = list(Child.objects.filter(town_id=family.town_id, family=family).order_by("birth_date", "pk"))
     rows = [
         (
             period,
             registration_state(period.opens_at, period.closes_at, now),
             closed_message(period.opens_at, period.closes_at, now),
+            [child for child in children if child.site_id == period.activity.site_id],
         )
         for period in _period_window(request.town, now)
-        if period.activity.site_id in site_ids
+        if any(child.site_id == period.activity.site_id for child in children)
     ]
     registrations = list(
         queries.family_requests(family).filter(registration_period__isnull=False).select_related("registration_period")
@@ -187,16 +189,12 @@ def _who(family: Family, child: Child) -> PricedFor:
 
 @parent_required
 @require_http_methods(["GET", "POST"])
-def holiday_period(request: AuthedRequest, family: Family, period_id: int) -> HttpResponse:
+def holiday_period(request: AuthedRequest, family: Family, period_id: int, child_id: int) -> HttpResponse:
     town = request.town
+    child = access_child(family, child_id)
     period = access_registration_period(town, period_id)
-    children = list(
-        Child.objects.filter(town_id=family.town_id, family=family, site_id=period.activity.site_id).order_by(
-            "birth_date", "pk"
-        )
-    )
-    if not children:
-        return redirect("portal:holidays", town.slug)
+    if period.activity.site_id != child.site_id:  # not offered at the child's school
+        raise Http404
     now = timezone.now()
     activity = period.activity
     school_year = school_year_of(period)
@@ -205,43 +203,36 @@ def holiday_period(request: AuthedRequest, family: Family, period_id: int) -> Ht
     weeks = period_weeks(
         period.first_day, period.last_day, lambda day: day_status(day, activity, zone, closures, now).open
     )
-    history = _terms(activity)
     taken: Mapping[places.Slot, int] = queries.taken_slots(activity, school_year, period) if school_year else {}
-    current = {
-        item.child_id: item
-        for item in EnrolmentRequest.objects.filter(
+    current = (
+        EnrolmentRequest.objects.filter(
             town=town,
             registration_period=period,
-            child__in=children,
+            child=child,
             status__in=[*OPEN_STATUSES, EnrolmentStatus.ACCEPTED],
-        ).order_by("created_at")
-    }
-    posted_child = request.POST.get("child") if request.method == "POST" else None
-    forms = [
-        ChildForm(
-            child,
-            _choices(period, weeks, history, _who(family, child), taken),
-            current.get(child.pk),
-            set(request.POST.getlist("choice")) if posted_child == str(child.pk) else set(),
         )
-        for child in children
-    ]
+        .order_by("created_at")
+        .first()
+    )
+    form = ChildForm(
+        child,
+        _choices(period, weeks, _terms(activity), _who(family, child), taken),
+        current,
+        set(request.POST.getlist("choice")),
+    )
     refusal = closed_message(period.opens_at, period.closes_at, now)
     if request.method == "POST":
-        target = next((form for form in forms if str(form.child.pk) == posted_child), None)
-        if target is None:
-            refusal = refusal or _("Choisissez un enfant.")
-        elif not refusal:
-            created = _register(request, period, school_year, weeks, target, now)
+        if refusal:
+            form.error = refusal
+        else:
+            created = _register(request, period, school_year, weeks, form, now)
             if created is not None:
                 return redirect("portal:holiday_result", town.slug, created.pk)
-        elif target is not None:
-            target.error = refusal
     context = {
         "period": period,
         "state": registration_state(period.opens_at, period.closes_at, now),
         "refusal": refusal,
-        "forms": forms,
+        "forms": [form],
         "by_week": period.unit == PeriodUnit.WEEK,
     }
     status = 422 if request.method == "POST" else 200
@@ -288,8 +279,8 @@ def _register(
 
 @parent_required
 @require_http_methods(["GET"])
-def holiday_result(request: AuthedRequest, family: Family, request_id: int) -> HttpResponse:
-    item = access_family_request(family, request_id)
+def holiday_result(request: AuthedRequest, family: Family, registration_id: int) -> HttpResponse:
+    item = access_family_request(family, registration_id)
     if item.registration_period is None:  # a school-year request: the enrolments' page shows it
         return redirect("portal:enrolments", request.town.slug)
     days = [datetime.date.fromisoformat(day) for day in item.days]
@@ -304,8 +295,8 @@ def holiday_result(request: AuthedRequest, family: Family, request_id: int) -> H
 
 @parent_required
 @require_POST
-def holiday_withdraw(request: AuthedRequest, family: Family, request_id: int) -> HttpResponse:
-    item = access_family_request(family, request_id)
+def holiday_withdraw(request: AuthedRequest, family: Family, registration_id: int) -> HttpResponse:
+    item = access_family_request(family, registration_id)
     try:
         actions.withdraw_request(item, actor=request.user)
     except actions.AdmissionRefused as refused:
@@ -317,7 +308,7 @@ def holiday_withdraw(request: AuthedRequest, family: Family, request_id: int) ->
 
 urlpatterns = [
     path("", holidays, name="holidays"),
-    path("periodes/<int:period_id>/", holiday_period, name="holiday_period"),
-    path("inscriptions/<int:request_id>/", holiday_result, name="holiday_result"),
-    path("inscriptions/<int:request_id>/retirer/", holiday_withdraw, name="holiday_withdraw"),
+    path("periodes/<int:period_id>/enfants/<int:child_id>/", holiday_period, name="holiday_period"),
+    path("inscriptions/<int:registration_id>/", holiday_result, name="holiday_result"),
+    path("inscriptions/<int:registration_id>/retirer/", holiday_withdraw, name="holiday_withdraw"),
 ]

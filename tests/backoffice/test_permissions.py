@@ -46,6 +46,7 @@ from tests.factories import (
     staff_member,
 )
 from tests.messaging import factories as messaging
+from tests.portal.holiday_factories import holiday_period_for
 
 ADMIN, FRONT_DESK, SITE_AGENT, KITCHEN, FINANCE = (
     Role.ADMIN.value,
@@ -94,6 +95,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "exports": EXPORTS,
     # Absence reasons may be medical: not for finance.
     "export_attendance": RECORDS,
+    # Holiday registration periods: the front desk follows them, the administrator configures them.
+    "holiday_periods": RECORDS,
+    "holiday_period": RECORDS,
+    "holiday_period_new": ADMIN_ONLY,
+    "holiday_period_edit": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -229,6 +235,7 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "period_id": lambda w: holiday_period_for(w.family).pk,
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"

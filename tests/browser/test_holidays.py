@@ -64,7 +64,7 @@ def test_it_registers_a_child_for_a_holiday_week_on_a_phone(
 
     page.goto(f"{live_server.url}/{town.slug}/vacances/")
     expect(page.get_by_role("heading", name="Inscriptions aux vacances")).to_be_visible()
-    page.get_by_role("link", name="Inscrire mes enfants").click()
+    page.get_by_role("link", name="Inscrire Sarah").click()
     expect(page.get_by_role("heading", name="Vacances de printemps 2027")).to_be_visible()
     sarah_section = page.locator("section", has=page.get_by_role("heading", name=re.compile("^Sarah")))
     week = sarah_section.get_by_label(re.compile("Semaine du lundi 19 avril"))

@@ -91,12 +91,12 @@ def test_it_registers_a_child_for_a_week_at_the_forfait_price(
 ) -> None:
     page = mum.get(url(town, "holidays")).content.decode()
     assert "Vacances de printemps 2027" in page
-    page = mum.get(url(town, "holiday_period", period.pk)).content.decode()
+    page = mum.get(url(town, "holiday_period", period.pk, sarah_of(family).pk)).content.decode()
     assert "Semaine du lundi 19 avril au vendredi 23 avril" in page
     assert "Forfait semaine 45,00\u00a0€" in page
     assert "1 place restante" in page
     sarah = sarah_of(family)
-    response = mum.post(url(town, "holiday_period", period.pk), {"child": sarah.pk, "choice": ["2027-04-19"]})
+    response = mum.post(url(town, "holiday_period", period.pk, sarah.pk), {"choice": ["2027-04-19"]})
     assert response.status_code == 302
     registration = EnrolmentRequest.objects.get(child=sarah)
     assert registration.status == EnrolmentStatus.ACCEPTED
@@ -115,10 +115,10 @@ def test_it_puts_a_child_on_the_waiting_list_when_the_week_is_full(
 ) -> None:
     other = ChildFactory(family=FamilyFactory(town=town), site=site, first_name="Léa")
     BookingFactory(child=other, activity=centre, date=FIRST_WEEK[2], state=BookingState.BOOKED)
-    page = mum.get(url(town, "holiday_period", period.pk)).content.decode()
+    page = mum.get(url(town, "holiday_period", period.pk, sarah_of(family).pk)).content.decode()
     assert "Complet — liste d'attente" in page
     sarah = sarah_of(family)
-    response = mum.post(url(town, "holiday_period", period.pk), {"child": sarah.pk, "choice": ["2027-04-19"]})
+    response = mum.post(url(town, "holiday_period", period.pk, sarah.pk), {"choice": ["2027-04-19"]})
     registration = EnrolmentRequest.objects.get(child=sarah)
     assert registration.status == EnrolmentStatus.WAITING
     assert not Booking.objects.filter(child=sarah).exists()
@@ -135,10 +135,10 @@ def test_it_refuses_part_of_a_week_and_keeps_what_was_ticked(
     mum: Client, town: Town, family: Family, period: RegistrationPeriod
 ) -> None:
     sarah = sarah_of(family)
-    response = mum.post(url(town, "holiday_period", period.pk), {"child": sarah.pk, "choice": ["2027-04-20"]})
+    response = mum.post(url(town, "holiday_period", period.pk, sarah.pk), {"choice": ["2027-04-20"]})
     assert response.status_code == 422
     assert "Certains jours choisis ne sont pas proposés pour cette période." in response.content.decode()
-    response = mum.post(url(town, "holiday_period", period.pk), {"child": sarah.pk})
+    response = mum.post(url(town, "holiday_period", period.pk, sarah.pk), {})
     assert "Cochez au moins une semaine." in response.content.decode()
     assert not EnrolmentRequest.objects.exists()
 
@@ -168,10 +168,8 @@ def test_it_refuses_to_register_outside_the_registration_window(
 ) -> None:
     frozen.move_to(moment)
     mum = client_for(parent)  # logged in at that moment
-    assert message in mum.get(url(town, "holiday_period", period.pk)).content.decode()
-    response = mum.post(
-        url(town, "holiday_period", period.pk), {"child": sarah_of(family).pk, "choice": ["2027-04-19"]}
-    )
+    assert message in mum.get(url(town, "holiday_period", period.pk, sarah_of(family).pk)).content.decode()
+    response = mum.post(url(town, "holiday_period", period.pk, sarah_of(family).pk), {"choice": ["2027-04-19"]})
     assert response.status_code == 422
     assert message in response.content.decode()
     assert not EnrolmentRequest.objects.exists()
@@ -186,9 +184,7 @@ def test_it_answers_404_for_another_familys_registration_and_another_towns_perio
     family: Family,
     period: RegistrationPeriod,
 ) -> None:
-    response = mum.post(
-        url(town, "holiday_period", period.pk), {"child": sarah_of(family).pk, "choice": ["2027-04-19"]}
-    )
+    response = mum.post(url(town, "holiday_period", period.pk, sarah_of(family).pk), {"choice": ["2027-04-19"]})
     registration = EnrolmentRequest.objects.get()
     stranger = client_for(outsider)
     assert stranger.get(response["Location"]).status_code == 404
@@ -204,5 +200,5 @@ def test_it_answers_404_for_another_familys_registration_and_another_towns_perio
         opens_at=period.opens_at,
         closes_at=period.closes_at,
     )
-    assert mum.get(url(town, "holiday_period", foreign.pk)).status_code == 404
+    assert mum.get(url(town, "holiday_period", foreign.pk, sarah_of(family).pk)).status_code == 404
     assert mum.get(url(town, "holiday_result", 2**70)).status_code == 404

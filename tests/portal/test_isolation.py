@@ -26,6 +26,7 @@ from ardoise.families.models import AuthorisedPerson, Family, Guardian
 from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
 from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
+from tests.portal.holiday_factories import holiday_period_for, holiday_registration_for
 from tests.prepayment.conftest import make_basket
 
 # Pages that need no login: the calendar feed is reached by its secret token.
@@ -136,6 +137,10 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     # Prepayment (tests/prepayment/conftest.py): a basket waiting for the victim's payment, in a town
     # that pays when booking (the basket pages answer 404 elsewhere).
     "basket_id": lambda v: make_basket(prepaid_family(v.family)).pk,
+    # Holiday registrations (tests/portal/holiday_factories.py): a period at the victim's school, and its
+    # request; the period page is a child's (child_id), so another family's answers 404.
+    "period_id": lambda v: holiday_period_for(v.family).pk,
+    "registration_id": lambda v: holiday_registration_for(v.family).pk,
 }
 
 
