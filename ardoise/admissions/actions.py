@@ -453,10 +453,17 @@ def offer_free_places(activity: Activity, *, now: datetime.datetime | None = Non
 
 
 def lapse_expired_offers(*, now: datetime.datetime | None = None) -> int:
-    """The periodic job: offers whose delay has passed lapse, and their places go to the next on the list.
-    Returns how many lapsed."""
+    """The periodic job: offers whose delay has passed lapse, and their places go to the next on the list;
+    places freed in registration periods are offered. Returns how many lapsed."""
     now = now or timezone.now()
     activity_ids = set(queries.expired_offers(now).values_list("activity_id", flat=True))
+    # A booked day cancelled in a registration period frees its place here: the booking doors do not know the
+    # waiting lists, and this catches every way a day frees (planning, on behalf, API, closures).
+    activity_ids |= set(
+        EnrolmentRequest.objects.filter(
+            status=EnrolmentStatus.WAITING, registration_period__last_day__gte=timezone.localdate(now)
+        ).values_list("activity_id", flat=True)
+    )
     count = 0
     for activity in Activity.objects.filter(pk__in=activity_ids).order_by("pk"):
         with transaction.atomic():

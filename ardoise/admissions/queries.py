@@ -49,7 +49,9 @@ def taken_slots(
     accepted enrolments or bookings holding a place, and the offers in progress (but `excluding`'s)."""
     offered = EnrolmentRequest.objects.filter(
         town_id=activity.town_id, activity=activity, status=EnrolmentStatus.OFFERED
-    ).exclude(pk=excluding)
+    )
+    if excluding is not None:
+        offered = offered.exclude(pk=excluding)
     if registration_period is None:
         enrolled = Enrollment.objects.filter(
             town_id=activity.town_id, activity=activity, school_year=school_year

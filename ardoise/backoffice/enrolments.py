@@ -148,8 +148,8 @@ def waiting_lists(request: AuthedRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(Role.ADMIN)
-def waiting_move(request: AuthedRequest, request_id: int) -> HttpResponse:
-    item = access_request(request.town, request_id)
+def waiting_move(request: AuthedRequest, enrolment_request_id: int) -> HttpResponse:
+    item = access_request(request.town, enrolment_request_id)
     try:
         position = int(request.POST.get("position", ""))
     except ValueError:
@@ -168,5 +168,5 @@ urlpatterns = [
     path("", enrolment_queue, name="enrolments"),
     path("decider/", enrolment_decide, name="enrolments_decide"),
     path("listes-d-attente/", waiting_lists, name="waiting_lists"),
-    path("listes-d-attente/<int:request_id>/rang/", waiting_move, name="waiting_move"),
+    path("listes-d-attente/<int:enrolment_request_id>/rang/", waiting_move, name="waiting_move"),
 ]

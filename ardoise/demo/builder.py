@@ -40,7 +40,7 @@ from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.towns.models import Site, StaffRole, Town
 
-from . import direct_debit, holidays, invoicing, ledger, names, publications, spec
+from . import admissions, direct_debit, holidays, invoicing, ledger, names, publications, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
@@ -170,6 +170,9 @@ class DemoBuilder:
                 self.counts,
             )
             self.step("this school year's invoicing runs and payments")
+            admissions.create_waiting_list(
+                self.town, self.today, list(self.school_years.values()), self.activities, self.staff, self.counts
+            )
             meals = {site.pk: self.activities[(site.pk, "repas")] for site in self.sites}
             publications.publish(
                 self.town,

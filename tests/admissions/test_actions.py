@@ -45,6 +45,12 @@ def emails(kind: str) -> list[OutgoingEmail]:
     return list(OutgoingEmail.objects.filter(kind=kind).order_by("pk"))
 
 
+def user_of(child: Child) -> User:
+    user = child.family.guardians.get().user
+    assert user is not None
+    return user
+
+
 def sarah(family: Family) -> Child:
     return family.children.get(first_name="Sarah")
 
@@ -189,7 +195,7 @@ def full_with_a_waiting_list(
     later = other_child("Hugo")
     with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
         second = actions.request_enrolment(
-            later, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=later.family.guardians.get().user
+            later, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=user_of(later)
         )
     return enrolled, first, second
 
@@ -290,7 +296,7 @@ def test_it_puts_siblings_first_when_the_town_says_so(
     fill(wednesdays, year, 2, other_child)
     stranger = other_child("Hugo")
     first = actions.request_enrolment(
-        stranger, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=stranger.family.guardians.get().user
+        stranger, wednesdays, school_year=year, weekly_pattern=[WEDNESDAY], actor=user_of(stranger)
     )
     # Chloé is enrolled (a place given by staff): her sister Sarah, asking later, passes first.
     EnrollmentFactory(
@@ -349,3 +355,47 @@ def test_it_lets_the_administrator_reorder_a_waiting_list_with_audit(
     assert [request.pk for request in queries.waiting_list(wednesdays, year, None)] == [second.pk, first.pk]
     entry = AuditEntry.objects.get(action="waiting_list.move")
     assert (entry.actor, entry.changes["rank"]) == (town_admin, [2, 1])
+
+
+def test_it_offers_a_day_freed_in_a_registration_period_from_the_periodic_job_and_books_it_when_accepted(
+    town: Town,
+    family: Family,
+    parent: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+    other_child: Callable[..., Child],
+) -> None:
+    from ardoise.admissions.models import RegistrationPeriod
+    from ardoise.bookings.models import Booking, BookingState
+    from tests.factories import BookingFactory
+
+    period = RegistrationPeriod.objects.create(
+        town=town,
+        activity=wednesdays,
+        label="Mercredis de mars",
+        first_day=datetime.date(2027, 3, 17),
+        last_day=datetime.date(2027, 3, 31),
+        opens_at=NOW - datetime.timedelta(days=7),
+        closes_at=NOW + datetime.timedelta(days=3),
+    )
+    day = datetime.date(2027, 3, 24)
+    booked = [BookingFactory(child=other_child(f"Enfant{n}"), activity=wednesdays, date=day) for n in range(2)]
+    request = actions.request_enrolment(
+        sarah(family), wednesdays, school_year=year, registration_period=period, days=[day], actor=parent
+    )
+    assert request.status == EnrolmentStatus.WAITING
+    with pytest.raises(actions.AdmissionRefused):
+        actions.request_enrolment(
+            family.children.get(first_name="Chloé"),
+            wednesdays,
+            school_year=year,
+            registration_period=period,
+            days=[datetime.date(2027, 3, 25)],
+            actor=parent,
+        )
+    Booking.objects.filter(pk=booked[0].pk).update(state=BookingState.CANCELLED)
+    actions.lapse_expired_offers()
+    request.refresh_from_db()
+    assert request.status == EnrolmentStatus.OFFERED
+    actions.accept_offer(request, actor=parent)
+    assert Booking.objects.get(child=sarah(family), activity=wednesdays, date=day).state == BookingState.BOOKED

@@ -12,6 +12,8 @@ from ardoise.accounts.models import User
 from ardoise.admissions import actions
 from ardoise.admissions.models import EnrolmentRequest, EnrolmentStatus
 from ardoise.bookings.models import Enrollment
+from ardoise.families.models import Child
+from ardoise.towns.models import Site, Town
 from tests.factories import (
     ActivityFactory,
     ChildFactory,
@@ -61,9 +63,10 @@ def at_once(*calls: Callable[[], object]) -> list[str]:
     return outcomes
 
 
-def parent_of(town: object, site: object) -> tuple[object, User]:
+def parent_of(town: Town, site: Site) -> tuple[Child, User]:
     family = FamilyFactory(town=town)
     guardian = GuardianFactory(family=family)
+    assert guardian.user is not None
     return ChildFactory(family=family, site=site), guardian.user
 
 

@@ -44,7 +44,9 @@ def test_it_creates_a_request_and_lists_it_with_its_rank(
 def test_it_answers_409_with_the_reason_when_the_rules_refuse(
     family: Family, parent: User, wednesdays: Activity, year: SchoolYear
 ) -> None:
-    response = login(parent).post("enrolment-requests", body(family.children.first(), wednesdays, weekly_pattern=[0]))
+    response = login(parent).post(
+        "enrolment-requests", body(family.children.get(first_name="Sarah"), wednesdays, weekly_pattern=[0])
+    )
     assert response.status_code == 409
     assert "n'a pas lieu certains des jours choisis" in response.json()["detail"]
     assert not EnrolmentRequest.objects.exists()
@@ -56,7 +58,9 @@ def test_it_answers_409_with_the_reason_when_the_rules_refuse(
 def test_it_answers_422_for_bad_input(
     family: Family, parent: User, wednesdays: Activity, year: SchoolYear, overrides: dict[str, object]
 ) -> None:
-    response = login(parent).post("enrolment-requests", body(family.children.first(), wednesdays, **overrides))
+    response = login(parent).post(
+        "enrolment-requests", body(family.children.get(first_name="Sarah"), wednesdays, **overrides)
+    )
     assert response.status_code == 422
     assert response.json()["detail"]
 

@@ -23,18 +23,20 @@ def url(town: Town, name: str, *args: object) -> str:
     return reverse(f"backoffice:{name}", args=[town.slug, *args])
 
 
-def three_requests(family: Family, parent: User, wednesdays: Activity, year: SchoolYear, other_child) -> list:
+def three_requests(
+    family: Family, parent: User, wednesdays: Activity, year: SchoolYear, other_child: Callable[..., Child]
+) -> list[EnrolmentRequest]:
     wednesdays.capacity = 5
     wednesdays.save()
     hugo = other_child("Hugo")
+    hugos_parent = hugo.family.guardians.get().user
+    assert hugos_parent is not None
     return [
         *(
             actions.request_enrolment(child, wednesdays, school_year=year, weekly_pattern=[2], actor=parent)
             for child in family.children.order_by("pk")
         ),
-        actions.request_enrolment(
-            hugo, wednesdays, school_year=year, weekly_pattern=[2], actor=hugo.family.guardians.get().user
-        ),
+        actions.request_enrolment(hugo, wednesdays, school_year=year, weekly_pattern=[2], actor=hugos_parent),
     ]
 
 
@@ -125,8 +127,9 @@ def test_it_answers_404_for_another_towns_request(
     from tests.factories import staff_member
 
     request = actions.request_enrolment(
-        family.children.first(), wednesdays, school_year=year, weekly_pattern=[2], actor=parent
+        family.children.get(first_name="Sarah"), wednesdays, school_year=year, weekly_pattern=[2], actor=parent
     )
+    assert stranger.town is not None
     other_admin = staff_member(stranger.town, "admin", email="admin@autreville.test")
     response = client_for(other_admin).post(
         reverse("backoffice:waiting_move", args=[stranger.town.slug, request.pk]), {"position": "1"}

@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
+from ardoise.admissions.models import EnrolmentRequest
 from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
@@ -95,6 +96,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "exports": EXPORTS,
     # Absence reasons may be medical: not for finance.
     "export_attendance": RECORDS,
+    # Enrolment requests: site agents read the queue and the waiting lists; the administrator alone reorders.
+    "enrolments": ROLL_CALL,
+    "enrolments_decide": RECORDS,
+    "waiting_lists": ROLL_CALL,
+    "waiting_move": ADMIN_ONLY,
     # Holiday registration periods: the front desk follows them, the administrator configures them.
     "holiday_periods": RECORDS,
     "holiday_period": RECORDS,
@@ -235,6 +241,16 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "enrolment_request_id": lambda w: (
+        EnrolmentRequest.objects.get_or_create(
+            town_id=w.family.town_id,
+            family=w.family,
+            child=w.child,
+            activity=w.booking.activity,
+            school_year=w.enrollment.school_year,
+            defaults={"status": "waiting", "waiting_since": w.booking.created_at},
+        )[0].pk
+    ),
     "period_id": lambda w: holiday_period_for(w.family).pk,
 }
 
