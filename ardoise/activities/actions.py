@@ -21,7 +21,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
 from ardoise.audit.actions import changes_between, snapshot
-from ardoise.billing.models import Tariff, TariffBand
+from ardoise.billing.models import Tariff, TariffBand, TariffMode
 from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Town
 
@@ -35,6 +35,7 @@ ACTIVITY_FIELDS = (
     "capacity",
     "needs_validation",
     "runs_in_school_holidays",
+    "holidays_only",
     "deadline_kind",
     "deadline_weekday",
     "deadline_days",
@@ -48,6 +49,7 @@ REASON_FIELDS = ("code", "label", "billed", "document_required", "waiting_days",
 TARIFF_FIELDS = (
     "valid_from",
     "mode",
+    "pack_days",
     "base_price",
     "non_resident_price",
     "pai_price",
@@ -154,9 +156,13 @@ def create_tariff(
     discount = values["sibling_discount_percent"]
     if not Decimal(0) <= discount <= Decimal(100):
         raise ConfigurationRefused(_("La réduction fratrie est un pourcentage entre 0 et 100."))
+    if values["mode"] == TariffMode.PACK_DAYS and not values.get("pack_days"):
+        raise ConfigurationRefused(_("Indiquez combien de jours couvre un forfait."))
     tariff = Tariff(town=town, activity=activity)
     for name in TARIFF_FIELDS:
-        setattr(tariff, name, values[name])
+        setattr(tariff, name, values.get(name))
+    if tariff.mode != TariffMode.PACK_DAYS:
+        tariff.pack_days = None
     tariff.save()
     TariffBand.objects.bulk_create(
         [TariffBand(town=town, tariff=tariff, qf_max=qf_max, price=price) for qf_max, price in bands]

@@ -67,6 +67,11 @@ class ActivityForm(forms.Form):
     )
     needs_validation = forms.BooleanField(label=_("Chaque réservation est validée par le service"), required=False)
     runs_in_school_holidays = forms.BooleanField(label=_("Fonctionne pendant les vacances scolaires"), required=False)
+    holidays_only = forms.BooleanField(
+        label=_("Seulement pendant les vacances scolaires"),
+        required=False,
+        help_text=_("Accueil de loisirs des vacances : fermé tous les jours d'école."),
+    )
     deadline_kind = forms.ChoiceField(label=_("Date butoir"), choices=DeadlineKind.choices)
     deadline_weekday = forms.TypedChoiceField(
         label=_("Jour de la semaine précédente"),
@@ -153,6 +158,7 @@ class ActivityForm(forms.Form):
             "capacity": activity.capacity,
             "needs_validation": activity.needs_validation,
             "runs_in_school_holidays": activity.runs_in_school_holidays,
+            "holidays_only": activity.holidays_only,
             "deadline_kind": activity.deadline_kind,
             "deadline_weekday": activity.deadline_weekday,
             "deadline_days": activity.deadline_days,
@@ -225,7 +231,24 @@ class TariffForm(forms.Form):
         widget=DateInput(),
         help_text=_("Aujourd'hui au plus tôt : les jours passés gardent leur prix."),
     )
-    mode = forms.ChoiceField(label=_("Mode"), choices=TariffMode.choices)
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        choices=TariffMode.choices,
+        help_text=_(
+            "Forfait semaine : un forfait par semaine (du lundi au dimanche) comptant au moins un jour facturable. "
+            "Forfait N jours : les jours facturables de la période de facturation, pris N par N dans l'ordre des "
+            "dates ; un dernier forfait incomplet est facturé au prorata de ses jours (prix × jours ÷ N, arrondi "
+            "au centime le plus proche, la moitié vers le haut). Le prix d'un forfait est celui de la famille "
+            "(tranche, hors commune, PAI, réduction fratrie)."
+        ),
+    )
+    pack_days = forms.IntegerField(
+        label=_("Jours par forfait"),
+        required=False,
+        min_value=1,
+        max_value=31,
+        help_text=_("Pour « Forfait N jours » seulement : 5 pour un forfait de 5 jours."),
+    )
     base_price = forms.DecimalField(
         label=_("Prix de base (€)"), help_text=_("Sans tranche applicable ou sans quotient familial."), **MONEY
     )
@@ -253,6 +276,15 @@ class TariffForm(forms.Form):
     def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("mode") == TariffMode.PACK_DAYS:
+            if not data.get("pack_days"):
+                self.add_error("pack_days", _("Indiquez combien de jours couvre un forfait."))
+        else:
+            data["pack_days"] = None
+        return data
 
     def clean_valid_from(self) -> datetime.date:
         valid_from: datetime.date = self.cleaned_data["valid_from"]

@@ -52,6 +52,7 @@ ACTIVITY_GROUP = (
     "capacity",
     "needs_validation",
     "runs_in_school_holidays",
+    "holidays_only",
 )
 DEADLINE_GROUP = (
     "deadline_kind",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("facturation/", include("ardoise.backoffice.invoicing")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
+    path("vacances/", include("ardoise.backoffice.holidays")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("inscriptions/", include("ardoise.backoffice.enrolments")),

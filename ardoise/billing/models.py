@@ -34,6 +34,8 @@ class TariffMode(models.TextChoices):
     PER_UNIT = "per_unit", _("À l'unité (par jour réservé)")
     MONTHLY_FLAT = "monthly_flat", _("Forfait mensuel")
     WEDNESDAY_FLAT = "wednesday_flat", _("Forfait par mercredi")
+    WEEKLY_FLAT = "weekly_flat", _("Forfait semaine")
+    PACK_DAYS = "pack_days", _("Forfait N jours")
 
 
 class Tariff(TownScoped):
@@ -42,6 +44,10 @@ class Tariff(TownScoped):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="tariffs")
     valid_from = models.DateField(_("applicable à partir du"))
     mode = models.CharField(_("mode"), max_length=20, choices=TariffMode.choices, default=TariffMode.PER_UNIT)
+    # Forfait N jours: how many billable days one package covers (null for every other mode).
+    pack_days = models.PositiveSmallIntegerField(
+        _("jours par forfait"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     # Price when no band applies (or the family has no quotient familial).
     base_price = money_field(_("prix de base"))
     # Replaces the band price for families living outside the town; null: same price.

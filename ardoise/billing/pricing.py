@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from ardoise.billing.money import ZERO, round_money
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ardoise.billing.money import ZERO, format_euros, round_money
 
 if TYPE_CHECKING:
     from ardoise.billing.models import Tariff
+
+
+type FlatPer = Literal["month", "wednesday", "week", "pack"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,11 @@ class TariffTerms:
     penalty_from_nth: int = 1
     sibling_discount_percent: Decimal = ZERO
     flat: bool = False
-    # What a flat package covers: one month of the activity, or one Wednesday attended.
-    flat_per: Literal["month", "wednesday"] | None = None
+    # What a flat package covers: one month of the activity, one Wednesday attended, one ISO week
+    # (Monday to Sunday) with a billable day, or a pack of `pack_days` billable days.
+    flat_per: FlatPer | None = None
+    # Forfait N jours: the days one package covers.
+    pack_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,10 +67,23 @@ def terms_of(tariff: "Tariff") -> TariffTerms:
         sibling_discount_percent=tariff.sibling_discount_percent,
         flat=tariff.mode != "per_unit",
         flat_per=_FLAT_PER.get(tariff.mode),
+        pack_days=tariff.pack_days if tariff.mode == "pack_days" else None,
     )
 
 
-_FLAT_PER: dict[str, Literal["month", "wednesday"]] = {"monthly_flat": "month", "wednesday_flat": "wednesday"}
+_FLAT_PER: dict[str, FlatPer] = {
+    "monthly_flat": "month",
+    "wednesday_flat": "wednesday",
+    "weekly_flat": "week",
+    "pack_days": "pack",
+}
+
+
+_PACKAGE_LABELS = {
+    "month": gettext_lazy("Forfait mensuel"),
+    "wednesday": gettext_lazy("Forfait par mercredi"),
+    "week": gettext_lazy("Forfait semaine"),
+}
 
 
 def band_price(terms: TariffTerms, quotient_familial: int | None) -> Decimal:
@@ -129,17 +151,74 @@ def _per_unit(terms: TariffTerms) -> TariffTerms:
     )
 
 
+def week_of(day: datetime.date) -> datetime.date:
+    """The Monday of `day`'s ISO week (the key of a Forfait semaine)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
 def flat_units(terms: TariffTerms, days: Iterable[datetime.date]) -> dict[datetime.date, list[datetime.date]]:
-    """The packages that billable `days` fall into, keyed by the package's first day.
+    """The packages that billable `days` fall into, keyed by the package's first day (a week's Monday).
 
     Per month: one package per calendar month with at least one day; per
-    Wednesday: one per Wednesday attended. Each package lists the days it covers.
+    Wednesday: one per Wednesday attended; per week: one per ISO week (Monday to
+    Sunday, across months and years) with at least one day; per pack of N days:
+    the days in date order taken N by N, the last pack possibly incomplete.
+    Each package lists the days it covers.
     """
+    ordered = sorted(set(days))
+    if terms.flat_per == "pack":
+        size = max(terms.pack_days or 1, 1)
+        return {ordered[index]: ordered[index : index + size] for index in range(0, len(ordered), size)}
     packages: dict[datetime.date, list[datetime.date]] = {}
-    for day in sorted(set(days)):
-        key = day.replace(day=1) if terms.flat_per == "month" else day
+    for day in ordered:
+        if terms.flat_per == "month":
+            key = day.replace(day=1)
+        elif terms.flat_per == "week":
+            key = week_of(day)
+        else:
+            key = day
         packages.setdefault(key, []).append(day)
     return packages
+
+
+def package_price(terms: TariffTerms, who: PricedFor, days_covered: int) -> Decimal:
+    """The price of one package covering `days_covered` days.
+
+    A Forfait N jours that covers fewer than N days (the last pack of a period)
+    costs its share: the package's price × days / N, rounded half-up. Every other
+    package costs the whole package price.
+    """
+    price = flat_price(terms, who)
+    size = terms.pack_days
+    if terms.flat_per == "pack" and size and days_covered < size:
+        return round_money(price * days_covered / size)
+    return price
+
+
+def package_lines(terms: TariffTerms, who: PricedFor, days: Iterable[datetime.date]) -> list[tuple[Decimal, int]]:
+    """The lines (unit price, quantity) billing the packages that `days` fall into: whole packages on
+    one line, an incomplete pack on its own line at its pro-rata price."""
+    counts: dict[Decimal, int] = {}
+    for covered in flat_units(terms, days).values():
+        price = package_price(terms, who, len(covered))
+        counts[price] = counts.get(price, 0) + 1
+    return list(counts.items())
+
+
+def package_label(terms: TariffTerms) -> str:
+    """What a flat package is called on screens ("Forfait semaine", "Forfait 5 jours"); "" per unit."""
+    if not terms.flat:
+        return ""
+    if terms.flat_per == "pack":
+        return _("Forfait %(days)s jours") % {"days": terms.pack_days}
+    return str(_PACKAGE_LABELS.get(terms.flat_per or "month", ""))
+
+
+def package_wording(terms: TariffTerms, who: PricedFor) -> str:
+    """A flat package and its price as a parent reads it ("Forfait semaine 45,00 €"); "" per unit."""
+    if not terms.flat:
+        return ""
+    return f"{package_label(terms)} {format_euros(flat_price(terms, who))}"
 
 
 def unbooked_ranks(days: Iterable[datetime.date]) -> dict[datetime.date, int]:

@@ -6,7 +6,10 @@ Billable, for the run's activities and period, on days the activity ran:
 - `present_unbooked` at the penalty price, from the tariff's N-th such day of the month;
 - `absent_excused` only within an absence reason's waiting period (jours de
   carence), at the family's price;
-- flat tariffs bill one package per child and month, or per Wednesday attended.
+- flat tariffs bill one package per child and month, per Wednesday attended, per
+  ISO week with a billable day (a week across two runs' periods is billed once, by
+  the first run that bills a day of it), or per pack of N billable days of the
+  period (an incomplete last pack pro rata of its days).
 Never billed: requested, refused, cancelled, other excused absences, closed days,
 and any booking already billed (`BilledBooking`, unique per booking).
 Not billed yet: `absence_pending` (an absence whose document staff have not
@@ -53,11 +56,13 @@ from ardoise.billing.pricing import (
     TariffTerms,
     flat_price,
     flat_units,
+    package_price,
     terms_of,
     terms_on,
     unbooked_ranks,
     unit_price,
     waiting_period_billed,
+    week_of,
 )
 from ardoise.bookings.models import Booking, BookingState, Enrollment
 from ardoise.calendars.days import load_closures
@@ -78,11 +83,12 @@ _ABSENT = (BookingState.ABSENT_BILLED, BookingState.ABSENT_EXCUSED)
 # How far before the period a run of absences is followed back to count its waiting days.
 WAITING_LOOKBACK = datetime.timedelta(days=62)
 
-LineKind = Literal["day", "unbooked", "waiting", "flat"]
-_KIND_ORDER: dict[LineKind, int] = {"flat": 0, "day": 1, "waiting": 2, "unbooked": 3}
+LineKind = Literal["day", "unbooked", "waiting", "flat", "flat_part"]
+_KIND_ORDER: dict[LineKind, int] = {"flat": 0, "flat_part": 0, "day": 1, "waiting": 2, "unbooked": 3}
 _KIND_SUFFIX: dict[LineKind, str] = {
     "day": "",
     "flat": " — forfait",
+    "flat_part": " — forfait incomplet (au prorata des jours)",
     "waiting": " — absence (jour de carence)",
     "unbooked": " — présence sans réservation",
 }
@@ -186,6 +192,7 @@ class _OpenDays:
                     weekdays=activity.weekdays,
                     zone=self.zone,
                     runs_in_school_holidays=activity.runs_in_school_holidays,
+                    holidays_only=activity.holidays_only,
                     closures=self.closures,
                     site_id=activity.site_id,
                     activity_id=activity.pk,
@@ -248,6 +255,32 @@ def _pending_absences(
         )
         for row in pending
     ]
+
+
+def _billed_weeks(
+    town_id: int, tariffs: dict[int, list[TariffTerms]], start: datetime.date, end: datetime.date
+) -> dict[tuple[int, int], frozenset[datetime.date]]:
+    """Per child and weekly-forfait activity, the Mondays of the weeks around the period (those it
+    begins and ends in) whose package an invoice already bills, in one query (none without such tariffs)."""
+    weekly = sorted(
+        activity_id for activity_id, history in tariffs.items() if any(t.flat_per == "week" for t in history)
+    )
+    if not weekly:
+        return {}
+    billed = (
+        Booking.objects.filter(
+            town_id=town_id,
+            activity_id__in=weekly,
+            date__range=(week_of(start), week_of(end) + datetime.timedelta(days=6)),
+            billed__isnull=False,
+        )
+        .order_by()
+        .values_list("child_id", "activity_id", "date")
+    )
+    weeks: dict[tuple[int, int], set[datetime.date]] = defaultdict(set)
+    for child_id, activity_id, day in billed:
+        weeks[(child_id, activity_id)].add(week_of(day))
+    return {key: frozenset(mondays) for key, mondays in weeks.items()}
 
 
 def _tariffs(town_id: int, activity_ids: list[int]) -> dict[int, list[TariffTerms]]:
@@ -350,6 +383,7 @@ def preview_period(
     ):
         guardians[guardian.family_id].append(guardian)
     tariffs = _tariffs(town_id, activity_ids)
+    billed_weeks = _billed_weeks(town_id, tariffs, start, end)
     is_open = _OpenDays(town, activities, load_closures(town, start - WAITING_LOOKBACK, end))
 
     drafts: dict[int, FamilyDraft] = {}
@@ -387,7 +421,14 @@ def preview_period(
             has_pai=child.has_pai,
             sibling_rank=ranks.get((child_id, activity_id), 1),
         )
-        priced = _price_sequence(sequence, tariffs.get(activity_id, []), who, start, end)
+        priced = _price_sequence(
+            sequence,
+            tariffs.get(activity_id, []),
+            who,
+            start,
+            end,
+            billed_weeks.get((child_id, activity_id), frozenset()),
+        )
         if priced.missing_tariff:
             anomalies.append(
                 Anomaly(
@@ -456,8 +497,10 @@ def _price_sequence(
     who: PricedFor,
     start: datetime.date,
     end: datetime.date,
+    billed_weeks: frozenset[datetime.date] = frozenset(),
 ) -> _Priced:
-    """The lines of one child in one activity."""
+    """The lines of one child in one activity; `billed_weeks`: the Mondays of the weeks whose Forfait
+    semaine an invoice already bills (their other days are covered by it)."""
     marks: list[AbsenceMark] = [
         ((row.reason_id or 0), row.waiting_days) if row.state in _ABSENT else None for row in sequence
     ]
@@ -493,11 +536,19 @@ def _price_sequence(
             kept = {key: days for key, days in packages.items() if key not in billed_months}
             flat_conflict = flat_conflict or len(kept) < len(packages)
             packages = kept
+        elif terms.flat_per == "week":
+            # A week begun in an earlier run's period: its package is billed already.
+            packages = {monday: days for monday, days in packages.items() if monday not in billed_weeks}
         if not packages:
             continue
-        covered = {day for days in packages.values() for day in days}
-        ids = [row.booking_id for row in rows if row.day in covered]
-        lines.append(("flat", flat_price(terms, who), ids, len(packages)))
+        whole_price = flat_price(terms, who)
+        by_price: dict[Decimal, list[list[datetime.date]]] = defaultdict(list)
+        for days in packages.values():
+            by_price[package_price(terms, who, len(days))].append(days)
+        for price, groups in by_price.items():
+            covered = {day for days in groups for day in days}
+            ids = [row.booking_id for row in rows if row.day in covered]
+            lines.append(("flat" if price == whole_price else "flat_part", price, ids, len(groups)))
     lines.sort(key=lambda line: (_KIND_ORDER[line[0]], line[1]))
     return _Priced(lines, missing_tariff, flat_conflict)
 

@@ -81,6 +81,8 @@ class Outcome:
     previous_state: str
     # False when the day is already in the asked state (a repeated batch).
     changes_something: bool
+    # A booked day under a flat package: the package and its price ("Forfait semaine 45,00 €").
+    price_wording: str = ""
 
 
 @dataclass
@@ -223,6 +225,7 @@ def review(
                 entry.unit_price if change.book else Decimal("0.00"),
                 entry.state,
                 changes_something,
+                price_wording=entry.price_wording if change.book else "",
             )
         )
     _refuse_without_documents(child, result, booked_here)

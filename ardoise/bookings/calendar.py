@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 
 from ardoise.activities.models import Activity
 from ardoise.billing.models import Tariff, TariffBand
-from ardoise.billing.pricing import PricedFor, TariffTerms, terms_of, terms_on, unit_price
+from ardoise.billing.pricing import PricedFor, TariffTerms, package_wording, terms_of, terms_on, unit_price
 from ardoise.bookings.models import Booking, BookingState, Enrollment
 from ardoise.calendars.days import DayStatus, day_status, load_closures
 from ardoise.calendars.models import SchoolYear
@@ -38,6 +38,8 @@ class Entry:
     stored_state: str | None
     status: DayStatus
     unit_price: Decimal
+    # A day under a flat package says the package and its price ("Forfait semaine 45,00 €"); "" per unit.
+    price_wording: str = ""
 
     @property
     def is_booked(self) -> bool:
@@ -143,17 +145,24 @@ class FamilyCalendar:
                 return year.zone
         return self.zone
 
-    def price(self, child: Child, activity: Activity, day: datetime.date, *, unbooked: bool = False) -> Decimal:
-        terms = terms_on(day, self.tariffs.get(activity.pk, []))
-        if terms is None:
-            return Decimal("0.00")
-        who = PricedFor(
+    def _priced_for(self, child: Child, activity: Activity) -> PricedFor:
+        return PricedFor(
             quotient_familial=self.family.quotient_familial,
             resident=self.family.resident,
             has_pai=child.has_pai,
             sibling_rank=self.sibling_ranks.get((child.pk, activity.pk), 1),
         )
-        return unit_price(terms, who, unbooked=unbooked)
+
+    def price(self, child: Child, activity: Activity, day: datetime.date, *, unbooked: bool = False) -> Decimal:
+        terms = terms_on(day, self.tariffs.get(activity.pk, []))
+        if terms is None:
+            return Decimal("0.00")
+        return unit_price(terms, self._priced_for(child, activity), unbooked=unbooked)
+
+    def price_wording(self, child: Child, activity: Activity, day: datetime.date) -> str:
+        """The flat package a day falls under and its price ("Forfait semaine 45,00 €"); "" per unit."""
+        terms = terms_on(day, self.tariffs.get(activity.pk, []))
+        return package_wording(terms, self._priced_for(child, activity)) if terms is not None else ""
 
     def entry(self, child: Child, activity: Activity, day: datetime.date, now: datetime.datetime) -> Entry:
         booking = self.bookings.get((child.pk, activity.pk, day))
@@ -164,6 +173,7 @@ class FamilyCalendar:
             stored_state=booking.state if booking else None,
             status=day_status(day, activity, self.zone_on(day), self.closures, now),
             unit_price=self.price(child, activity, day),
+            price_wording=self.price_wording(child, activity, day),
         )
 
     def days(self, child: Child, now: datetime.datetime) -> list[tuple[datetime.date, list[Entry]]]:

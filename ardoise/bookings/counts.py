@@ -120,6 +120,7 @@ def _reason(
         weekdays=activity.weekdays,
         zone=_zone_on(day, years, town),
         runs_in_school_holidays=activity.runs_in_school_holidays,
+        holidays_only=activity.holidays_only,
         closures=closures,
         site_id=activity.site_id,
         activity_id=activity.pk,

@@ -85,7 +85,7 @@ class ChildReview:
                 "activity": outcome.activity.label,
                 "what": CHANGE_WORDS.get(outcome.state, outcome.state),
                 "kind": outcome.state,
-                "price": format_euros(outcome.unit_price) if outcome.change.book else "—",
+                "price": (outcome.price_wording or format_euros(outcome.unit_price)) if outcome.change.book else "—",
             }
             for outcome in sorted(self.outcomes, key=lambda outcome: (outcome.change.date, outcome.activity.label))
         ]

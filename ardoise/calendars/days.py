@@ -28,6 +28,8 @@ class ActivityLike(Protocol):
     @property
     def runs_in_school_holidays(self) -> bool: ...
     @property
+    def holidays_only(self) -> bool: ...
+    @property
     def deadline_rule(self) -> DeadlineRule: ...
 
 
@@ -67,6 +69,7 @@ def day_status(
         weekdays=activity_like.weekdays,
         zone=zone,
         runs_in_school_holidays=activity_like.runs_in_school_holidays,
+        holidays_only=activity_like.holidays_only,
         closures=closures,
         site_id=activity_like.site_id,
         activity_id=activity_like.pk,

@@ -179,18 +179,22 @@ def closed_reason(
     closures: Iterable[ClosureSpan],
     site_id: int | None,
     activity_id: int | None,
+    holidays_only: bool = False,
 ) -> ClosedReason | None:
     """Why the activity does not run on `day`, or None when it runs.
 
     Where several reasons apply, the first in this order is given (API contract):
-    not one of its weekdays, public holiday, school holiday (unless the activity
-    runs in school holidays), closure of its site or activity.
+    not one of its weekdays, or a school day for an activity that runs in school
+    holidays only (`holidays_only`, ALSH vacances); public holiday; school holiday
+    (unless the activity runs in school holidays); closure of its site or activity.
     """
     if day.weekday() not in weekdays:
         return ClosedReason.NOT_RUNNING
+    if holidays_only and not is_school_holiday(day, zone):
+        return ClosedReason.NOT_RUNNING
     if is_public_holiday(day):
         return ClosedReason.PUBLIC_HOLIDAY
-    if not runs_in_school_holidays and is_school_holiday(day, zone):
+    if not (runs_in_school_holidays or holidays_only) and is_school_holiday(day, zone):
         return ClosedReason.SCHOOL_HOLIDAY
     if any(span.covers(day, site_id=site_id, activity_id=activity_id) for span in closures):
         return ClosedReason.CLOSURE

@@ -44,6 +44,7 @@ from . import (
     admissions,
     consents,
     direct_debit,
+    holidays,
     invoicing,
     ledger,
     names,
@@ -195,10 +196,14 @@ class DemoBuilder:
                 self.counts,
             )
             self.step("news, documents and menus")
+            centre = holidays.build_holiday_centre(
+                self.town, self.today, self.sites[0], self.plans, self.rng, self.counts
+            )
+            self.step("holiday centre and its registration period")
             supporting_documents.create_supporting_documents(
                 self.town,
                 self.today,
-                list(self.activities.values()),
+                [*self.activities.values(), centre],
                 self.plans,
                 self.staff["accueil@demo.test"],
                 self.counts,

@@ -49,7 +49,9 @@ def create_supporting_documents(
         DocumentType(town=town, label=PAI, concerns=Concerns.CHILD, validity_months=12, only_with_pai=True, position=4),
     ]
     insert(types, counts)
-    insurance.activities.set([a for a in activities if a.code == "mercredi" or a.runs_in_school_holidays])
+    insurance.activities.set(
+        [a for a in activities if a.code == "mercredi" or a.runs_in_school_holidays or a.holidays_only]
+    )
     files = {
         document_type.pk: _stored(f"pieces/{name}.pdf", document_pdf(lines))
         for document_type, name, lines in [

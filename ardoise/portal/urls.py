@@ -39,6 +39,7 @@ urlpatterns = [
     path("absences/new/", absences.absence_new, name="absence_new"),
     path("demandes/", requests.request_list, name="requests"),
     path("inscriptions/", include("ardoise.portal.enrolments")),
+    path("vacances/", include("ardoise.portal.holidays")),
     path("dossier/", record.record, name="record"),
     path("dossier/famille/modifier/", record.record_family, name="record_family"),
     path("dossier/responsables/<int:guardian_id>/modifier/", record.record_guardian, name="record_guardian"),

@@ -50,6 +50,7 @@ from tests.factories import (
     staff_member,
 )
 from tests.messaging import factories as messaging
+from tests.portal.holiday_factories import holiday_period_for
 
 ADMIN, FRONT_DESK, SITE_AGENT, KITCHEN, FINANCE = (
     Role.ADMIN.value,
@@ -108,6 +109,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "enrolments_decide": RECORDS,
     "waiting_lists": ROLL_CALL,
     "waiting_move": ADMIN_ONLY,
+    # Holiday registration periods: the front desk follows them, the administrator configures them.
+    "holiday_periods": RECORDS,
+    "holiday_period": RECORDS,
+    "holiday_period_new": ADMIN_ONLY,
+    "holiday_period_edit": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -262,6 +268,7 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
             defaults={"status": "waiting", "waiting_since": w.booking.created_at},
         )[0].pk
     ),
+    "period_id": lambda w: holiday_period_for(w.family).pk,
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"

@@ -22,6 +22,7 @@ class FakeActivity:
     site_id: int = 1
     weekdays: list[int] = field(default_factory=lambda: [0, 1, 3, 4])
     runs_in_school_holidays: bool = False
+    holidays_only: bool = False
     deadline_rule: DeadlineRule = WEEKLY_THURSDAY_NOON
 
 

@@ -197,3 +197,31 @@ def test_it_closes_one_activity_of_one_site() -> None:
 
 def test_it_gives_the_api_values() -> None:
     assert [reason.value for reason in ClosedReason] == ["not_running", "public_holiday", "school_holiday", "closure"]
+
+
+# Activities that run in school holidays only (ALSH vacances)
+
+
+def holiday_centre(day: str) -> ClosedReason | None:
+    return closed_reason(
+        d(day),
+        weekdays=[0, 1, 2, 3, 4],
+        zone="B",
+        runs_in_school_holidays=False,
+        holidays_only=True,
+        closures=(),
+        site_id=SITE,
+        activity_id=CANTEEN,
+    )
+
+
+def test_it_opens_a_holidays_only_activity_in_school_holidays_only() -> None:
+    # Zone B's winter holidays 2027: 20 February to 7 March.
+    assert holiday_centre("2027-02-22") is None
+    assert holiday_centre("2027-03-05") is None
+    # A school day: the activity does not run that day (the API's `not_running`).
+    assert holiday_centre("2027-03-08") == ClosedReason.NOT_RUNNING
+    assert holiday_centre("2027-02-19") == ClosedReason.NOT_RUNNING
+    # Its weekdays and public holidays still apply in the holidays: a Saturday, Christmas Day.
+    assert holiday_centre("2027-02-27") == ClosedReason.NOT_RUNNING
+    assert holiday_centre("2026-12-25") == ClosedReason.PUBLIC_HOLIDAY

@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
+from ardoise.admissions.models import EnrolmentRequest, RegistrationPeriod
 from ardoise.billing import statements
 from ardoise.billing.models import (
     CreditNote,
@@ -166,7 +167,10 @@ def test_it_runs_the_activities_of_demo_md_at_each_site(demo):
         ("École Marie Curie", "mercredi"): 24,
     }
     for site in Site.objects.filter(town=demo):
-        activities = {activity.code: activity for activity in Activity.objects.filter(site=site)}
+        # DEMO.md's table, and the holiday centre (test_it_opens_holiday_registration_for_the_next_holidays).
+        activities = {
+            activity.code: activity for activity in Activity.objects.filter(site=site).exclude(code="vacances")
+        }
         assert set(activities) == set(expected)
         for code, (weekdays, kind, weekday, days, time, validation) in expected.items():
             activity = activities[code]
@@ -535,3 +539,35 @@ def test_it_asks_consents_of_family_45_only_and_some_children_say_no_to_photos(d
         response = client.get("/demo/")
     assert response.status_code == 302
     assert response["Location"].startswith("/demo/autorisations/")
+
+
+@pytest.mark.django_db
+def test_it_opens_holiday_registration_for_the_next_holidays(demo):
+    # From 18 November 2026, zone B's next holidays are Christmas: Saturday 19 December to Sunday 3 January.
+    centre = Activity.objects.get(town=demo, code="vacances")
+    assert (centre.site.name, centre.holidays_only, centre.capacity, centre.weekdays) == (
+        "École Jules Ferry",
+        True,
+        24,
+        [0, 1, 2, 3, 4],
+    )
+    tariff = centre.tariffs.get()
+    assert tariff.mode == "weekly_flat"
+    assert [(band.qf_max, band.price) for band in TariffBand.objects.filter(tariff=tariff)] == [
+        (1000, D("45.00")),
+        (None, D("60.00")),
+    ]
+    period = RegistrationPeriod.objects.get(town=demo, activity=centre)
+    assert (period.first_day, period.last_day, period.unit) == (
+        datetime.date(2026, 12, 19),
+        datetime.date(2027, 1, 3),
+        "week",
+    )
+    opening = datetime.datetime(2026, 11, 15, 8, 0, tzinfo=PARIS)
+    assert period.opens_at == opening < period.closes_at < datetime.datetime(2026, 12, 19, tzinfo=PARIS)
+    # DUPONT's two children asked for the first week; nothing is booked beyond the 14 coming days.
+    dupont = Family.objects.get(town=demo, number="1001")
+    asked = EnrolmentRequest.objects.filter(family=dupont, registration_period=period)
+    assert sorted(asked.values_list("child__first_name", "status")) == [("Chloé", "pending"), ("Sarah", "pending")]
+    assert asked.get(child__first_name="Sarah").days == ["2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24"]
+    assert not Booking.objects.filter(activity=centre).exists()

@@ -27,6 +27,7 @@ from tests.documents.fixtures import make_supporting_document
 from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
 from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
+from tests.portal.holiday_factories import holiday_period_for, holiday_registration_for
 from tests.prepayment.conftest import make_basket
 
 # Pages that need no login: the calendar feed is reached by its secret token; online sign-up and its
@@ -139,6 +140,10 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     # that pays when booking (the basket pages answer 404 elsewhere).
     "basket_id": lambda v: make_basket(prepaid_family(v.family)).pk,
     "supporting_document_id": lambda v: make_supporting_document(v.family).pk,
+    # Holiday registrations (tests/portal/holiday_factories.py): a period at the victim's school, and its
+    # request; the period page is a child's (child_id), so another family's answers 404.
+    "period_id": lambda v: holiday_period_for(v.family).pk,
+    "registration_id": lambda v: holiday_registration_for(v.family).pk,
 }
 
 
