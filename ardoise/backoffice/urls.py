@@ -22,6 +22,7 @@ urlpatterns = [
     path("reglements/", include("ardoise.backoffice.payments")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
+    path("reinscriptions/", include("ardoise.backoffice.campaigns")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),

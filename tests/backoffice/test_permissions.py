@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
+from ardoise.admissions.models import ReenrolmentCampaign
 from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
@@ -94,6 +95,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "exports": EXPORTS,
     # Absence reasons may be medical: not for finance.
     "export_attendance": RECORDS,
+    # Re-enrolment campaigns: the administrator opens them, the front desk follows the replies.
+    "campaign_new": ADMIN_ONLY,
+    "campaign_edit": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -116,6 +120,7 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "import": ADMIN_ONLY,
     "export": EXPORTS,
     "audit": ADMIN_ONLY,
+    "campaign": RECORDS,
 }
 # Pages limited to the sites of a site agent: another site's answers 404.
 SITE_SCOPED_PREFIXES = ("roll_call",)
@@ -229,6 +234,13 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "campaign_id": lambda w: (
+        ReenrolmentCampaign.objects.get_or_create(
+            town_id=w.family.town_id,
+            school_year=SchoolYearFactory(town=w.family.town, start_year=2027),
+            defaults={"opens_on": datetime.date(2027, 3, 1), "closes_on": datetime.date(2027, 3, 31)},
+        )[0].pk
+    ),
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"

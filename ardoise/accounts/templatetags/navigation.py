@@ -34,6 +34,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Accueil"), "backoffice:home"),
     (_("Familles"), "backoffice:families"),
     (_("Demandes"), "backoffice:requests"),
+    (_("Réinscriptions"), "backoffice:campaigns"),
     (_("Pointage"), "backoffice:roll_call"),
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
