@@ -44,6 +44,7 @@ from . import direct_debit, invoicing, ledger, names, publications, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
+from .campaigns import create_reenrolment_campaign
 from .people import GRADES, FamilyPlan, PopulationBuilder
 from .prepaid_town import build_prepaid_town
 
@@ -180,6 +181,7 @@ class DemoBuilder:
                 self.counts,
             )
             self.step("news, documents and menus")
+            create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
 
     def step(self, name: str) -> None:
         now = time.monotonic()
