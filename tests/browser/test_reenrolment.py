@@ -26,7 +26,7 @@ def log_in(page: Page, base: str, slug: str, user: User) -> None:
 def test_a_parent_confirms_next_years_activities_and_staff_see_the_reply(
     live_server, phone_page: Page, front_desk: User, parent: User, family: Family
 ) -> None:
-    town = parent.town
+    town = family.town
     sarah, chloe = family.children.order_by("birth_date")
     this_year = SchoolYearFactory(town=town, start_year=current_school_year_start())
     next_year = SchoolYearFactory(town=town, start_year=this_year.start_year + 1)
