@@ -82,7 +82,9 @@ def reenrolment(request: AuthedRequest, family: Family) -> HttpResponse:
     posted: QueryDict | None = None
     status = 200
     if request.method == "POST":
-        if reply is not None or state != CampaignState.OPEN:
+        if reply is not None:
+            problems, status = [_("Votre réponse a déjà été envoyée : elle n'a pas été modifiée.")], 409
+        elif state != CampaignState.OPEN:
             problems = [_("Les réinscriptions sont closes : votre réponse n'a pas été enregistrée.")]
             status = 409
         else:

@@ -109,6 +109,11 @@ def test_it_sends_the_reply_then_shows_what_was_asked_and_each_requests_status(
     assert "Envoyée le 9 mars 2027 à 10:00." in html
     assert html.count("Acceptée") == 2
     assert 'name="keep-' not in html  # read-only now
+    # Sent again (a second tab): refused, nothing more asked.
+    again = client.post(page_url(town), {f"keep-{chloe.pk}-{meals.pk}": "1"})
+    assert again.status_code == 409
+    assert "Votre réponse a déjà été envoyée" in unescape(again.content.decode())
+    assert EnrolmentRequest.objects.count() == 2
     assert not Enrollment.objects.filter(child=chloe, school_year__start_year=2027).exists()
 
 
