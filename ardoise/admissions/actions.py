@@ -64,8 +64,9 @@ def _lock_activity(activity: Activity) -> Activity:
 
 
 def _locked_request(request: EnrolmentRequest) -> EnrolmentRequest:
+    # Only the request's row is locked (its registration period, an outer join, cannot be on PostgreSQL).
     return (
-        EnrolmentRequest.objects.select_for_update()
+        EnrolmentRequest.objects.select_for_update(of=("self",))
         .select_related("town", "family", "child", "activity", "school_year", "registration_period")
         .get(town_id=request.town_id, pk=request.pk)
     )
@@ -476,3 +477,29 @@ def withdraw_enrolment(enrollment: Enrollment, *, actor: User, now: datetime.dat
         cancelled = enrollments.unenrol(enrollment, actor=actor, today=timezone.localdate(now))
         offer_free_places(activity, now=now)
     return cancelled
+
+
+def move_on_waiting_list(request: EnrolmentRequest, position: int, *, actor: User) -> list[EnrolmentRequest]:
+    """The administrator puts a waiting request at `position` (1 first) of its list: the whole list's order is
+    written down (`waiting_position`), so it no longer follows the priority rule. Audited. Returns the list."""
+    with transaction.atomic():
+        _lock_activity(request.activity)
+        locked = _locked_request(request)
+        if locked.status != EnrolmentStatus.WAITING:
+            raise AdmissionRefused(_("Cette demande n'est plus sur la liste d'attente."))
+        ordered = queries.waiting_list(locked.activity, locked.school_year, locked.registration_period)
+        before = [item.pk for item in ordered]
+        after = places.moved(before, locked.pk, position)
+        by_pk = {item.pk: item for item in ordered}
+        for rank, pk in enumerate(after, start=1):
+            item = by_pk[pk]
+            if item.waiting_position != rank:
+                item.waiting_position = rank
+                item.save(update_fields=["waiting_position"])
+        _audit(
+            locked,
+            actor,
+            "waiting_list.move",
+            {"rank": [before.index(locked.pk) + 1, after.index(locked.pk) + 1]},
+        )
+    return [by_pk[pk] for pk in after]

@@ -453,3 +453,6 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> Any:
 
 # Messages, documents and news (messaging).
 api.add_router("", "ardoise.api.messaging.router")
+
+# Enrolment requests, waiting-list rank and offers (admissions).
+api.add_router("", "ardoise.api.enrolments.router")

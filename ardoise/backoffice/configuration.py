@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.activities import actions as activity_actions
 from ardoise.activities.models import AbsenceReason, Activity
+from ardoise.admissions import actions as admissions
 from ardoise.backoffice.config_forms import (
     AbsenceReasonForm,
     ActivityForm,
@@ -147,10 +148,12 @@ def activity_edit(request: AuthedRequest, activity_id: int | None = None) -> Htt
     form = ActivityForm(request.POST or None, initial=initial, town=town)
     if request.method == "POST" and form.is_valid():
         try:
-            activity_actions.save_activity(town, request.user, activity, form.cleaned_data)
+            saved = activity_actions.save_activity(town, request.user, activity, form.cleaned_data)
         except ConfigurationRefused as refusal:
             form.add_error(None, str(refusal))
         else:
+            # A capacity raised frees places: the first on the waiting lists are offered them.
+            admissions.offer_free_places(saved)
             messages.success(request, _("L'activité est enregistrée."))
             return _overview(request)
     notice = (

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.accounts import actions as account_actions
+from ardoise.admissions import actions as admissions
 from ardoise.backoffice import direct_debits, family_forms
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment
@@ -393,7 +394,8 @@ def unenrol(request: AuthedRequest, family_id: int, enrollment_id: int) -> HttpR
     town: Town = request.town
     record = access_family(town, family_id)
     enrollment = access_enrollment(record, enrollment_id)
-    cancelled = enrollments.unenrol(enrollment, actor=request.user)
+    # The place it held goes to the first on the waiting list.
+    cancelled = admissions.withdraw_enrolment(enrollment, actor=request.user)
     messages.success(
         request,
         _("%(name)s est désinscrit(e) de %(activity)s ; %(n)d réservation(s) à venir annulée(s).")

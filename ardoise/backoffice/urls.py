@@ -25,6 +25,7 @@ urlpatterns = [
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
+    path("inscriptions/", include("ardoise.backoffice.enrolments")),
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),
     path("journal/", audit.audit_log, name="audit"),
     path("familles/", families.families, name="families"),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("absences/", absences.absences, name="absences"),
     path("absences/new/", absences.absence_new, name="absence_new"),
     path("demandes/", requests.request_list, name="requests"),
+    path("inscriptions/", include("ardoise.portal.enrolments")),
     path("dossier/", record.record, name="record"),
     path("dossier/famille/modifier/", record.record_family, name="record_family"),
     path("dossier/responsables/<int:guardian_id>/modifier/", record.record_guardian, name="record_guardian"),

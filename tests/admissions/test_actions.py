@@ -334,3 +334,18 @@ def test_it_lapses_expired_offers_from_the_command(
         call_command("lapse_offers", stdout=io.StringIO())
     second.refresh_from_db()
     assert second.status == EnrolmentStatus.OFFERED
+
+
+def test_it_lets_the_administrator_reorder_a_waiting_list_with_audit(
+    family: Family,
+    parent: User,
+    town_admin: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+    other_child: Callable[..., Child],
+) -> None:
+    _enrolled, first, second = full_with_a_waiting_list(family, parent, wednesdays, year, other_child)
+    actions.move_on_waiting_list(second, 1, actor=town_admin)
+    assert [request.pk for request in queries.waiting_list(wednesdays, year, None)] == [second.pk, first.pk]
+    entry = AuditEntry.objects.get(action="waiting_list.move")
+    assert (entry.actor, entry.changes["rank"]) == (town_admin, [2, 1])
