@@ -26,6 +26,7 @@ urlpatterns = [
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
     path("vacances/", include("ardoise.backoffice.holidays")),
+    path("reinscriptions/", include("ardoise.backoffice.campaigns")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("inscriptions/", include("ardoise.backoffice.enrolments")),

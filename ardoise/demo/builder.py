@@ -56,6 +56,7 @@ from . import (
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
+from .campaigns import create_reenrolment_campaign
 from .people import GRADES, FamilyPlan, PopulationBuilder
 from .prepaid_town import build_prepaid_town
 
@@ -213,6 +214,8 @@ class DemoBuilder:
             self.step("families signed up online")
             consents.create_consents(self.town, self.today, self.activities.values(), self.counts)
             self.step("consents")
+            create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
+            self.step("re-enrolment campaign")
 
     def step(self, name: str) -> None:
         now = time.monotonic()

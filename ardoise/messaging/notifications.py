@@ -66,6 +66,8 @@ class Kind(StrEnum):
     # Enrolment requests (admissions): a decision (accepted, refused, waiting list, offer lapsed), a place offered.
     ENROLMENT_DECISION = "enrolment_decision"
     PLACE_OFFERED = "place_offered"
+    # Re-enrolment campaigns: families without a reply reminded by staff.
+    REENROLMENT_REMINDER = "reenrolment_reminder"
 
 
 # The optional kinds, each with its field on NotificationPreference and its label.
@@ -91,6 +93,7 @@ KIND_LABELS: dict[str, Any] = {
     Kind.SIGNUP_DECISION: _("Décision sur le dossier d'inscription"),
     Kind.ENROLMENT_DECISION: _("Réponse à une demande d'inscription"),
     Kind.PLACE_OFFERED: _("Place proposée"),
+    Kind.REENROLMENT_REMINDER: _("Relance de réinscription"),
 }
 
 # The kinds whose body holds a link into the account.

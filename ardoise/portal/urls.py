@@ -26,6 +26,7 @@ urlpatterns = [
     path("factures/<int:invoice_id>/payer/", payments.pay_invoice, name="pay_invoice"),
     path("releve/", invoices.statement, name="statement"),
     path("prelevements/", include("ardoise.portal.direct_debits")),
+    path("reinscriptions/", include("ardoise.portal.reenrolment")),
     path("planning/", planning.planning, name="planning"),
     path("planning/verifier/", planning.booking_review, name="booking_review"),
     path("planning/confirmer/", planning.booking_confirm, name="booking_confirm"),

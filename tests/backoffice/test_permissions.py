@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.accounts.models import User
-from ardoise.admissions.models import EnrolmentRequest
+from ardoise.admissions.models import EnrolmentRequest, ReenrolmentCampaign
 from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
 from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
@@ -114,6 +114,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "holiday_period": RECORDS,
     "holiday_period_new": ADMIN_ONLY,
     "holiday_period_edit": ADMIN_ONLY,
+    # Re-enrolment campaigns: the administrator opens them, the front desk follows the replies.
+    "campaign_new": ADMIN_ONLY,
+    "campaign_edit": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -140,6 +143,7 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "export": EXPORTS,
     "audit": ADMIN_ONLY,
     "signup": RECORDS,
+    "campaign": RECORDS,
 }
 # Pages limited to the sites of a site agent: another site's answers 404.
 SITE_SCOPED_PREFIXES = ("roll_call",)
@@ -269,6 +273,13 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
         )[0].pk
     ),
     "period_id": lambda w: holiday_period_for(w.family).pk,
+    "campaign_id": lambda w: (
+        ReenrolmentCampaign.objects.get_or_create(
+            town_id=w.family.town_id,
+            school_year=SchoolYearFactory(town=w.family.town, start_year=2027),
+            defaults={"opens_on": datetime.date(2027, 3, 1), "closes_on": datetime.date(2027, 3, 31)},
+        )[0].pk
+    ),
 }
 
 ALLERGY = "ALLERGIE-SECRETE-ARACHIDE"

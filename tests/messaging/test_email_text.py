@@ -254,5 +254,7 @@ def test_it_checks_every_kind_of_email() -> None:
         # tests/admissions/test_emails.py
         Kind.ENROLMENT_DECISION,
         Kind.PLACE_OFFERED,
+        # tests/admissions/test_campaign_emails.py
+        Kind.REENROLMENT_REMINDER,
     }
     assert set(Kind) == checked

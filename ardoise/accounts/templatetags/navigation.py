@@ -50,6 +50,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Demandes"), "backoffice:requests"),
     (_("Pièces à vérifier"), "backoffice:supporting_documents"),
     (_("Inscriptions"), "backoffice:enrolments"),
+    (_("Réinscriptions"), "backoffice:campaigns"),
     (_("Pointage"), "backoffice:roll_call"),
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
