@@ -28,6 +28,7 @@ from ardoise.admissions.wording import period_label
 from ardoise.audit import actions as audit
 from ardoise.bookings import actions as bookings
 from ardoise.bookings import enrollments
+from ardoise.bookings.actions import FILE_NOT_ACCEPTED
 from ardoise.bookings.models import Enrollment
 from ardoise.calendars.days import day_status, load_closures
 from ardoise.calendars.models import SchoolYear
@@ -113,6 +114,9 @@ def _check_request(
     family = family_of(actor)
     if family is not None and family.pk != child.family_id:
         raise AdmissionRefused(_("Cet enfant n'est pas de votre famille."))
+    if not child.family.is_accepted:
+        # A family that signed up online asks for nothing until staff accept its file (ardoise.signup).
+        raise AdmissionRefused(str(FILE_NOT_ACCEPTED))
     if activity.site_id != child.site_id:
         raise AdmissionRefused(
             _("%(activity)s n'est pas proposé à l'école de %(child)s.")

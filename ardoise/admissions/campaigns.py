@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -30,6 +29,9 @@ from ardoise.audit.actions import changes_between, snapshot
 from ardoise.bookings.models import Enrollment
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.wording import date_fr
+from ardoise.documents.queries import family_dossier
+from ardoise.documents.requirements import fact_of
+from ardoise.documents.status import is_valid_on
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging.notifications import Kind, notify, render_subject
 from ardoise.towns.access import object_or_404
@@ -174,13 +176,16 @@ def proposal(campaign: ReenrolmentCampaign, family: Family) -> list[ChildProposa
     return proposals
 
 
-def documents_to_renew(campaign: ReenrolmentCampaign, family: Family) -> list[Any]:
-    """The family's supporting documents that will have expired by next school year, to renew with its reply.
-
-    Empty until the documents app is merged: the lead wires it to `ardoise.documents.requirements`
-    (what each child needs for its activities, and which of the family's documents are missing or expired).
-    """
-    return []
+def documents_to_renew(campaign: ReenrolmentCampaign, family: Family, today: datetime.date | None = None) -> list[str]:
+    """What the family is asked for today (supporting documents) that no accepted document will cover on the
+    first day of the coming school year: missing, refused, pending, or ending before then."""
+    today = today or timezone.localdate()
+    first_day = campaign.school_year.starts_on
+    return [
+        _("%(document)s — %(who)s") % {"document": line.document_type.label, "who": line.who}
+        for line in family_dossier(family, today).lines
+        if not is_valid_on([fact_of(document) for document in line.documents], first_day)
+    ]
 
 
 def reply_of(campaign: ReenrolmentCampaign, family: Family) -> CampaignReply | None:

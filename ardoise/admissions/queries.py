@@ -22,6 +22,7 @@ from ardoise.admissions.models import (
 )
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Booking, Enrollment
 from ardoise.calendars.models import SchoolYear
+from ardoise.documents.requirements import missing_for
 from ardoise.families.models import Child, Family
 from ardoise.towns.models import Town
 
@@ -218,9 +219,6 @@ def expired_offers(now: datetime.datetime) -> QuerySet[EnrolmentRequest]:
 
 
 def missing_documents(child: Child, activity: Activity, on: datetime.date) -> list[str]:
-    """The documents the child still lacks for `activity` on `on`, shown with a request.
-
-    TODO(issue 11, at merge): return `ardoise.documents.requirements.missing_for(child, activity, on)` (the
-    documents engineer's function); an empty list until then.
-    """
-    return []
+    """The documents the child still lacks for `activity` on `on` (none valid then), shown with a request: the
+    booking door will ask for them once the child is enrolled."""
+    return [document_type.label for document_type in missing_for(child, activity, on)]

@@ -32,6 +32,8 @@ class RequestRow:
     pattern: str
     rank: str
     is_open: bool
+    # The supporting documents still missing for the activity (an open request only).
+    missing_documents: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +70,9 @@ def enrolments(request: AuthedRequest, family: Family) -> HttpResponse:
             pattern_label(list(item.weekly_pattern)),
             rank_label(ranks.get(item.pk)),
             item.status in OPEN_STATUSES,
+            queries.missing_documents(item.child, item.activity, max(today, item.school_year.starts_on))
+            if item.status in OPEN_STATUSES
+            else [],
         )
         target = children[item.child_id]
         (target.offers if item.status == EnrolmentStatus.OFFERED else target.requests).append(row)

@@ -17,7 +17,7 @@ from ardoise.admissions.models import AdmissionSettings, EnrolmentRequest, Enrol
 from ardoise.audit.models import AuditEntry
 from ardoise.bookings.models import Enrollment
 from ardoise.calendars.models import SchoolYear
-from ardoise.families.models import Child, Family
+from ardoise.families.models import Child, Family, FileStatus
 from ardoise.messaging.models import OutgoingEmail
 from ardoise.messaging.notifications import Kind
 from ardoise.towns.models import Site, Town
@@ -135,6 +135,17 @@ def test_it_refuses_a_request_for_another_familys_child(
 ) -> None:
     with pytest.raises(actions.AdmissionRefused):
         ask(sarah(family), wednesdays, year, outsider)
+    assert not EnrolmentRequest.objects.exists()
+
+
+@pytest.mark.parametrize("status", [FileStatus.DRAFT, FileStatus.SUBMITTED, FileStatus.REFUSED])
+def test_it_refuses_a_request_while_the_familys_file_is_not_accepted(
+    family: Family, parent: User, wednesdays: Activity, year: SchoolYear, status: str
+) -> None:
+    Family.objects.filter(pk=family.pk).update(file_status=status)
+    family.refresh_from_db()
+    with pytest.raises(actions.AdmissionRefused, match="Votre dossier est en cours d'examen"):
+        ask(sarah(family), wednesdays, year, parent)
     assert not EnrolmentRequest.objects.exists()
 
 

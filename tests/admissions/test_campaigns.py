@@ -1,6 +1,7 @@
 """Re-enrolment campaigns: what a family is asked, its reply (all or nothing, once), staff's campaign and reminders."""
 
 import datetime
+from collections.abc import Callable
 
 import pytest
 from django.http import Http404
@@ -14,6 +15,7 @@ from ardoise.admissions.campaigns import CampaignRefused, CampaignState, Choice
 from ardoise.admissions.models import CampaignReply, EnrolmentRequest, EnrolmentStatus, ReenrolmentCampaign
 from ardoise.audit.models import AuditEntry
 from ardoise.bookings.models import Enrollment
+from ardoise.documents.models import DocumentType, SupportingDocument
 from ardoise.families.models import Child, Family
 from ardoise.messaging.models import OutgoingEmail
 from ardoise.messaging.notifications import Kind
@@ -72,10 +74,32 @@ def test_it_proposes_this_years_enrolments_with_their_patterns_and_the_other_act
     assert [(line.activity, line.enrolled) for line in chloe.lines] == [(meals, True), (evening, False)]
 
 
-def test_it_names_no_document_to_renew_until_the_documents_app_is_wired(
-    town: Town, family: Family, meals: Activity
+@pytest.mark.usefixtures("media_root")
+def test_it_names_the_documents_that_will_not_cover_the_first_day_of_next_year(
+    town: Town,
+    family: Family,
+    children: list[Child],
+    meals: Activity,
+    quotient: DocumentType,
+    vaccinations: DocumentType,
+    uploaded: Callable[..., SupportingDocument],
 ) -> None:
-    assert campaigns.documents_to_renew(make_campaign(town), family) == []
+    sarah, chloe = children
+    # Dated 1 September 2026, valid 12 months: it ends on 31 August 2027, the eve of next year's first day.
+    uploaded(quotient, None, dated_on=datetime.date(2026, 9, 1))
+    uploaded(vaccinations, sarah)  # never expires
+    uploaded(vaccinations, chloe, accepted=False)  # still waiting for staff
+
+    to_renew = campaigns.documents_to_renew(make_campaign(town), family, today=datetime.date(2027, 3, 9))
+
+    assert to_renew == [
+        "Justificatif de quotient familial — Famille",
+        f"Carnet de vaccinations — {chloe.first_name}",
+    ]
+
+
+def test_it_names_no_document_to_renew_when_the_town_asks_for_none(town: Town, family: Family, meals: Activity) -> None:
+    assert campaigns.documents_to_renew(make_campaign(town), family, today=datetime.date(2027, 3, 9)) == []
 
 
 def test_it_shows_families_the_last_campaign_opened_for_a_year_not_started_and_the_banner_only_while_open(

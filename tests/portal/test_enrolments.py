@@ -13,6 +13,7 @@ from ardoise.admissions import actions
 from ardoise.admissions.models import EnrolmentRequest, EnrolmentStatus
 from ardoise.bookings.models import Enrollment
 from ardoise.calendars.models import SchoolYear
+from ardoise.documents.models import Concerns, DocumentType
 from ardoise.families.models import Child, Family
 from ardoise.towns.models import Town
 from tests.admissions.conftest import admission_settings, fill, other_child, wednesdays, year  # noqa: F401
@@ -144,3 +145,23 @@ def test_it_answers_404_for_another_familys_request(
     assert client.post(url(town, "enrolment_offer_accept", request.pk)).status_code == 404
     request.refresh_from_db()
     assert request.status == EnrolmentStatus.PENDING
+
+
+def test_it_names_the_supporting_documents_an_open_request_still_needs(
+    client_for: Callable[[User], Client],
+    town: Town,
+    family: Family,
+    parent: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+) -> None:
+    insurance = DocumentType.objects.create(
+        town=town, label="Attestation d'assurance", concerns=Concerns.CHILD, validity_months=12
+    )
+    insurance.activities.set([wednesdays])
+    actions.request_enrolment(sarah(family), wednesdays, school_year=year, weekly_pattern=[2], actor=parent)
+
+    page = client_for(parent).get(url(town, "enrolments")).content.decode()
+
+    assert "Pièces à fournir : Attestation d&#x27;assurance" in page
+    assert url(town, "supporting_documents") in page
