@@ -31,7 +31,7 @@ class Activity(TownScoped):
     # Wednesday centres may run during school holidays.
     runs_in_school_holidays = models.BooleanField(_("fonctionne pendant les vacances scolaires"), default=False)
     # Holiday centres (ALSH vacances) run in school holidays only: closed on every school day.
-    holidays_only = models.BooleanField(_("seulement pendant les vacances scolaires"), default=False)
+    holidays_only = models.BooleanField(_("seulement pendant les vacances scolaires"), default=False, db_default=False)
 
     # The deadline (date butoir) rule, see calendars.deadlines.
     deadline_kind = models.CharField(_("type de date butoir"), max_length=20, choices=DeadlineKind.choices)

@@ -1,8 +1,9 @@
 """Online sign-up in the demo town: open, with two new families waiting in staff's "Nouvelles familles".
 
 - famille.martin@demo.test (MARTIN, Inès at the first school): a plain new family;
-- famille.dupont-bis@demo.test (DUPONT, a second "Sarah Dupont" born on the day DUPONT's Sarah was): the
-  likely duplicate of family 1, as a parent who forgot an account exists would make it.
+- famille.dupont-bis@demo.test (ROUSSEL: Sarah's stepfather signing her up again, a second "Sarah DUPONT" born on
+  the day DUPONT's Sarah was): the likely duplicate of family 1, as a parent who does not know an account exists
+  would make it. (Its family name is not DUPONT: DEMO.md's family 1 stays the one DUPONT.)
 Both log in with the parents' password (`demo-parent`) and see their file waiting for a decision.
 """
 
@@ -30,17 +31,26 @@ def create_waiting_families(town: Town, today: datetime.date, sites: Sequence[Si
     password = make_password(PASSWORD)
     sent = timezone.now() - datetime.timedelta(days=1)
     newcomers = [
-        ("famille.martin@demo.test", "Camille", "Martin", "Inès", Sex.FEMALE, datetime.date(today.year - 7, 2, 11)),
+        (
+            "famille.martin@demo.test",
+            "Camille",
+            "Martin",
+            "Inès",
+            "MARTIN",
+            Sex.FEMALE,
+            datetime.date(today.year - 7, 2, 11),
+        ),
         (
             "famille.dupont-bis@demo.test",
             "Julien",
-            "Dupont",
+            "Roussel",
             "Sarah",
+            "DUPONT",
             Sex.FEMALE,
             sarah.birth_date if sarah else datetime.date(today.year - 9, 6, 1),
         ),
     ]
-    for email, first_name, last_name, child_name, sex, born in newcomers:
+    for email, first_name, last_name, child_name, child_last_name, sex, born in newcomers:
         user = User.objects.create(
             town=town, email=email, password=password, first_name=first_name, last_name=last_name, is_active=True
         )
@@ -69,7 +79,7 @@ def create_waiting_families(town: Town, today: datetime.date, sites: Sequence[Si
             town=town,
             family=family,
             first_name=child_name,
-            last_name=last_name.upper(),
+            last_name=child_last_name,
             sex=sex,
             birth_date=born,
             site=sites[0],

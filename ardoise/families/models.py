@@ -43,10 +43,14 @@ class Family(TownScoped):
     archived_on = models.DateField(_("archivée le"), null=True, blank=True)
     # A family that signed up online (ardoise.signup) waits for staff; families created by staff are accepted.
     file_status = models.CharField(
-        _("état du dossier"), max_length=10, choices=FileStatus.choices, default=FileStatus.ACCEPTED
+        _("état du dossier"),
+        max_length=10,
+        choices=FileStatus.choices,
+        default=FileStatus.ACCEPTED,
+        db_default=FileStatus.ACCEPTED,
     )
     file_submitted_at = models.DateTimeField(_("dossier envoyé le"), null=True, blank=True)
-    file_refusal_reason = models.TextField(_("motif du refus du dossier"), blank=True)
+    file_refusal_reason = models.TextField(_("motif du refus du dossier"), blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -37,7 +37,7 @@ class Town(models.Model):
     # or not (absent_excused) when the roll call is closed.
     bill_undeclared_absences = models.BooleanField(_("facturer les absences non justifiées"), default=True)
     # Whether families may create their account and send their file at /<town>/inscription/ (ardoise.signup).
-    signup_open = models.BooleanField(_("inscription en ligne ouverte"), default=False)
+    signup_open = models.BooleanField(_("inscription en ligne ouverte"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("commune")

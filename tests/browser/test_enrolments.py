@@ -83,7 +83,7 @@ def test_staff_accept_two_requests_in_bulk_and_refuse_one_with_a_reason(
 
     page = desktop_page
     log_in(page, live_server.url, town.slug, front_desk)
-    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Inscriptions").click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Inscriptions", exact=True).click()
     expect(page.get_by_role("heading", name="Demandes d'inscription")).to_be_visible()
     for request in requests[:2]:
         page.locator(f"#select-{request.pk}").check()

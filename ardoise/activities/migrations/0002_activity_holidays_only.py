@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activity',
             name='holidays_only',
-            field=models.BooleanField(default=False, verbose_name='seulement pendant les vacances scolaires'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='seulement pendant les vacances scolaires'),
         ),
     ]

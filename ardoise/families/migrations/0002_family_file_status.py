@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='family',
             name='file_refusal_reason',
-            field=models.TextField(blank=True, verbose_name='motif du refus du dossier'),
+            field=models.TextField(blank=True, db_default='', verbose_name='motif du refus du dossier'),
         ),
         migrations.AddField(
             model_name='family',
             name='file_status',
-            field=models.CharField(choices=[('draft', 'brouillon'), ('submitted', 'envoyé'), ('accepted', 'accepté'), ('refused', 'refusé')], default='accepted', max_length=10, verbose_name='état du dossier'),
+            field=models.CharField(choices=[('draft', 'brouillon'), ('submitted', 'envoyé'), ('accepted', 'accepté'), ('refused', 'refusé')], db_default='accepted', default='accepted', max_length=10, verbose_name='état du dossier'),
         ),
         migrations.AddField(
             model_name='family',

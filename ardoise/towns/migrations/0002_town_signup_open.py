@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='town',
             name='signup_open',
-            field=models.BooleanField(default=False, verbose_name='inscription en ligne ouverte'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='inscription en ligne ouverte'),
         ),
     ]
