@@ -28,7 +28,7 @@ def test_it_creates_an_inactive_account_and_emails_a_link_without_the_password(o
     assert email.to == "lea.bernard@example.test"
     assert "/saint-exemple/inscription/confirmer/" in email.body_text
     assert PASSWORD not in email.body_text + email.body_html
-    assert not Family.objects.exists()
+    assert not Family.objects.filter(town=open_town).exists()
 
 
 def test_it_opens_a_numbered_draft_file_when_the_address_is_confirmed(open_town: Town) -> None:
@@ -49,7 +49,7 @@ def test_it_refuses_a_link_used_already(open_town: Town) -> None:
     actions.confirm_email(open_town, token)
     with pytest.raises(actions.SignupRefused):
         actions.confirm_email(open_town, token)
-    assert Family.objects.count() == 1
+    assert Family.objects.filter(town=open_town).count() == 1
 
 
 def test_it_refuses_a_link_after_48_hours(open_town: Town) -> None:
@@ -59,7 +59,7 @@ def test_it_refuses_a_link_after_48_hours(open_town: Town) -> None:
     with time_machine.travel(later), pytest.raises(actions.SignupRefused):
         actions.confirm_email(open_town, token)
     assert not User.objects.get(email="lea.bernard@example.test").is_active
-    assert not Family.objects.exists()
+    assert not Family.objects.filter(town=open_town).exists()
 
 
 def test_it_refuses_a_forged_link_and_one_of_another_town(open_town: Town, other_town: Town) -> None:
@@ -73,7 +73,7 @@ def test_it_refuses_a_forged_link_and_one_of_another_town(open_town: Town, other
 def test_it_refuses_to_sign_up_where_signup_is_closed(town: Town) -> None:
     with pytest.raises(actions.SignupRefused):
         sign_up(town)
-    assert not User.objects.exists()
+    assert not User.objects.filter(town=town).exists()
 
 
 def test_it_tells_an_existing_account_instead_of_creating_a_second(open_town: Town, parent: User) -> None:
