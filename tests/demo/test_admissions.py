@@ -7,7 +7,6 @@ from ardoise.admissions import queries
 from ardoise.admissions.models import EnrolmentRequest, EnrolmentStatus
 from ardoise.bookings.models import Enrollment
 from ardoise.towns.models import Town
-from tests.demo.test_build_demo import demo  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ from ardoise.calendars.days import load_closures
 from ardoise.calendars.deadlines import PARIS
 from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import closed_reason
-from ardoise.demo.builder import build_demo, delete_town
+from ardoise.demo.builder import build_demo
 from ardoise.directdebit.models import Collection
 from ardoise.families.models import Child, Family
 from ardoise.messaging.models import Document, Menu
@@ -50,18 +50,11 @@ from ardoise.payments.models import CounterKind, DepositSlip, DepositSlipEntry
 from ardoise.towns.models import Role, Site, StaffRole, Town
 
 # A Wednesday in term time: today's Wednesday centre is booked, the roll call not done yet.
-TODAY = datetime.date(2026, 11, 18)
+from tests.demo.dates import TODAY
+
 THIS_YEAR_STARTS = datetime.date(2026, 9, 1)  # DUPONT's seed-001 account is of the year before
 D = Decimal
 REGIE = "Régie périscolaire de Saint-Exemple"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        town = build_demo(TODAY)
-        yield town
-        delete_town("demo")
 
 
 def digest(town: Town) -> str:

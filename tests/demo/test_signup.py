@@ -4,19 +4,9 @@ import pytest
 from django.contrib.auth.hashers import check_password
 
 from ardoise.accounts.models import User
-from ardoise.demo.builder import build_demo, delete_town
 from ardoise.families.models import FileStatus
 from ardoise.signup.duplicates import possible_duplicates
 from ardoise.signup.queries import waiting_families
-from tests.demo.test_build_demo import TODAY
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        town = build_demo(TODAY)
-        yield town
-        delete_town("demo")
 
 
 @pytest.mark.django_db

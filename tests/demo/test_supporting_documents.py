@@ -3,14 +3,11 @@ book it, and the guides' tour (documents waiting in the queue, expiring soon, re
 
 import datetime
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from ardoise.bookings.models import Enrollment
-from ardoise.demo.builder import build_demo, delete_town
 from ardoise.documents.models import DocumentStatus, DocumentType, SupportingDocument
 from ardoise.documents.queries import dossiers
 from ardoise.documents.requirements import missing_for
@@ -18,13 +15,6 @@ from ardoise.families.models import Family, FileStatus
 from ardoise.towns.models import Town
 
 TODAY = datetime.date(2026, 11, 18)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Town]:
-    with django_db_blocker.unblock():
-        yield build_demo(TODAY)
-        delete_town("demo")
 
 
 @pytest.mark.django_db

@@ -1,0 +1,20 @@
+"""The demo towns, built once per test module (DEMO.md's town and the prepayment town beside it)."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ardoise.demo import prepaid_town
+from ardoise.demo.builder import build_demo, delete_town
+from ardoise.towns.models import Town
+from tests.demo.dates import TODAY
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Town]:
+    with django_db_blocker.unblock():
+        yield build_demo(TODAY)
+        # Both towns the build made: a town left behind would count in every later test of the worker.
+        delete_town("demo")
+        delete_town(prepaid_town.SLUG)
