@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from ardoise.admissions.models import EnrolmentRequest
+from ardoise.bookings.models import Enrollment
 from ardoise.families.models import Family
 from ardoise.towns.access import object_or_404
 from ardoise.towns.models import Town
@@ -22,6 +23,14 @@ def _requests(town_id: int) -> QuerySet[EnrolmentRequest]:
 def access_family_request(family: Family, request_id: int) -> EnrolmentRequest:
     """One of this family's requests, or 404."""
     return object_or_404(_requests(family.town_id).filter(family=family), pk=request_id)
+
+
+def access_family_enrollment(family: Family, enrollment_id: int) -> Enrollment:
+    """One of this family's children's enrolments, or 404."""
+    enrollments = Enrollment.objects.filter(town_id=family.town_id, child__family=family).select_related(
+        "town", "child", "activity", "school_year"
+    )
+    return object_or_404(enrollments, pk=enrollment_id)
 
 
 def access_request(town: Town, request_id: int, site_ids: Iterable[int] | None = None) -> EnrolmentRequest:

@@ -490,6 +490,15 @@ def withdraw_enrolment(enrollment: Enrollment, *, actor: User, now: datetime.dat
     return cancelled
 
 
+def withdraw_own_enrolment(enrollment: Enrollment, *, actor: User, now: datetime.datetime | None = None) -> int:
+    """A family withdraws its child from an activity (as `withdraw_enrolment`); refused once the school year is
+    over, since there is nothing left to cancel nor any place to free."""
+    now = now or timezone.now()
+    if enrollment.school_year.ends_on < timezone.localdate(now):
+        raise AdmissionRefused(_("Cette année scolaire est terminée : il n'y a plus rien à désinscrire."))
+    return withdraw_enrolment(enrollment, actor=actor, now=now)
+
+
 def move_on_waiting_list(request: EnrolmentRequest, position: int, *, actor: User) -> list[EnrolmentRequest]:
     """The administrator puts a waiting request at `position` (1 first) of its list: the whole list's order is
     written down (`waiting_position`), so it no longer follows the priority rule. Audited. Returns the list."""

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field
 
 from ardoise.activities.models import Activity
 from ardoise.admissions import actions, queries
-from ardoise.admissions.access import access_family_request
+from ardoise.admissions.access import access_family_enrollment, access_family_request
 from ardoise.admissions.models import EnrolmentRequest
 from ardoise.api.schemas import Id
 from ardoise.calendars.models import SchoolYear
@@ -152,3 +152,22 @@ def withdraw(request: HttpRequest, request_id: Id) -> Any:
     except actions.AdmissionRefused as refused:
         return Status(409, {"detail": refused.message})
     return Status(200, _out(access_family_request(family, request_id), None))
+
+
+class EnrollmentWithdrawnOut(Schema):
+    # How many coming booked days were cancelled.
+    cancelled_bookings: int
+
+
+@router.post(
+    "enrollments/{enrollment_id}/withdraw",
+    response={200: EnrollmentWithdrawnOut, 409: ErrorOut},
+    summary="Désinscrire un enfant d'une activité (les jours réservés à venir sont annulés, la place est proposée)",
+)
+def withdraw_enrollment(request: HttpRequest, enrollment_id: Id) -> Any:
+    enrollment = access_family_enrollment(_family(request), enrollment_id)
+    try:
+        cancelled = actions.withdraw_own_enrolment(enrollment, actor=request.auth)  # type: ignore[attr-defined]
+    except actions.AdmissionRefused as refused:
+        return Status(409, {"detail": refused.message})
+    return Status(200, {"cancelled_bookings": cancelled})

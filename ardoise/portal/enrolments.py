@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.admissions import actions, queries
-from ardoise.admissions.access import access_family_request
+from ardoise.admissions.access import access_family_enrollment, access_family_request
 from ardoise.admissions.forms import EnrolmentRequestForm, open_school_years
 from ardoise.admissions.models import OPEN_STATUSES, EnrolmentRequest, EnrolmentStatus
 from ardoise.admissions.wording import pattern_label, period_label, rank_label
@@ -157,9 +157,31 @@ def request_withdraw(request: AuthedRequest, family: Family, request_id: int) ->
     return redirect(_url(request))
 
 
+@parent_required
+@require_http_methods(["GET", "POST"])
+def enrollment_cancel(request: AuthedRequest, family: Family, enrollment_id: int) -> HttpResponse:
+    """ "Se désinscrire": a confirmation page saying what it does, then the withdrawal (the freed place is offered
+    to the next family on the waiting list)."""
+    enrollment = access_family_enrollment(family, enrollment_id)
+    if request.method == "POST":
+        try:
+            cancelled = actions.withdraw_own_enrolment(enrollment, actor=request.user)
+        except actions.AdmissionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(
+                request,
+                _("%(child)s est désinscrit(e) de %(activity)s (%(count)s jour(s) réservé(s) annulé(s)).")
+                % {"child": enrollment.child.first_name, "activity": enrollment.activity.label, "count": cancelled},
+            )
+        return redirect(_url(request))
+    return render(request, "portal/enrolments/cancel.html", {"enrollment": enrollment})
+
+
 urlpatterns = [
     path("", enrolments, name="enrolments"),
     path("demander/", enrolment_new, name="enrolment_new"),
     path("<int:request_id>/accepter/", offer_accept, name="enrolment_offer_accept"),
     path("<int:request_id>/retirer/", request_withdraw, name="enrolment_withdraw"),
+    path("inscrit/<int:enrollment_id>/desinscrire/", enrollment_cancel, name="enrollment_cancel"),
 ]

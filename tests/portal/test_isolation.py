@@ -21,10 +21,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.billing.models import BillingSettings, Invoice
-from ardoise.bookings.models import Absence, Booking, BookingState, Request, RequestKind
+from ardoise.bookings.models import Absence, Booking, BookingState, Enrollment, Request, RequestKind
 from ardoise.families.models import AuthorisedPerson, Family, Guardian
 from tests.documents.fixtures import make_supporting_document
-from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory
+from tests.factories import AbsenceReasonFactory, ActivityFactory, BookingFactory, SchoolYearFactory
 from tests.messaging import factories as messaging
 from tests.moment import NEXT_MONDAY
 from tests.portal.holiday_factories import holiday_period_for, holiday_registration_for
@@ -144,7 +144,17 @@ ID_PARAMETERS: dict[str, Callable[[Victim], Any]] = {
     # request; the period page is a child's (child_id), so another family's answers 404.
     "period_id": lambda v: holiday_period_for(v.family).pk,
     "registration_id": lambda v: holiday_registration_for(v.family).pk,
+    # "Se désinscrire": the victim's child enrolled in the booked activity for the current school year.
+    "enrollment_id": lambda v: enrollment_for(v).pk,
 }
+
+
+def enrollment_for(victim: Victim) -> Enrollment:
+    year = SchoolYearFactory(town=victim.family.town)
+    enrollment, _created = Enrollment.objects.get_or_create(
+        town=victim.family.town, child_id=victim.child_id, activity=victim.booking.activity, school_year=year
+    )
+    return enrollment
 
 
 def url_of(page: Page, slug: str, victim: Victim | None = None) -> str:
