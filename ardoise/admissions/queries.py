@@ -162,6 +162,15 @@ def open_request_exists(
     ).exists()
 
 
+def family_enrollments(family: Family, today: datetime.date) -> QuerySet[Enrollment]:
+    """A family's enrolments in school years not over on `today`, by year then activity."""
+    return (
+        Enrollment.objects.filter(town_id=family.town_id, child__family=family, school_year__ends_on__gte=today)
+        .select_related("activity", "school_year")
+        .order_by("school_year__starts_on", "activity__label", "pk")
+    )
+
+
 def family_requests(family: Family) -> QuerySet[EnrolmentRequest]:
     """A family's requests, the newest first."""
     return (

@@ -154,6 +154,33 @@ def withdraw(request: HttpRequest, request_id: Id) -> Any:
     return Status(200, _out(access_family_request(family, request_id), None))
 
 
+class EnrollmentOut(Schema):
+    id: int
+    child_id: int
+    activity_id: int
+    # The year the school year starts (2026 for 2026–2027), as in `statement`.
+    school_year: int
+    weekly_pattern: list[int]
+
+
+@router.get(
+    "enrollments",
+    response=list[EnrollmentOut],
+    summary="Les inscriptions de la famille pour les années scolaires en cours et à venir",
+)
+def list_enrollments(request: HttpRequest) -> Any:
+    return [
+        {
+            "id": enrollment.pk,
+            "child_id": enrollment.child_id,
+            "activity_id": enrollment.activity_id,
+            "school_year": enrollment.school_year.start_year,
+            "weekly_pattern": list(enrollment.weekly_pattern),
+        }
+        for enrollment in queries.family_enrollments(_family(request), timezone.localdate())
+    ]
+
+
 class EnrollmentWithdrawnOut(Schema):
     # How many coming booked days were cancelled.
     cancelled_bookings: int

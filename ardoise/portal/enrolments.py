@@ -55,11 +55,7 @@ def enrolments(request: AuthedRequest, family: Family) -> HttpResponse:
         child.pk: ChildEnrolments(child)
         for child in Child.objects.filter(town_id=family.town_id, family=family).order_by("birth_date", "pk")
     }
-    for enrollment in (
-        Enrollment.objects.filter(town_id=family.town_id, child__family=family, school_year__ends_on__gte=today)
-        .select_related("activity", "school_year")
-        .order_by("school_year__starts_on", "activity__label")
-    ):
+    for enrollment in queries.family_enrollments(family, today):
         children[enrollment.child_id].enrollments.append((enrollment, pattern_label(list(enrollment.weekly_pattern))))
     requests = list(queries.family_requests(family))
     ranks = queries.ranks_of(requests)

@@ -19,6 +19,7 @@ from ardoise.families.models import Child, Family
 from ardoise.towns.models import Town
 from tests.admissions.conftest import admission_settings, fill, other_child, wednesdays, year  # noqa: F401
 from tests.api.test_api import login
+from tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.usefixtures("admission_settings")
 
@@ -117,3 +118,31 @@ def test_it_cancels_an_enrolment_through_the_api_and_offers_the_place(
     assert "cancelled_bookings" in response.json()
     waiting.refresh_from_db()
     assert waiting.status == EnrolmentStatus.OFFERED
+
+
+def test_it_lists_the_familys_enrolments_through_the_api_with_the_ids_to_withdraw(
+    family: Family,
+    parent: User,
+    wednesdays: Activity,
+    year: SchoolYear,
+    other_child: Callable[..., Child],
+) -> None:
+    [neighbour] = fill(wednesdays, year, 1, other_child)
+    sarah = family.children.get(first_name="Sarah")
+    EnrollmentFactory(child=sarah, activity=wednesdays, school_year=year, weekly_pattern=[2])
+    api = login(parent)
+
+    listed = api.get("enrollments").json()
+
+    mine = Enrollment.objects.get(child=sarah, activity=wednesdays)
+    assert {
+        "id": mine.pk,
+        "child_id": sarah.pk,
+        "activity_id": wednesdays.pk,
+        "school_year": year.start_year,
+        "weekly_pattern": [2],
+    } in listed
+    assert Enrollment.objects.get(child=neighbour).pk not in {item["id"] for item in listed}
+    assert all(item["child_id"] in set(family.children.values_list("pk", flat=True)) for item in listed)
+    assert api.post(f"enrollments/{mine.pk}/withdraw", {}).status_code == 200
+    assert mine.pk not in {item["id"] for item in api.get("enrollments").json()}
