@@ -138,8 +138,6 @@ def review(
         return result
     activities = {activity.pk: activity for activity in calendar.activities_of(child)}
     seen = Counter((change.date, change.activity_id) for change in changes)
-    # Consents the activities need and the child lacks now (a withdrawal counts at once): one query a batch.
-    missing_consents = consent_queries.missing_for_booking(child, {c.activity_id for c in changes if c.book})
     booked_here: Counter[tuple[int, datetime.date]] = Counter()
     for change in changes:
         activity = activities.get(change.activity_id)
@@ -203,17 +201,6 @@ def review(
                 )
             )
             continue
-        if changes_something and change.book and activity.pk in missing_consents:
-            result.refusals.append(
-                Refusal(
-                    change.date,
-                    activity.pk,
-                    "invalid",
-                    _("L'autorisation « %(kind)s » n'a pas été donnée pour %(child)s.")
-                    % {"kind": missing_consents[activity.pk][0], "child": child.first_name},
-                )
-            )
-            continue
         if changes_something and change.book and entry.state not in STATES_HOLDING_A_PLACE:
             booked_here[(activity.pk, change.date)] += 1
         result.outcomes.append(
@@ -228,34 +215,45 @@ def review(
                 price_wording=entry.price_wording if change.book else "",
             )
         )
-    _refuse_without_documents(child, result, booked_here)
+    _refuse_unmet_requirements(child, result, booked_here)
     full = _capacity_refusals(child, activities, booked_here)
     (result.over_capacity if override_capacity else result.refusals).extend(full)
     return result
 
 
-def _refuse_without_documents(child: Child, result: Review, booked_here: Counter[tuple[int, datetime.date]]) -> None:
-    """Days newly booked of an activity that needs a document the child (or family) has no valid one for on
-    that day are refused ("invalid"), naming the document. One look-up for the whole batch."""
+def _refuse_unmet_requirements(child: Child, result: Review, booked_here: Counter[tuple[int, datetime.date]]) -> None:
+    """Days newly booked of an activity whose needs the child does not meet on that day are refused ("invalid"),
+    naming what is missing: a consent not given (a withdrawal counts at once), else a supporting document
+    without a valid one. One look-up each for the whole batch, and none when nothing is newly booked."""
     new_days = [
         (outcome.activity.pk, outcome.change.date)
         for outcome in result.outcomes
         if outcome.change.book and outcome.changes_something
     ]
-    missing = missing_by_change(child, new_days) if new_days else {}
-    if not missing:
+    if not new_days:
+        return
+    missing_consents = consent_queries.missing_for_booking(child, {activity_id for activity_id, _day in new_days})
+    missing_documents = missing_by_change(child, new_days)
+    if not missing_consents and not missing_documents:
         return
     kept = []
     for outcome in result.outcomes:
         key = (outcome.activity.pk, outcome.change.date)
-        if outcome.change.book and outcome.changes_something and key in missing:
-            result.refusals.append(
-                Refusal(outcome.change.date, outcome.activity.pk, "invalid", missing_message(child, missing[key]))
-            )
-            if booked_here[key]:
-                booked_here[key] -= 1
+        message = ""
+        if outcome.change.book and outcome.changes_something:
+            if outcome.activity.pk in missing_consents:
+                message = _("L'autorisation « %(kind)s » n'a pas été donnée pour %(child)s.") % {
+                    "kind": missing_consents[outcome.activity.pk][0],
+                    "child": child.first_name,
+                }
+            elif key in missing_documents:
+                message = missing_message(child, missing_documents[key])
+        if not message:
+            kept.append(outcome)
             continue
-        kept.append(outcome)
+        result.refusals.append(Refusal(outcome.change.date, outcome.activity.pk, "invalid", message))
+        if booked_here[key]:
+            booked_here[key] -= 1
     result.outcomes = kept
 
 
