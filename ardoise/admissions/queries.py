@@ -22,7 +22,7 @@ from ardoise.admissions.models import (
 )
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Booking, Enrollment
 from ardoise.calendars.models import SchoolYear
-from ardoise.documents.requirements import missing_for
+from ardoise.documents.requirements import missing_by_change, missing_for
 from ardoise.families.models import Child, Family
 from ardoise.towns.models import Town
 
@@ -231,3 +231,20 @@ def missing_documents(child: Child, activity: Activity, on: datetime.date) -> li
     """The documents the child still lacks for `activity` on `on` (none valid then), shown with a request: the
     booking door will ask for them once the child is enrolled."""
     return [document_type.label for document_type in missing_for(child, activity, on)]
+
+
+def missing_documents_of(requests: Iterable[EnrolmentRequest], today: datetime.date) -> dict[int, list[str]]:
+    """Request id → the documents its child still lacks for its activity on the first day it would come (today,
+    or the school year's first day), for the open requests only: one look-up per child, not per request."""
+    by_child: dict[int, list[EnrolmentRequest]] = {}
+    for request in requests:
+        if request.status in OPEN_STATUSES:
+            by_child.setdefault(request.child_id, []).append(request)
+    missing: dict[int, list[str]] = {}
+    for child_requests in by_child.values():
+        wanted = {item.pk: (item.activity_id, max(today, item.school_year.starts_on)) for item in child_requests}
+        lacking = missing_by_change(child_requests[0].child, wanted.values())
+        for request_id, key in wanted.items():
+            if key in lacking:
+                missing[request_id] = [document_type.label for document_type in lacking[key]]
+    return missing

@@ -59,6 +59,7 @@ def enrolments(request: AuthedRequest, family: Family) -> HttpResponse:
         children[enrollment.child_id].enrollments.append((enrollment, pattern_label(list(enrollment.weekly_pattern))))
     requests = list(queries.family_requests(family))
     ranks = queries.ranks_of(requests)
+    missing = queries.missing_documents_of(requests, today)
     for item in requests:
         row = RequestRow(
             item,
@@ -66,9 +67,7 @@ def enrolments(request: AuthedRequest, family: Family) -> HttpResponse:
             pattern_label(list(item.weekly_pattern)),
             rank_label(ranks.get(item.pk)),
             item.status in OPEN_STATUSES,
-            queries.missing_documents(item.child, item.activity, max(today, item.school_year.starts_on))
-            if item.status in OPEN_STATUSES
-            else [],
+            missing.get(item.pk, []),
         )
         target = children[item.child_id]
         (target.offers if item.status == EnrolmentStatus.OFFERED else target.requests).append(row)
