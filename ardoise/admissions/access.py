@@ -1,4 +1,5 @@
-"""Who may reach which enrolment request: a family its own, staff their town's (a site agent: their sites).
+"""Who may reach which enrolment request: a family its own, staff their town's (a site agent: their sites);
+and the town's registration periods and re-enrolment campaigns (staff, parents through their own pages).
 
 Each answers 404 for anything outside the caller's reach (`towns.access.object_or_404`).
 """
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from ardoise.admissions.models import EnrolmentRequest
+from ardoise.admissions.models import EnrolmentRequest, ReenrolmentCampaign, RegistrationPeriod
 from ardoise.bookings.models import Enrollment
 from ardoise.families.models import Family
 from ardoise.towns.access import object_or_404
@@ -44,3 +45,17 @@ def access_request(town: Town, request_id: int, site_ids: Iterable[int] | None =
 def access_requests(town: Town, request_ids: Iterable[int]) -> list[EnrolmentRequest]:
     """The requests of this town among `request_ids` (others are left out, never reached)."""
     return list(_requests(town.pk).filter(pk__in=list(request_ids)).order_by("created_at", "pk"))
+
+
+def access_registration_period(town: Town, period_id: object) -> RegistrationPeriod:
+    """A registration period of this town (with its activity and site), or 404."""
+    return object_or_404(
+        RegistrationPeriod.objects.filter(town=town).select_related("activity", "activity__site"), pk=period_id
+    )
+
+
+def access_campaign(town: Town, campaign_id: int) -> ReenrolmentCampaign:
+    """A re-enrolment campaign of this town, or 404."""
+    return object_or_404(
+        ReenrolmentCampaign.objects.filter(town=town).select_related("school_year", "town"), pk=campaign_id
+    )

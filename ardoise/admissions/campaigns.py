@@ -34,7 +34,6 @@ from ardoise.documents.requirements import fact_of
 from ardoise.documents.status import is_valid_on
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging.notifications import Kind, notify, render_subject
-from ardoise.towns.access import object_or_404
 from ardoise.towns.models import Town
 
 CAMPAIGN_FIELDS = ("school_year", "opens_on", "closes_on", "message")
@@ -424,10 +423,3 @@ def remind_families(
         changes={"families": [family.pk for family in waiting]},
     )
     return reminded
-
-
-def access_campaign(town: Town, campaign_id: int) -> ReenrolmentCampaign:
-    """A campaign of this town, or 404 (kept here until admissions has an access.py of its own)."""
-    return object_or_404(
-        ReenrolmentCampaign.objects.filter(town=town).select_related("school_year", "town"), pk=campaign_id
-    )

@@ -19,18 +19,10 @@ from ardoise.audit import actions as audit
 from ardoise.audit.actions import changes_between, snapshot
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.opening import closed_reason, is_school_holiday
-from ardoise.towns.access import object_or_404
 from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Town
 
 PERIOD_FIELDS = ("activity", "label", "first_day", "last_day", "opens_at", "closes_at", "unit")
-
-
-def access_registration_period(town: Town, period_id: object) -> RegistrationPeriod:
-    """A registration period of this town (with its activity and site), or 404."""
-    return object_or_404(
-        RegistrationPeriod.objects.filter(town=town).select_related("activity", "activity__site"), pk=period_id
-    )
 
 
 def town_periods(town: Town) -> QuerySet[RegistrationPeriod]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.admissions import campaigns
+from ardoise.admissions.access import access_campaign
 from ardoise.admissions.campaigns import CampaignRefused
 from ardoise.admissions.models import ReenrolmentCampaign
 from ardoise.backoffice.config_forms import DateInput
@@ -98,7 +99,7 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     town = request.town
-    campaign = campaigns.access_campaign(town, campaign_id)
+    campaign = access_campaign(town, campaign_id)
     initial = {"opens_on": campaign.opens_on, "closes_on": campaign.closes_on, "message": campaign.message}
     form = CampaignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -118,7 +119,7 @@ def campaign_edit(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 def campaign(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     town = request.town
-    found = campaigns.access_campaign(town, campaign_id)
+    found = access_campaign(town, campaign_id)
     today = timezone.localdate()
     follow_up = campaigns.follow_up(found)
     context = {
@@ -135,7 +136,7 @@ def campaign(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 @require_POST
 def campaign_remind(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     town = request.town
-    found = campaigns.access_campaign(town, campaign_id)
+    found = access_campaign(town, campaign_id)
     link = request.build_absolute_uri(reverse("portal:reenrolment", args=[town.slug]))
     try:
         reminded = campaigns.remind_families(found, request.user, link=link)
@@ -154,7 +155,7 @@ def campaign_remind(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 def campaign_csv(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     town = request.town
-    found = campaigns.access_campaign(town, campaign_id)
+    found = access_campaign(town, campaign_id)
     follow_up = campaigns.follow_up(found)
     out = io.StringIO()
     writer = spreadsheets.csv_writer(out, delimiter=";", lineterminator="\r\n")

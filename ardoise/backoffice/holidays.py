@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from ardoise.activities.models import Activity
 from ardoise.admissions import period_actions, queries
+from ardoise.admissions.access import access_registration_period
 from ardoise.admissions.models import EnrolmentRequest, EnrolmentStatus, PeriodUnit, RegistrationPeriod
 from ardoise.admissions.periods import period_days, registration_state
 from ardoise.admissions.wording import rank_label
@@ -105,7 +106,7 @@ def _is_admin(request: AuthedRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def period_edit(request: AuthedRequest, period_id: int | None = None) -> HttpResponse:
     town = request.town
-    period = period_actions.access_registration_period(town, period_id) if period_id is not None else None
+    period = access_registration_period(town, period_id) if period_id is not None else None
     initial = RegistrationPeriodForm.initial_for(period) if period else {"unit": PeriodUnit.WEEK}
     form = RegistrationPeriodForm(request.POST or None, initial=initial, town=town)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +169,7 @@ def _waiting_list_url(town_slug: str, period: RegistrationPeriod) -> str:
 @require_http_methods(["GET"])
 def period_detail(request: AuthedRequest, period_id: int) -> HttpResponse:
     town = request.town
-    period = period_actions.access_registration_period(town, period_id)
+    period = access_registration_period(town, period_id)
     activity = period.activity
     now = timezone.now()
     closures = load_closures(town, period.first_day, period.last_day)

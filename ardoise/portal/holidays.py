@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ardoise.activities.models import Activity
 from ardoise.admissions import actions, places, queries
-from ardoise.admissions.access import access_family_request
+from ardoise.admissions.access import access_family_request, access_registration_period
 from ardoise.admissions.models import OPEN_STATUSES, EnrolmentRequest, EnrolmentStatus, PeriodUnit, RegistrationPeriod
-from ardoise.admissions.period_actions import access_registration_period, school_year_of
+from ardoise.admissions.period_actions import school_year_of
 from ardoise.admissions.periods import (
     PeriodWeek,
     closed_message,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.admissions import campaigns
+from ardoise.admissions.access import access_campaign
 from ardoise.admissions.campaigns import CampaignRefused, CampaignState, Choice
 from ardoise.admissions.models import CampaignReply, EnrolmentRequest, EnrolmentStatus, ReenrolmentCampaign
 from ardoise.audit.models import AuditEntry
@@ -376,5 +377,5 @@ def test_it_reminds_no_one_outside_the_campaigns_dates(
 def test_it_answers_404_for_a_campaign_of_another_town(town: Town, other_town: Town, frozen: object) -> None:
     campaign = make_campaign(other_town)
     with pytest.raises(Http404):
-        campaigns.access_campaign(town, campaign.pk)
-    assert campaigns.access_campaign(other_town, campaign.pk) == campaign
+        access_campaign(town, campaign.pk)
+    assert access_campaign(other_town, campaign.pk) == campaign
