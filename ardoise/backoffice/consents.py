@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
-from ardoise.backoffice.exports import _file as spreadsheet_file
+from ardoise.backoffice.exports import spreadsheet_response
 from ardoise.backoffice.families import RECORD_KEEPERS
 from ardoise.calendars.wording import date_fr
 from ardoise.consents import actions as consent_actions
@@ -111,7 +111,7 @@ def consent_answers_csv(request: AuthedRequest, kind_id: int) -> HttpResponse:
         _("Répondu le"),
         _("Par"),
     ]
-    return spreadsheet_file("csv", header, _rows(lines), f"autorisation-{kind.code}-v{kind.version}", kind.label)
+    return spreadsheet_response("csv", header, _rows(lines), f"autorisation-{kind.code}-v{kind.version}", kind.label)
 
 
 def _rows(lines: list[consent_queries.Line]) -> Iterator[list[Any]]:

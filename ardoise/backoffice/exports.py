@@ -286,7 +286,10 @@ def _xlsx_response(header: list[Any], rows: Iterable[list[Any]], filename: str, 
     return FileResponse(output, as_attachment=True, filename=f"{filename}.xlsx", content_type=CONTENT_TYPES["xlsx"])
 
 
-def _file(fmt: str, header: list[Any], rows: Iterable[list[Any]], filename: str, title: str) -> HttpResponse:
+def spreadsheet_response(
+    fmt: str, header: list[Any], rows: Iterable[list[Any]], filename: str, title: str
+) -> HttpResponse:
+    """The one way the back office answers a list as a download: CSV (";", BOM for spreadsheets) or XLSX."""
     if fmt == "xlsx":
         return _xlsx_response(header, rows, filename, title)
     return _csv_response(header, rows, filename)
@@ -329,7 +332,7 @@ def export_families(request: HttpRequest) -> HttpResponse:
         % {"format": form.cleaned_data["format"].upper(), "health": _(", avec données de santé") if health else ""},
     )
     filename = f"familles-{town.slug}-{timezone.localdate():%Y-%m-%d}"
-    return _file(
+    return spreadsheet_response(
         form.cleaned_data["format"], family_header(health), family_rows(town, health=health), filename, _("Familles")
     )
 
@@ -356,4 +359,4 @@ def export_attendance(request: HttpRequest) -> HttpResponse:
     )
     rows = attendance_rows(town, data["start"], data["end"], site=data["site"], activity=data["activity"])
     filename = f"presences-{town.slug}-{data['start']:%Y-%m-%d}-{data['end']:%Y-%m-%d}"
-    return _file(data["format"], list(ATTENDANCE_HEADER), rows, filename, _("Présences"))
+    return spreadsheet_response(data["format"], list(ATTENDANCE_HEADER), rows, filename, _("Présences"))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.activities.models import Activity
-from ardoise.backoffice.exports import _file
+from ardoise.backoffice.exports import spreadsheet_response
 from ardoise.documents import actions, reminders
 from ardoise.documents.access import access_document_type, access_town_document
 from ardoise.documents.models import DocumentType
@@ -209,7 +209,9 @@ def missing(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.GET.get("format") == "csv":
         lines = _missing_rows(request, today)
-        return _file("csv", MISSING_HEADER, lines, f"pieces-manquantes-{today.isoformat()}", _("Pièces manquantes"))
+        return spreadsheet_response(
+            "csv", MISSING_HEADER, lines, f"pieces-manquantes-{today.isoformat()}", _("Pièces manquantes")
+        )
     return render(
         request,
         "backoffice/supporting_documents_list.html",
@@ -249,7 +251,9 @@ def expiring(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.GET.get("format") == "csv":
         lines = _expiring_rows(request, today)
-        return _file("csv", EXPIRING_HEADER, lines, f"pieces-expirant-{today.isoformat()}", _("Pièces qui expirent"))
+        return spreadsheet_response(
+            "csv", EXPIRING_HEADER, lines, f"pieces-expirant-{today.isoformat()}", _("Pièces qui expirent")
+        )
     return render(
         request,
         "backoffice/supporting_documents_list.html",
