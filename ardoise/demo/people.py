@@ -128,7 +128,7 @@ class PopulationBuilder:
             quotient_familial=800,
             resident=True,
             caf_number="1818331",
-            caf_regime="Régime général",
+            caf_regime="caf",
             account_holder="DUPONT JEAN",
         )
         address = {"postcode": spec.TOWN_POSTCODE, "city": spec.TOWN_NAME}
@@ -217,7 +217,7 @@ class PopulationBuilder:
             quotient_familial=quotient,
             resident=resident,
             caf_number="" if quotient is None else str(rng.randrange(1_000_000, 9_999_999)),
-            caf_regime="" if quotient is None else rng.choice(["Régime général", "Régime général", "MSA"]),
+            caf_regime="" if quotient is None else rng.choice(["caf", "caf", "msa"]),
         )
         street = f"{rng.randrange(1, 120)} {rng.choice(names.STREETS)}"
         postcode, city = (spec.TOWN_POSTCODE, spec.TOWN_NAME) if resident else rng.choice(names.OTHER_TOWNS)

@@ -23,6 +23,14 @@ class FileStatus(models.TextChoices):
     REFUSED = "refused", _("refusé")
 
 
+class Regime(models.TextChoices):
+    """The family's benefits scheme, as the CAF activity report breaks hours down by it."""
+
+    CAF = "caf", _("CAF (régime général)")
+    MSA = "msa", _("MSA (régime agricole)")
+    OTHER = "other", _("Autre régime")
+
+
 class Family(TownScoped):
     number = models.CharField(_("n° famille"), max_length=30)
     name = models.CharField(_("nom de famille"), max_length=200)
@@ -30,8 +38,11 @@ class Family(TownScoped):
     # prices at the highest band.
     quotient_familial = models.PositiveIntegerField(_("quotient familial"), null=True, blank=True)
     resident = models.BooleanField(_("réside dans la commune"), default=True)
-    caf_number = models.CharField(_("n° allocataire CAF"), max_length=20, blank=True)
-    caf_regime = models.CharField(_("régime"), max_length=50, blank=True)
+    caf_number = models.CharField(_("n° allocataire"), max_length=20, blank=True)
+    caf_regime = models.CharField(_("régime"), max_length=10, choices=Regime.choices, blank=True)
+    # When a guardian agreed that staff fetch the quotient familial from the CAF or MSA (API Particulier);
+    # null means no consent (withdrawing it clears the date).
+    qf_consent_at = models.DateTimeField(_("accord pour consulter le QF le"), null=True, blank=True)
     tax_reference = models.CharField(_("revenu fiscal de référence"), max_length=20, blank=True)
     # Bank details for direct debit; only the masked IBAN is ever shown to parents.
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)

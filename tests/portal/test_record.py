@@ -227,10 +227,10 @@ def test_it_requires_a_phone_for_an_authorised_person(client_for, parent, sarah,
 
 def test_it_asks_for_a_fiscal_change(client_for, parent, banked, town):
     response = client_for(parent).post(
-        url("record_family", town), {"quotient_familial": "650", "caf_number": "1234567", "caf_regime": "Général"}
+        url("record_family", town), {"quotient_familial": "650", "caf_number": "1234567", "caf_regime": "msa"}
     )
     assert response.status_code == 302
-    assert Request.objects.get().changes == {"quotient_familial": [800, 650], "caf_regime": ["", "Général"]}
+    assert Request.objects.get().changes == {"quotient_familial": [800, 650], "caf_regime": ["", "msa"]}
     banked.refresh_from_db()
     assert banked.quotient_familial == 800
 
