@@ -1,0 +1,1 @@
+"""The CAF activity report: hours children actually attended, by activity, age band and régime."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QuotientsConfig(AppConfig):
+    name = "ardoise.quotients"
+    label = "quotients"
