@@ -6,6 +6,7 @@ administrators only. Every change goes through ardoise.payments.actions.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -19,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ardoise.activities.models import Activity
 from ardoise.audit.actions import record
 from ardoise.billing import statements
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import Invoice, Payment, PaymentAllocation
 from ardoise.families.models import Family
-from ardoise.payments import actions
+from ardoise.payments import actions, voucher_queries
 from ardoise.payments.models import (
     DepositMethod,
     DepositSlip,
@@ -36,8 +38,11 @@ from ardoise.payments.models import (
     Refund,
     RefundMethod,
     ReversalReason,
+    Voucher,
+    VoucherKind,
 )
 from ardoise.payments.providers import config_for
+from ardoise.payments.vouchers import Titre, TitreError, parse_titres
 from ardoise.towns import spreadsheets
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest, TownRequest
@@ -80,17 +85,68 @@ class FamilyNumberField(forms.CharField):
 
 class PaymentForm(forms.Form):
     method = forms.ChoiceField(
-        label=gettext_lazy("Mode"), choices=[(method.value, method.label) for method in actions.DESK_METHODS]
+        label=gettext_lazy("Mode"),
+        choices=[(method.value, method.label) for method in (*actions.DESK_METHODS, *actions.VOUCHER_METHODS)],
     )
     amount = amount_field()
     reference = forms.CharField(label=gettext_lazy("Référence (n° de chèque…)"), max_length=100, required=False)
     bank = forms.CharField(label=gettext_lazy("Banque"), max_length=100, required=False)
+    titres = forms.CharField(
+        label=gettext_lazy("Titres CESU ou chèques-vacances"),
+        help_text=gettext_lazy("Un titre par ligne : son numéro puis sa valeur, par exemple « 12345678 20,00 »."),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+    )
 
     def __init__(self, town: Town, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields = {"family": FamilyNumberField(town), **self.fields}
         self.fields["received_on"] = date_field(gettext_lazy("Date de réception"))
         self.fields["received_on"].initial = timezone.localdate()
+
+    def clean_titres(self) -> list[Titre]:
+        try:
+            return parse_titres(self.cleaned_data.get("titres") or "")
+        except TitreError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        titres = cleaned.get("titres")
+        if cleaned.get("method") in actions.VOUCHER_METHODS and titres == []:
+            self.add_error("titres", _("Indiquez les titres remis : leur numéro et leur valeur, un par ligne."))
+        elif cleaned.get("method") in actions.DESK_METHODS and titres:
+            self.add_error("titres", _("Seuls les CESU et les chèques-vacances se saisissent avec des titres."))
+        return cleaned
+
+
+class VoucherActivitiesForm(forms.Form):
+    """Which activities CESU and chèques-vacances pay: two lists of the town's activities."""
+
+    def __init__(self, town: Town, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        choices = [
+            (activity.pk, f"{activity.label} ({activity.site.name})")
+            for activity in Activity.objects.filter(town=town).select_related("site")
+        ]
+        accepted = voucher_queries.accepted_activities(town.pk)
+        self.fields["cesu"] = forms.TypedMultipleChoiceField(
+            label=gettext_lazy("Activités payables en CESU (enfants de moins de 6 ans)"),
+            choices=choices,
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=sorted(accepted[VoucherKind.CESU]),
+        )
+        self.fields["ancv"] = forms.TypedMultipleChoiceField(
+            label=gettext_lazy("Activités payables en chèques-vacances (ANCV)"),
+            choices=choices,
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=sorted(accepted[VoucherKind.ANCV]),
+        )
 
 
 class RefundForm(forms.Form):
@@ -150,6 +206,7 @@ def payments(request: AuthedRequest) -> HttpResponse:
                 amount=data["amount"],
                 reference=data["reference"],
                 bank=data["bank"],
+                titres=data["titres"],
             )
         except actions.PaymentRefused as refused:
             form.add_error(None, refused.message)
@@ -163,7 +220,7 @@ def payments(request: AuthedRequest) -> HttpResponse:
     latest = (
         Payment.objects.filter(town=town)
         .select_related("family", "reversal")
-        .prefetch_related(Prefetch("allocations", PaymentAllocation.objects.select_related("invoice")))
+        .prefetch_related(Prefetch("allocations", PaymentAllocation.objects.select_related("invoice")), "vouchers")
         .order_by("-received_on", "-pk")[:LATEST]
     )
     status = 422 if request.method == "POST" else 200
@@ -187,6 +244,7 @@ def _payment_page(
         "balance": family_balance(payment.family),
         "slip": DepositSlipEntry.objects.filter(town=town, payment=payment).select_related("slip").first(),
         "online": OnlinePayment.objects.filter(town=town, payment=payment).first(),
+        "titres": Voucher.objects.filter(town=town, payment=payment).order_by("pk"),
     }
     return _render(request, "payments_detail.html", context, status)
 
@@ -270,10 +328,13 @@ def deposit_slips(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Bordereau %(number)s créé.") % {"number": slip.number})
             return redirect("backoffice:deposit_slip", town.slug, slip.pk)
+    unbanked = actions.unbanked_payments(town, method)
+    titres = voucher_queries.vouchers_by_payment(town.pk, [payment.pk for payment in unbanked])
     context = {
         "method": method,
         "methods": DepositMethod.choices,
-        "unbanked": actions.unbanked_payments(town, method),
+        "unbanked": [(payment, titres.get(payment.pk, [])) for payment in unbanked],
+        "titres_slip": method in VoucherKind.values,
         "slips": DepositSlip.objects.filter(town=town)[:LATEST],
         "errors": errors,
         "today": timezone.localdate(),
@@ -286,16 +347,31 @@ def _slip(request: TownRequest, slip_id: int) -> tuple[DepositSlip, list[Payment
     entries = (
         Payment.objects.filter(town=request.town, deposit_entry__slip=slip)
         .select_related("family")
+        .prefetch_related(Prefetch("vouchers", Voucher.objects.order_by("pk")))
         .order_by("received_on", "pk")
     )
     return slip, list(entries)
 
 
+# Where a slip of titres goes: CESU to the CRCESU, chèques-vacances to the ANCV.
+SLIP_DESTINATION = {
+    VoucherKind.CESU: gettext_lazy("À adresser au Centre de remboursement du CESU (CRCESU)"),
+    VoucherKind.ANCV: gettext_lazy("À adresser à l'Agence nationale pour les chèques-vacances (ANCV)"),
+}
+
+
 @staff_required(Role.FINANCE)
 def deposit_slip(request: AuthedRequest, slip_id: int) -> HttpResponse:
-    """A slip, printable."""
+    """A slip, printable; a slip of titres lists each titre's number and value."""
     slip, entries = _slip(request, slip_id)
-    return _render(request, "payments_slip.html", {"slip": slip, "entries": entries})
+    context = {
+        "slip": slip,
+        "entries": entries,
+        "titres_slip": slip.method in VoucherKind.values,
+        "titres_count": sum(len(payment.vouchers.all()) for payment in entries),
+        "destination": SLIP_DESTINATION.get(slip.method, ""),  # type: ignore[call-overload]
+    }
+    return _render(request, "payments_slip.html", context)
 
 
 @staff_required(Role.FINANCE)
@@ -304,6 +380,9 @@ def deposit_slip_csv(request: AuthedRequest, slip_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bordereau-{slip.number}.csv"'
     writer = spreadsheets.csv_writer(response, delimiter=";")
+    if slip.method in VoucherKind.values:
+        _titres_csv(writer, slip, entries)
+        return response
     writer.writerow(
         ["bordereau", "date_remise", "reglement", "date", "famille", "nom", "banque", "reference", "montant"]
     )
@@ -323,6 +402,52 @@ def deposit_slip_csv(request: AuthedRequest, slip_id: int) -> HttpResponse:
         )
     writer.writerow([slip.number, slip.deposited_on.isoformat(), "TOTAL", "", "", "", "", "", f"{slip.total:.2f}"])
     return response
+
+
+def _titres_csv(writer: Any, slip: DepositSlip, entries: list[Payment]) -> None:
+    """A slip of titres, one row per titre: what the CRCESU or the ANCV checks against the titres sent."""
+    writer.writerow(["bordereau", "date_remise", "nature", "titre", "valeur", "reglement", "date", "famille", "nom"])
+    count = 0
+    for payment in entries:
+        for titre in payment.vouchers.all():
+            count += 1
+            writer.writerow(
+                [
+                    slip.number,
+                    slip.deposited_on.isoformat(),
+                    titre.kind,
+                    titre.number,
+                    f"{titre.value:.2f}",
+                    payment.number,
+                    payment.received_on.isoformat(),
+                    payment.family.number,
+                    payment.family.name,
+                ]
+            )
+    writer.writerow(
+        [slip.number, slip.deposited_on.isoformat(), "TOTAL", f"{count} titres", f"{slip.total:.2f}", "", "", "", ""]
+    )
+
+
+@staff_required(Role.ADMIN)
+def voucher_settings(request: AuthedRequest) -> HttpResponse:
+    """Which activities the town accepts CESU and chèques-vacances for (CESU: children under 6 only)."""
+    town = request.town
+    form = VoucherActivitiesForm(town, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_voucher_activities(
+                town,
+                request.user,
+                {VoucherKind.CESU: form.cleaned_data["cesu"], VoucherKind.ANCV: form.cleaned_data["ancv"]},
+            )
+        except actions.PaymentRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Activités payables par CESU et chèques-vacances enregistrées."))
+            return redirect("backoffice:config_payment_vouchers", town.slug)
+    status = 422 if request.method == "POST" else 200
+    return _render(request, "payments_vouchers.html", {"form": form}, status)
 
 
 @staff_required(Role.FINANCE)
@@ -384,4 +509,5 @@ urlpatterns = [
     path("remises/<int:slip_id>.csv", deposit_slip_csv, name="deposit_slip_csv"),
     path("remboursements/", refunds, name="refunds"),
     path("paiement-en-ligne/", provider_settings, name="config_online_payment"),
+    path("titres/", voucher_settings, name="config_payment_vouchers"),
 ]

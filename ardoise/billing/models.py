@@ -274,6 +274,8 @@ class PaymentMethod(models.TextChoices):
     DIRECT_DEBIT = "direct_debit", _("Prélèvement")
     TRANSFER = "transfer", _("Virement")
     CESU = "cesu", _("CESU")
+    # Chèques-vacances of the ANCV (Agence nationale pour les chèques-vacances), paper titres.
+    ANCV = "ancv", _("Chèques-vacances (ANCV)")
 
 
 class Payment(TownScoped):

@@ -23,7 +23,7 @@ from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.money import ZERO, round_money
 from ardoise.families.models import Family
-from ardoise.payments.models import PaymentReversal, Refund, RefundMethod, ReversalReason
+from ardoise.payments.models import PaymentReversal, Refund, RefundMethod, ReversalReason, Voucher, VoucherKind
 from ardoise.towns.models import Town
 
 # Sums are computed by the database; this output field keeps them Decimal (never float).
@@ -317,13 +317,37 @@ def _payment_operations(
     latest: int | None = None,
 ) -> _Keyed:
     queryset = Payment.objects.filter(town_id=family.town_id, family=family)
-    rows = _between_or_latest(queryset, "received_on", between, latest).values_list(
-        "pk", "number", "received_on", "amount", "method"
+    rows = list(
+        _between_or_latest(queryset, "received_on", between, latest).values_list(
+            "pk", "number", "received_on", "amount", "method"
+        )
     )
+    titres = _titre_numbers(family.town_id, [pk for pk, *_rest, method in rows if method in VoucherKind.values])
     return [
-        _keyed("payment", pk, received_on, number, f"Règlement : {PaymentMethod(method).label}", regie, amount)
+        _keyed("payment", pk, received_on, number, _payment_label(method, titres.get(pk, [])), regie, amount)
         for pk, number, received_on, amount, method in rows
     ]
+
+
+def _titre_numbers(town_id: int, payment_ids: list[int]) -> dict[int, list[str]]:
+    """The numbers of the titres (CESU, chèques-vacances) of these payments. One query, none without any."""
+    numbers: dict[int, list[str]] = {}
+    if payment_ids:
+        for payment_id, number in (
+            Voucher.objects.filter(town_id=town_id, payment_id__in=payment_ids)
+            .order_by("payment_id", "pk")
+            .values_list("payment_id", "number")
+        ):
+            numbers.setdefault(payment_id, []).append(number)
+    return numbers
+
+
+def _payment_label(method: str, titres: list[str]) -> str:
+    """ "Règlement : Chèque"; a payment by titres names them: "Règlement : CESU, titres n° 0123, 0456"."""
+    label = f"Règlement : {PaymentMethod(method).label}"
+    if not titres:
+        return label
+    return f"{label}, titre{'s' if len(titres) > 1 else ''} n° {', '.join(titres)}"
 
 
 def _refund_operations(

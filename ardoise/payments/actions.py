@@ -17,18 +17,19 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
+from ardoise.activities.models import Activity
 from ardoise.audit.actions import record
 from ardoise.billing import statements
 from ardoise.billing.balance import family_balance, sum_of
 from ardoise.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
-from ardoise.billing.money import CENT, ZERO
+from ardoise.billing.money import CENT, ZERO, format_euros
 from ardoise.families.models import Family
 from ardoise.payments.models import (
     Counter,
@@ -41,6 +42,9 @@ from ardoise.payments.models import (
     PaymentReversal,
     Refund,
     ReversalReason,
+    Voucher,
+    VoucherActivity,
+    VoucherKind,
 )
 from ardoise.payments.notifications import send_payment_received
 from ardoise.payments.providers import (
@@ -53,12 +57,16 @@ from ardoise.payments.providers import (
     provider_of_kind,
 )
 from ardoise.payments.signals import online_payment_paid
+from ardoise.payments.voucher_queries import accepted_activities, invoice_rooms
+from ardoise.payments.vouchers import Titre, is_titre_number, normalise_number, total_of
 from ardoise.towns.models import Town
 
 logger = logging.getLogger("ardoise.payments")
 
-# Methods staff record at the desk; card and direct debit come from providers.
-DESK_METHODS = (PaymentMethod.CHEQUE, PaymentMethod.CASH, PaymentMethod.TRANSFER, PaymentMethod.CESU)
+# Methods staff record at the desk with a single reference; card and direct debit come from providers.
+DESK_METHODS = (PaymentMethod.CHEQUE, PaymentMethod.CASH, PaymentMethod.TRANSFER)
+# Titres staff record at the desk, each with its number and value (payments.vouchers): CESU, chèques-vacances.
+VOUCHER_METHODS = (PaymentMethod.CESU, PaymentMethod.ANCV)
 _PREFIX = {
     CounterKind.PAYMENT: "R",
     CounterKind.DEPOSIT_SLIP: "B",
@@ -133,11 +141,20 @@ def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAll
     open_invoices = statements.unpaid_invoices(family)
     if first is not None:
         open_invoices.sort(key=lambda summary: summary.id != first.pk)
+    # Titres pay only the eligible part of each invoice (payments.vouchers); what they cannot pay stays as credit.
+    room: dict[int, Decimal] | None = None
+    if payment.method in VOUCHER_METHODS and left > ZERO:
+        rooms = invoice_rooms(payment.town_id, open_invoices)
+        room = {invoice_id: invoice_room.capacity(payment.method) for invoice_id, invoice_room in rooms.items()}
     created = []
     for summary in open_invoices:
         if left <= ZERO:
             break
         amount = min(left, summary.remaining)
+        if room is not None:
+            amount = min(amount, room.get(summary.id, ZERO))
+            if amount <= ZERO:
+                continue
         created.append(
             PaymentAllocation.objects.create(
                 town_id=payment.town_id, payment=payment, invoice_id=summary.id, amount=amount
@@ -208,12 +225,25 @@ def record_payment(
     amount: Decimal,
     reference: str = "",
     bank: str = "",
+    titres: Iterable[Titre] = (),
 ) -> Payment:
-    """A payment received at the desk, allocated to the oldest open invoices; any surplus stays as credit."""
+    """A payment received at the desk, allocated to the oldest open invoices; any surplus stays as credit.
+
+    CESU and chèques-vacances come as `titres` (number and value each, their sum is the amount): numbers
+    never seen before in the town, and no more than they may pay on the family's open invoices (no change
+    is given on a titre; see payments.vouchers).
+    """
     amount = check_amount(amount)
-    if method not in DESK_METHODS:
+    titres = [Titre(number=normalise_number(titre.number), value=titre.value) for titre in titres]
+    if method not in DESK_METHODS and method not in VOUCHER_METHODS:
         raise PaymentRefused(_("Mode de règlement inconnu."))
+    if method in VOUCHER_METHODS:
+        _check_titres(family, method, amount, titres)
+    elif titres:
+        raise PaymentRefused(_("Seuls les CESU et les chèques-vacances se saisissent avec des numéros de titre."))
     _lock(family)
+    if method in VOUCHER_METHODS:
+        _check_voucher_room(family, method, amount)
     payment = Payment.objects.create(
         town_id=family.town_id,
         family=family,
@@ -225,17 +255,119 @@ def record_payment(
         bank=bank,
         recorded_by=actor,
     )
+    if titres:
+        try:
+            with transaction.atomic():
+                Voucher.objects.bulk_create(
+                    Voucher(town_id=family.town_id, payment=payment, kind=method, number=each.number, value=each.value)
+                    for each in titres
+                )
+        except IntegrityError:
+            # Another desk recorded one of these titres meanwhile (the unique number per town and kind).
+            raise PaymentRefused(_("Un de ces titres vient d'être enregistré par ailleurs.")) from None
     allocations = _allocate(payment)
+    changes: dict[str, object] = {"allocations": _describe(allocations)}
+    if titres:
+        changes["titres"] = {titre.number: f"{titre.value:.2f}" for titre in titres}
     record(
         family.town,
         actor,
         "payment.record",
         payment,
         f"Règlement {payment.number} de {amount:.2f} € ({payment.get_method_display()}), famille {family.number}",
-        changes={"allocations": _describe(allocations)},
+        changes=changes,
     )
     send_payment_received(payment)
     return payment
+
+
+def _check_titres(family: Family, method: str, amount: Decimal, titres: list[Titre]) -> None:
+    """The titres of a payment by CESU or chèques-vacances: some, each once, adding up to the amount, and
+    none already handed over in the town."""
+    if not titres:
+        raise PaymentRefused(_("Indiquez les titres remis : leur numéro et leur valeur, un par ligne."))
+    numbers = [titre.number for titre in titres]
+    wrong = next((number for number in numbers if not is_titre_number(number)), None)
+    if wrong is not None:
+        raise PaymentRefused(
+            _("Le numéro « %(number)s » n'est pas celui d'un titre (4 à 30 chiffres ou lettres).") % {"number": wrong}
+        )
+    for titre in titres:
+        if not isinstance(titre.value, Decimal) or not titre.value.is_finite() or titre.value <= ZERO:
+            raise PaymentRefused(_("La valeur d'un titre est un montant positif."))
+        if titre.value != titre.value.quantize(CENT):
+            raise PaymentRefused(_("La valeur d'un titre a au plus deux décimales."))
+    if len(set(numbers)) != len(numbers):
+        raise PaymentRefused(_("Un même numéro de titre est saisi deux fois."))
+    if total_of(titres) != amount:
+        raise PaymentRefused(
+            _("Les titres font %(titres)s et le montant saisi %(amount)s : le montant est la somme des titres.")
+            % {"titres": format_euros(total_of(titres)), "amount": format_euros(amount)}
+        )
+    already = (
+        Voucher.objects.filter(town_id=family.town_id, kind=method, number__in=numbers)
+        .select_related("payment")
+        .order_by("number")
+        .first()
+    )
+    if already is not None:
+        raise PaymentRefused(
+            _("Le titre n° %(number)s a déjà été remis (règlement %(payment)s).")
+            % {"number": already.number, "payment": already.payment.number}
+        )
+
+
+def voucher_room(family: Family, method: str) -> Decimal:
+    """What titres of `method` may still pay on the family's open invoices, euros (five queries)."""
+    rooms = invoice_rooms(family.town_id, statements.unpaid_invoices(family))
+    return sum((room.capacity(method) for room in rooms.values()), ZERO)
+
+
+def _check_voucher_room(family: Family, method: str, amount: Decimal) -> None:
+    """Refuse titres worth more than they may pay on the family's open invoices (called under its lock)."""
+    room = voucher_room(family, method)
+    if amount <= room:
+        return
+    if method == PaymentMethod.CESU:
+        rule = _(
+            "Le CESU ne paie que la garde des enfants de moins de 6 ans le jour de l'accueil, dans les activités "
+            "que la commune accepte en CESU."
+        )
+    else:
+        rule = _("Les chèques-vacances ne paient que les activités que la commune accepte en chèques-vacances.")
+    if room <= ZERO:
+        limit = _("Aucune facture à payer de la famille ne peut l'être par ces titres.")
+    else:
+        limit = _(
+            "Sur les factures à payer de la famille, ces titres peuvent payer au plus %(room)s ; les titres "
+            "présentés font %(amount)s, et aucune monnaie n'est rendue sur un titre."
+        ) % {"room": format_euros(room), "amount": format_euros(amount)}
+    raise PaymentRefused(f"{rule} {limit}")
+
+
+@transaction.atomic
+def set_voucher_activities(town: Town, actor: User | None, accepted: dict[str, Iterable[int]]) -> None:
+    """Which activities CESU and chèques-vacances pay in `town` ({kind: activity ids}); audited.
+
+    An activity of another town is refused; nothing changes then.
+    """
+    wanted: dict[str, set[int]] = {kind: set(accepted.get(kind, ())) for kind in VoucherKind.values}
+    labels = dict(Activity.objects.filter(town=town).values_list("pk", "label"))
+    if any(activity_id not in labels for ids in wanted.values() for activity_id in ids):
+        raise PaymentRefused(_("Une des activités choisies n'est pas celle de la commune."))
+    before = accepted_activities(town.pk)
+    VoucherActivity.objects.filter(town=town).delete()
+    VoucherActivity.objects.bulk_create(
+        VoucherActivity(town=town, kind=kind, activity_id=activity_id)
+        for kind, ids in wanted.items()
+        for activity_id in sorted(ids)
+    )
+    changes = {
+        kind: [sorted(labels.get(pk, str(pk)) for pk in before.get(kind, ())), sorted(labels[pk] for pk in ids)]
+        for kind, ids in wanted.items()
+        if set(before.get(kind, ())) != ids
+    }
+    record(town, actor, "payments.vouchers", None, "Activités payables en CESU et chèques-vacances", changes=changes)
 
 
 @transaction.atomic
@@ -345,7 +477,7 @@ def release_excess(invoice: Invoice) -> dict[str, str]:
 
 
 def unbanked_payments(town: Town, method: str) -> list[Payment]:
-    """Cheques or cash received and not yet on a slip, oldest first."""
+    """Cheques, cash or titres (CESU, chèques-vacances) received and not yet on a slip, oldest first."""
     return list(
         Payment.objects.filter(town=town, method=method, deposit_entry__isnull=True, reversal__isnull=True)
         .select_related("family")
@@ -358,7 +490,7 @@ def create_deposit_slip(
     town: Town, actor: User | None, *, method: str, payment_ids: Iterable[int], deposited_on: datetime.date
 ) -> DepositSlip:
     if method not in DepositMethod.values:
-        raise PaymentRefused(_("Un bordereau porte des chèques ou des espèces."))
+        raise PaymentRefused(_("Un bordereau porte des chèques, des espèces, des CESU ou des chèques-vacances."))
     ids = set(payment_ids)
     # Lock the payments only: "not yet on a slip" is an outer join, which PostgreSQL cannot lock.
     payments = list(

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.activities.models import Activity
 from ardoise.billing.models import Invoice, Payment, money_field
 from ardoise.families.models import Family
 from ardoise.towns.models import TownScoped
@@ -38,10 +39,13 @@ class Counter(TownScoped):
 
 
 class DepositMethod(models.TextChoices):
-    """What a deposit slip (bordereau de remise) carries to the bank: cheques or cash."""
+    """What a deposit slip (bordereau de remise) carries: cheques or cash to the bank, CESU titres to the
+    CRCESU (Centre de remboursement du CESU), chèques-vacances to the ANCV. Values are the payments' methods."""
 
     CHEQUE = "cheque", _("Chèques")
     CASH = "cash", _("Espèces")
+    CESU = "cesu", _("CESU (remise au CRCESU)")
+    ANCV = "ancv", _("Chèques-vacances (remise à l'ANCV)")
 
 
 class DepositSlip(TownScoped):
@@ -69,6 +73,52 @@ class DepositSlipEntry(TownScoped):
 
     slip = models.ForeignKey(DepositSlip, on_delete=models.CASCADE, related_name="entries")
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="deposit_entry")
+
+
+class VoucherKind(models.TextChoices):
+    """Titres a family pays with at the desk; values are the payments' methods."""
+
+    CESU = "cesu", _("CESU")
+    ANCV = "ancv", _("Chèques-vacances (ANCV)")
+
+
+class Voucher(TownScoped):
+    """One titre (a CESU or a chèque-vacances) of a payment; a payment may be made of several.
+
+    A titre is handed over once: its number is unique per town and kind.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="vouchers")
+    kind = models.CharField(_("nature"), max_length=10, choices=VoucherKind.choices)
+    # The number printed on the titre, upper case, without spaces.
+    number = models.CharField(_("numéro du titre"), max_length=30)
+    # Face value of the titre, euros.
+    value = money_field(_("valeur"))
+
+    class Meta:
+        verbose_name = _("titre de paiement")
+        ordering = ["payment", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "kind", "number"], name="voucher_unique_number"),
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="voucher_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class VoucherActivity(TownScoped):
+    """The town accepts titres of `kind` for `activity` (a town setting: which activities CESU or
+    chèques-vacances pay; CESU only for children under 6, see vouchers.py)."""
+
+    kind = models.CharField(_("nature"), max_length=10, choices=VoucherKind.choices)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("activité payable par titres")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "kind", "activity"], name="voucheractivity_unique"),
+        ]
 
 
 class RefundMethod(models.TextChoices):
