@@ -36,13 +36,8 @@ def voucher_setting(town: Town, site: Site, number: str = "50") -> Setting:
     care = ActivityFactory(town=town, site=site, garderie_soir=True)
     canteen = ActivityFactory(town=town, site=site)
     wednesday = ActivityFactory(town=town, site=site, mercredi=True)
-    VoucherActivity.objects.bulk_create(
-        [
-            VoucherActivity(town=town, kind=VoucherKind.CESU, activity=care),
-            VoucherActivity(town=town, kind=VoucherKind.ANCV, activity=care),
-            VoucherActivity(town=town, kind=VoucherKind.ANCV, activity=wednesday),
-        ]
-    )
+    for kind, activity in ((VoucherKind.CESU, care), (VoucherKind.ANCV, care), (VoucherKind.ANCV, wednesday)):
+        VoucherActivity.objects.get_or_create(town=town, kind=kind, activity=activity)
     return Setting(family, young, older, care, canteen, wednesday)
 
 
