@@ -235,7 +235,7 @@ def _payment_page(
     request: TownRequest, payment: Payment, reversal_form: ReversalForm | None = None, status: int = 200
 ) -> HttpResponse:
     town = request.town
-    context = {
+    context: dict[str, object] = {
         "payment": payment,
         "reversal": PaymentReversal.objects.filter(town=town, payment=payment).select_related("recorded_by").first(),
         "reversal_form": reversal_form or ReversalForm(),

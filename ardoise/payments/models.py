@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice, Payment, money_field
+from ardoise.billing.models import ZERO, Invoice, Payment, money_field
 from ardoise.families.models import Family
 from ardoise.towns.models import TownScoped
 
@@ -93,7 +93,7 @@ class Voucher(TownScoped):
     # The number printed on the titre, upper case, without spaces.
     number = models.CharField(_("numéro du titre"), max_length=30)
     # Face value of the titre, euros.
-    value = money_field(_("valeur"))
+    value = models.DecimalField(_("valeur"), max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
 
     class Meta:
         verbose_name = _("titre de paiement")

@@ -1,6 +1,7 @@
 """Reads for payments by titres (CESU, chèques-vacances): the town's setting, and the room titres have on a
 family's open invoices. A fixed number of queries whatever the number of invoices, lines and days."""
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -28,7 +29,7 @@ def invoice_rooms(town_id: int, open_invoices: Sequence[InvoiceSummary]) -> dict
         return {}
     ids = [summary.id for summary in open_invoices]
     accepted = accepted_activities(town_id)
-    days: dict[int, list] = defaultdict(list)
+    days: dict[int, list[datetime.date]] = defaultdict(list)
     for line_id, day in BilledBooking.objects.filter(town_id=town_id, invoice_line__invoice_id__in=ids).values_list(
         "invoice_line_id", "booking__date"
     ):

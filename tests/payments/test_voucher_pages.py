@@ -20,7 +20,7 @@ from ardoise.payments import actions
 from ardoise.payments.models import Voucher, VoucherActivity
 from ardoise.payments.vouchers import Titre
 from ardoise.towns.models import Site, Town
-from tests.factories import FamilyFactory
+from tests.factories import FamilyFactory, SiteFactory
 from tests.payments.voucher_fixtures import JANUARY, Setting, billed_invoice, voucher_setting
 
 D = Decimal
@@ -200,11 +200,7 @@ def test_it_keeps_another_towns_activities_out_of_the_setting(
     town_admin: User,
     client_for: Callable[[User], Client],
 ) -> None:
-    elsewhere = voucher_setting(
-        other_town,
-        setting.family.children.first().site.__class__.objects.create(town=other_town, name="École B", address="1 rue"),
-        number="9",
-    )
+    elsewhere = voucher_setting(other_town, SiteFactory(town=other_town), number="9")
     before = set(VoucherActivity.objects.values_list("pk", flat=True))
     response = client_for(town_admin).post(url(town, "config_payment_vouchers"), {"cesu": [elsewhere.care.pk]})
     assert response.status_code == 422
