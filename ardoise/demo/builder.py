@@ -52,6 +52,7 @@ from . import (
     signup,
     spec,
     supporting_documents,
+    voucher_payments,
 )
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
@@ -183,6 +184,7 @@ class DemoBuilder:
                 self.counts,
             )
             self.step("this school year's invoicing runs and payments")
+            voucher_payments.create_voucher_payments(self.town, self.today, self.staff, self.counts)
             admissions.create_waiting_list(
                 self.town, self.today, list(self.school_years.values()), self.activities, self.staff, self.counts
             )
