@@ -305,7 +305,7 @@ def _check_titres(family: Family, method: str, amount: Decimal, titres: list[Tit
             % {"titres": format_euros(total_of(titres)), "amount": format_euros(amount)}
         )
     already = (
-        Voucher.objects.filter(town_id=family.town_id, kind=method, number__in=numbers)
+        Voucher.objects.filter(town_id=family.town_id, kind=method, number__in=numbers, active=True)
         .select_related("payment")
         .order_by("number")
         .first()
@@ -418,6 +418,8 @@ def reverse_payment(
         raise PaymentRefused(_("L'annulation ne peut pas précéder le règlement."))
     released = _describe(payment.allocations.all())
     payment.allocations.all().delete()
+    # Its titres (CESU, chèques-vacances) are no longer handed over: they may be recorded again.
+    Voucher.objects.filter(town_id=payment.town_id, payment=payment).update(active=False)
     reversal = PaymentReversal.objects.create(
         town_id=payment.town_id,
         payment=payment,

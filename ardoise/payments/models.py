@@ -85,7 +85,7 @@ class VoucherKind(models.TextChoices):
 class Voucher(TownScoped):
     """One titre (a CESU or a chèque-vacances) of a payment; a payment may be made of several.
 
-    A titre is handed over once: its number is unique per town and kind.
+    A titre is handed over once: its number is unique per town and kind among the titres of payments that stand.
     """
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="vouchers")
@@ -94,12 +94,16 @@ class Voucher(TownScoped):
     number = models.CharField(_("numéro du titre"), max_length=30)
     # Face value of the titre, euros.
     value = models.DecimalField(_("valeur"), max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    # False once its payment is reversed (an entry error, most often): the titre may then be recorded again.
+    active = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("titre de paiement")
         ordering = ["payment", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["town", "kind", "number"], name="voucher_unique_number"),
+            models.UniqueConstraint(
+                fields=["town", "kind", "number"], condition=models.Q(active=True), name="voucher_unique_number"
+            ),
             models.CheckConstraint(condition=models.Q(value__gt=0), name="voucher_value_positive"),
         ]
 

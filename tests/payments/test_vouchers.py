@@ -9,6 +9,7 @@ import pytest
 
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
+from ardoise.billing.actions import issue_credit_note
 from ardoise.billing.models import Invoice, Payment, PaymentAllocation
 from ardoise.billing.statements import invoice_summary, statement
 from ardoise.payments import actions
@@ -301,3 +302,40 @@ def test_it_audits_the_setting_with_what_changed(town: Town, setting: Setting, t
     assert entry.actor == town_admin
     assert list(entry.changes) == ["ancv"]
     assert entry.changes["ancv"][1] == sorted([setting.care.label, setting.canteen.label])
+
+
+def test_it_never_lets_released_titres_settle_an_invoice_they_may_not_pay(
+    town: Town, setting: Setting, finance_agent: User
+) -> None:
+    care = billed_invoice(setting.family, [(setting.young, setting.care, "20.00", JANUARY)])
+    payment = cesu(setting, finance_agent, ("11111111", "20.00"))
+    meals = billed_invoice(
+        setting.family, [(setting.young, setting.canteen, "30.00", FEBRUARY)], issued_on=datetime.date(2027, 2, 28)
+    )
+    # The care invoice is cancelled by a credit note: the titres' money is released, and meals may not take it.
+    issue_credit_note(care, D("20.00"), "Garderie fermée", actor=finance_agent, today=DAY)
+    assert invoice_summary(meals).paid == D("0.00")
+    assert actions.free_credit(setting.family) == D("20.00")
+    # A later care invoice of Léo's takes it.
+    later = billed_invoice(
+        setting.family, [(setting.young, setting.care, "12.00", FEBRUARY)], issued_on=datetime.date(2027, 3, 1)
+    )
+    actions.settle_open_invoices(setting.family)
+    assert invoice_summary(later).paid == D("12.00")
+    assert invoice_summary(meals).paid == D("0.00")
+    assert payment.allocations.get().invoice_id == later.pk
+
+
+def test_it_frees_the_invoice_and_the_titres_of_a_reversed_cesu(
+    town: Town, setting: Setting, finance_agent: User
+) -> None:
+    invoice = billed_invoice(setting.family, [(setting.young, setting.care, "20.00", JANUARY)])
+    payment = cesu(setting, finance_agent, ("11111111", "20.00"))
+    actions.reverse_payment(payment, finance_agent, reason="entry_error", reversed_on=DAY)
+    assert invoice_summary(invoice).paid == D("0.00")
+    assert not Voucher.objects.get(number="11111111").active
+    # An entry error: the same titre is recorded again, for the right amount; it stands once more.
+    again = cesu(setting, finance_agent, ("11111111", "20.00"))
+    assert invoice_summary(invoice).paid == D("20.00")
+    with pytest.raises(actions.PaymentRefused, match=f"déjà été remis \\(règlement {again.number}\\)"):
+        cesu(setting, finance_agent, ("11111111", "20.00"))
