@@ -50,7 +50,7 @@ def create_voucher_payments(town: Town, today: datetime.date, staff: dict[str, U
         for family in families:
             if how_many == 0:
                 break
-            titres = int(min(actions.voucher_room(family, method) // TITRE_VALUE, MOST_TITRES))
+            titres = min(int(actions.voucher_room(family, method) // TITRE_VALUE), MOST_TITRES)
             if titres == 0:
                 continue
             given = []
