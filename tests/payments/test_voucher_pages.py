@@ -20,7 +20,7 @@ from ardoise.payments import actions
 from ardoise.payments.models import Voucher, VoucherActivity
 from ardoise.payments.vouchers import Titre
 from ardoise.towns.models import Site, Town
-from tests.factories import FamilyFactory, SiteFactory
+from tests.factories import FamilyFactory, GuardianFactory, SiteFactory
 from tests.payments.voucher_fixtures import JANUARY, Setting, billed_invoice, voucher_setting
 
 D = Decimal
@@ -231,3 +231,18 @@ def test_it_lists_payments_by_titres_in_a_constant_number_of_queries(
     assert Payment.objects.count() == 5
     with django_assert_max_num_queries(budget):
         client.get(url(town, "payments"))
+
+
+def test_it_shows_the_titres_on_the_familys_statement_and_on_its_record(
+    town: Town,
+    setting: Setting,
+    finance_agent: User,
+    town_admin: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    client_for(finance_agent).post(url(town, "payments"), form())
+    guardian = GuardianFactory(family=setting.family, position=1, email="maman.petit@example.test")
+    page = client_for(guardian.user).get(reverse("portal:statement", args=[town.slug]), {"annee": "2026"})
+    assert "Règlement : CESU, titres n° 12345678, 12345679" in page.content.decode()
+    record = client_for(town_admin).get(url(town, "family", setting.family.pk)).content.decode()
+    assert "Règlement : CESU, titres n° 12345678, 12345679" in record
