@@ -85,8 +85,13 @@ from ardoise.payments.models import (
     Refund,
     ReversalReason,
     SimulatedOperation,
+    Voucher,
+    VoucherActivity,
+    VoucherKind,
 )
 from ardoise.payments.providers import Result, Verified
+from ardoise.payments.voucher_queries import invoice_rooms
+from ardoise.payments.vouchers import Titre
 from ardoise.prepayment import actions as prepayment
 from ardoise.prepayment.models import Basket
 from ardoise.towns.models import Role, Town, Zone
@@ -116,6 +121,8 @@ PARIS = ZoneInfo("Europe/Paris")
 # days before Christmas, then to the first ones of 2027.
 START = datetime.date(2026, 6, 15)
 MAY = datetime.date(2026, 5, 18)
+# Born so as to turn 6 within the simulated calendar: CESU pays their care until 19 December 2026.
+YOUNG = datetime.date(2020, 12, 20)
 JUMPS = (datetime.date(2026, 8, 28), datetime.date(2026, 12, 16), datetime.date(2027, 1, 4))
 
 # Booking states an invoicing run bills (the absence reasons here have no waiting days).
@@ -205,6 +212,7 @@ def fingerprint(town: Town) -> dict[str, Any]:
         "reversals": sorted(PaymentReversal.objects.filter(town_id=town_id).values_list("pk", "number", "amount")),
         "slips": sorted(DepositSlip.objects.filter(town_id=town_id).values_list("pk", "number", "total")),
         "slip_entries": sorted(DepositSlipEntry.objects.filter(town_id=town_id).values_list("slip_id", "payment_id")),
+        "titres": sorted(Voucher.objects.filter(town_id=town_id).values_list("pk", "number", "active")),
         "online": sorted(OnlinePayment.objects.filter(town_id=town_id).values_list("pk", "state", "payment_id")),
         "bookings": sorted(Booking.objects.filter(town_id=town_id).values_list("pk", "state")),
         "collections": sorted(Collection.objects.filter(town_id=town_id).values_list("pk", "number", "total")),
@@ -233,6 +241,8 @@ class MoneyMachine(RuleBasedStateMachine):
         self.slips: dict[int, tuple[Decimal, set[int]]] = {}
         # The latest date of an operation (a direct debit is dated on its collection day, ahead of today).
         self.latest = START
+        # Numbers of the CESU and chèques-vacances handed over.
+        self.titre_numbers = itertools.count(10000001)
 
     def teardown(self) -> None:
         self.travel.stop()
@@ -280,8 +290,9 @@ class MoneyMachine(RuleBasedStateMachine):
         for index, size in enumerate(shape):
             family = FamilyFactory(town=self.town, quotient_familial=quotients[index], resident=index != 1)
             guardian = GuardianFactory(family=family, email=f"parent{number}-{index}@example.test")
+            # A second child turns 6 on 20 December 2026, within the simulated calendar (CESU pays care before).
             children = [
-                ChildFactory(family=family, site=site, birth_date=datetime.date(2016 + rank, 5, 1))
+                ChildFactory(family=family, site=site, birth_date=datetime.date(2016, 5, 1) if rank == 0 else YOUNG)
                 for rank in range(size)
             ]
             for child in children:
@@ -290,6 +301,13 @@ class MoneyMachine(RuleBasedStateMachine):
                         EnrollmentFactory(child=child, activity=activity, school_year=year)
             self.families.append(FamilyModel(family, guardian.user, children))
         self.by_family = {model.family.pk: model for model in self.families}
+        # CESU pays the care (of children under 6), chèques-vacances the care and the meals.
+        for kind, activity in (
+            (VoucherKind.CESU, self.care),
+            (VoucherKind.ANCV, self.care),
+            (VoucherKind.ANCV, self.meals),
+        ):
+            VoucherActivity.objects.create(town=self.town, kind=kind, activity=activity)
         # The régie collects by direct debit; the first family signed a mandate.
         directdebit.save_creditor_settings(
             self.town, self.staff, ics="FR72ZZZ123456", name="Régie", iban="FR7630006000011234567890189", bic=""
@@ -589,7 +607,7 @@ class MoneyMachine(RuleBasedStateMachine):
         days_ago=st.integers(0, 3),
     )
     def desk_payment(self, family: int, method: str, how_much: str | Decimal, days_ago: int) -> None:
-        """A cheque, cash, a transfer or CESU: what the family owes, more, or any amount."""
+        """A cheque, cash or a transfer: what the family owes, more, or any amount."""
         model = self.pick(self.families, family)
         if isinstance(how_much, Decimal):
             amount = how_much
@@ -639,7 +657,55 @@ class MoneyMachine(RuleBasedStateMachine):
             assert model.reversed or (invoice is not None and invoice.family_id != model.family_id)
             self.refused_changes_nothing(before)
 
-    @rule(method=st.sampled_from(["cheque", "cash"]), size=st.integers(1, 4), intruder=st.booleans())
+    @rule(
+        family=st.integers(0, 2),
+        kind=st.sampled_from(payments.VOUCHER_METHODS),
+        how_much=st.sampled_from(["room", "part", "above"]),
+        count=st.integers(1, 3),
+        reuse=st.booleans(),
+    )
+    def titres_payment(self, family: int, kind: str, how_much: str, count: int, reuse: bool) -> None:
+        """CESU or chèques-vacances: all they may pay, part of it, a cent more (refused), or a titre already
+        handed over (refused)."""
+        model = self.pick(self.families, family)
+        room = payments.voucher_room(model.family, kind)
+        amount = {"room": room, "part": money(room / 2), "above": room + CENT}[how_much]
+        if amount < CENT * count:
+            count = 1
+        values = [money(amount / count)] * (count - 1)
+        values.append(amount - sum(values, ZERO))
+        if values[-1] <= ZERO:
+            values = [amount]
+        numbers = [f"{next(self.titre_numbers)}" for _ in values]
+        taken = Voucher.objects.filter(town=self.town, kind=kind, active=True).values_list("number", flat=True).first()
+        if reuse and taken is not None:
+            numbers[0] = taken
+        before = fingerprint(self.town)
+        try:
+            payment = payments.record_payment(
+                model.family,
+                self.staff,
+                method=kind,
+                received_on=self.today,
+                amount=amount,
+                titres=[Titre(number, value) for number, value in zip(numbers, values, strict=True)],
+            )
+        except payments.PaymentRefused:
+            assert how_much == "above" or amount <= ZERO or (reuse and taken is not None)
+            self.refused_changes_nothing(before)
+            seen(f"titres: refused ({'reused' if reuse and taken else how_much})")
+            return
+        assert how_much != "above"
+        assert not (reuse and taken is not None)
+        assert payment.allocations.aggregate(s=Sum("amount"))["s"] == amount  # titres never leave a credit
+        seen(f"titres: {kind} {how_much}")
+        self.remember_payment(payment)
+
+    @rule(
+        method=st.sampled_from(["cheque", "cash", *payments.VOUCHER_METHODS]),
+        size=st.integers(1, 4),
+        intruder=st.booleans(),
+    )
     def deposit_slip(self, method: str, size: int, intruder: bool) -> None:
         waiting = payments.unbanked_payments(self.town, method)
         ids = [payment.pk for payment in waiting[:size]]
@@ -1192,6 +1258,21 @@ class MoneyMachine(RuleBasedStateMachine):
         assert len(references) == len(set(references)), references
         for online in waiting.select_related("payment"):
             assert online.payment is None
+
+    @invariant()
+    def titres_pay_only_their_part(self) -> None:
+        """CESU and chèques-vacances never pay more of an invoice than its part they may pay, and a payment by
+        titres is the sum of its titres."""
+        for model in self.families:
+            rooms = invoice_rooms(self.town.pk, statements.invoice_summaries(model.family))
+            for room in rooms.values():
+                for kind in VoucherKind.values:
+                    assert room.paid.get(kind, ZERO) <= room.eligible[kind], room
+                assert sum(room.paid.values(), ZERO) <= room.eligible_any, room
+        for pk, payment in self.payments.items():
+            if payment.method in VoucherKind.values:
+                values = Voucher.objects.filter(payment_id=pk).values_list("value", flat=True)
+                assert sum(values, ZERO) == payment.amount
 
     @invariant()
     def slips_hold_their_payments(self) -> None:
