@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -236,6 +235,7 @@ def _build(
 
 
 def run_export(run: InvoicingRun) -> RunExport | None:
+    """The run's PES export already made, if any."""
     return RunExport.objects.filter(town_id=run.town_id, run=run).order_by("-pk").first()
 
 
@@ -372,10 +372,6 @@ def hand_over(town: Town, actor: User | None, *, year: int, month: int, today: d
         {"invoices": {piece.title.number: f"{piece.amount:.2f}" for piece in pieces}},
     )
     return handover
-
-
-def handovers(town: Town) -> QuerySet[Handover]:
-    return Handover.objects.filter(town=town).select_related("created_by").defer("pes").order_by("-created_at", "-pk")
 
 
 def total_due(titles: Iterable[Title]) -> Decimal:
