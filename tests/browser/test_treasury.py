@@ -93,6 +93,7 @@ def test_finance_exports_a_run_to_pes_hands_over_februarys_unpaid_invoices_and_s
     marked = Invoice.objects.filter(town=demo, handed_over_at__isnull=False).order_by("number")
     assert marked.count() == handover.invoice_count > 0
     first = marked.first()
+    assert first is not None
     row = page.locator("tbody tr", has_text=first.number)
     expect(row).to_contain_text("Transmise au Trésor public")
     with page.expect_download() as download:
