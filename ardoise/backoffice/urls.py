@@ -23,6 +23,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("reglements/", include("ardoise.backoffice.payments")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
+    path("facturation/", include("ardoise.backoffice.finance_exports")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
     path("vacances/", include("ardoise.backoffice.holidays")),
