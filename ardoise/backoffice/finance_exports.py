@@ -19,7 +19,7 @@ from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
 from ardoise.treasury import jvs, magnus
 from ardoise.treasury.batch import Batch, ExportRefused
-from ardoise.treasury.queries import run_batch
+from ardoise.treasury.export_queries import run_batch
 
 FINANCE = (Role.FINANCE,)
 # Each format: how it is written, its file name, its media type.

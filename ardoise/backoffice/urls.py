@@ -25,6 +25,7 @@ urlpatterns = [
     path("facturation/", include("ardoise.backoffice.invoicing")),
     path("facturation/", include("ardoise.backoffice.finance_exports")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
+    path("tresor-public/", include("ardoise.backoffice.treasury")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
     path("vacances/", include("ardoise.backoffice.holidays")),
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),

@@ -102,6 +102,8 @@ class DirectDebit:
     bic: str
     # The town's identifiant créancier SEPA; empty when not configured.
     creditor_ics: str
+    # Whether a debit under this mandate already went through (the next is RCUR, else FRST).
+    first_collection_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ def load_titles(town: Town, invoices: "QuerySet[Invoice] | Iterable[Invoice]") -
                 iban=mandate.iban,
                 bic=mandate.bic,
                 creditor_ics=creditor.ics if creditor else "",
+                first_collection_done=mandate.first_collection_done,
             )
         title_lines = tuple(
             TitleLine(

@@ -51,6 +51,7 @@ from tests.factories import (
 )
 from tests.messaging import factories as messaging
 from tests.portal.holiday_factories import holiday_period_for
+from tests.treasury import matrix as treasury
 
 ADMIN, FRONT_DESK, SITE_AGENT, KITCHEN, FINANCE = (
     Role.ADMIN.value,
@@ -133,6 +134,7 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "deposit_slip": MONEY,
     "refund": MONEY,
     "direct_debit": MONEY,
+    "treasury": MONEY,
     "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
@@ -260,6 +262,9 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "handover_id": lambda w: treasury.handover_of(w.family).pk,
+    "export_id": lambda w: treasury.run_export_of(w.family).pk,
+    "code_id": lambda w: treasury.product_code_of(w.family).pk,
     "supporting_document_id": lambda w: make_supporting_document(w.family).pk,
     "document_type_id": lambda w: make_supporting_document(w.family).document_type_id,
     "kind_id": lambda w: (

@@ -6,11 +6,12 @@ Dates: invoices of February 2027 (issued 28 February), handed over in March 2027
 import datetime
 import itertools
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice, InvoiceLine
+from ardoise.billing.models import Invoice, InvoiceLine, InvoicingRun
 from ardoise.families.models import Family
 from ardoise.towns.models import Site, Town
 from ardoise.treasury.models import ProductCode, TreasurySettings
@@ -23,6 +24,7 @@ def make_invoice(
     family: Family,
     lines: list[tuple[Activity | None, int, str]],
     issued_on: datetime.date = datetime.date(2027, 2, 28),
+    run: InvoicingRun | None = None,
 ) -> Invoice:
     """An issued invoice of `family` with one line per (activity, quantity, unit price)."""
     total = sum((quantity * Decimal(price) for _, quantity, price in lines), Decimal("0.00"))
@@ -38,6 +40,7 @@ def make_invoice(
         payer_name=f"M. {family.name}",
         payer_address="3 rue des Lilas\n12345 Saint-Exemple",
         regie_name=family.town.regie_name,
+        run=run,
     )
     child = family.children.first()
     for activity, quantity, price in lines:
@@ -52,6 +55,12 @@ def make_invoice(
             amount=quantity * Decimal(price),
         )
     return invoice
+
+
+@pytest.fixture(autouse=True)
+def _fake_pdfs(settings: Any) -> None:
+    """Invoices not yet rendered get a blank one-page PDF (the PES attaches every invoice's PDF)."""
+    settings.ARDOISE_PDF_RENDERER = "ardoise.billing.pdf.FakePdfRenderer"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from ardoise.families.models import Family
 from ardoise.towns.models import Town
 from ardoise.treasury import magnus
 from ardoise.treasury.batch import ExportRefused, take_off_from_the_end
-from ardoise.treasury.queries import run_batch
+from ardoise.treasury.export_queries import run_batch
 from tests.factories import FamilyFactory, GuardianFactory
 from tests.treasury.conftest import make_invoice
 from tests.treasury.exports_data import CARE, DEBTOR, batch, line, title
