@@ -18,8 +18,9 @@ from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
 from ardoise.treasury import jvs, magnus
+from ardoise.treasury.access import access_handover
 from ardoise.treasury.batch import Batch, ExportRefused
-from ardoise.treasury.export_queries import run_batch
+from ardoise.treasury.export_queries import handover_batch, run_batch
 
 FINANCE = (Role.FINANCE,)
 # Each format: how it is written, its file name, its media type.
@@ -61,7 +62,31 @@ def invoicing_run_jvs(request: AuthedRequest, run_id: int) -> HttpResponse:
     return _run_export(request, run_id, "jvs")
 
 
+def _handover_export(request: AuthedRequest, handover_id: int, software: str) -> HttpResponse:
+    handover = access_handover(request.town, handover_id)
+    back = reverse("backoffice:treasury_handover", args=[request.town.slug, handover.pk])
+    return _download(request, lambda: handover_batch(request.town, handover), software, back)
+
+
+@require_GET
+@staff_required(*FINANCE)
+def treasury_handover_magnus(request: AuthedRequest, handover_id: int) -> HttpResponse:
+    return _handover_export(request, handover_id, "magnus")
+
+
+@require_GET
+@staff_required(*FINANCE)
+def treasury_handover_jvs(request: AuthedRequest, handover_id: int) -> HttpResponse:
+    return _handover_export(request, handover_id, "jvs")
+
+
 urlpatterns = [
-    path("<int:run_id>/export-magnus/", invoicing_run_magnus, name="invoicing_run_magnus"),
-    path("<int:run_id>/export-jvs/", invoicing_run_jvs, name="invoicing_run_jvs"),
+    path("facturation/<int:run_id>/export-magnus/", invoicing_run_magnus, name="invoicing_run_magnus"),
+    path("facturation/<int:run_id>/export-jvs/", invoicing_run_jvs, name="invoicing_run_jvs"),
+    path(
+        "tresor-public/bordereaux/<int:handover_id>/export-magnus/",
+        treasury_handover_magnus,
+        name="treasury_handover_magnus",
+    ),
+    path("tresor-public/bordereaux/<int:handover_id>/export-jvs/", treasury_handover_jvs, name="treasury_handover_jvs"),
 ]
