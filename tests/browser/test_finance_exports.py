@@ -25,8 +25,8 @@ from tests.treasury.conftest import make_invoice
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/{user.town.slug}/login/")
+def log_in(page: Page, base: str, town: Town, user: User) -> None:
+    page.goto(f"{base}/{town.slug}/login/")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
@@ -54,7 +54,7 @@ def test_a_finance_user_downloads_a_runs_magnus_export(
     invoice = make_invoice(family, [(canteen, 10, "3.50"), (evening_care, 4, "2.10")])
     Invoice.objects.filter(pk=invoice.pk).update(run=run)
     page = desktop_page
-    log_in(page, live_server.url, finance_agent)
+    log_in(page, live_server.url, town, finance_agent)
     run_page = f"{live_server.url}/{town.slug}/staff/facturation/{run.pk}/"
 
     # Without the town's treasury settings: the reasons, on the run's page.

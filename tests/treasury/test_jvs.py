@@ -215,7 +215,7 @@ def test_it_exports_a_handover_for_the_amounts_handed_over_in_constant_queries(
         file_name="x.xml",
         created_at=datetime.datetime(2027, 3, 10, 9, 0, tzinfo=datetime.UTC),
     )
-    families = [family, *(FamilyFactory(town=town) for _ in range(3))]
+    families: list[Family] = [family, *(FamilyFactory(town=town) for _ in range(3))]
     invoices = []
     for member in families:
         if member != family:
