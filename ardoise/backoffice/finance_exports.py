@@ -26,7 +26,7 @@ FINANCE = (Role.FINANCE,)
 # Each format: how it is written, its file name, its media type.
 FORMATS: dict[str, tuple[Callable[[Batch], bytes], Callable[[Batch], str], str]] = {
     "magnus": (magnus.archive, magnus.file_name, "application/zip"),
-    "jvs": (jvs.build, jvs.file_name, "application/xml"),
+    "jvs": (jvs.build, jvs.file_name, "application/xml; charset=iso-8859-1"),
 }
 
 

@@ -59,7 +59,7 @@ def test_it_downloads_a_runs_jvs_export(
     response = client_for(town_admin).get(reverse("backoffice:invoicing_run_jvs", args=[town.slug, run.pk]))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/xml"
+    assert response["Content-Type"] == "application/xml; charset=iso-8859-1"
     assert response.content.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
 
 
