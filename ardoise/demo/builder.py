@@ -52,6 +52,7 @@ from . import (
     signup,
     spec,
     supporting_documents,
+    treasury,
 )
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
@@ -171,6 +172,7 @@ class DemoBuilder:
         self.step("bookings")
         self.create_ledger()
         direct_debit.create_direct_debit(self.town, self.today, self.counts)
+        treasury.create_treasury(self.town, self.counts)
         self.step("last school year's ledger and mandates")
         if self.children is None:  # Benchmark towns skip what only the guides' tour needs.
             invoicing.invoice_this_year(
