@@ -8,8 +8,8 @@ from ardoise.activities.models import Activity
 from ardoise.towns.models import Town
 from ardoise.treasury.models import ProductCode, TreasurySettings
 
-# A made-up SIRET of a commune (legal category 7210 starts with 21), 14 digits.
-DEMO_SIRET = "21440123000017"
+# A made-up SIRET of a commune (a commune's SIREN starts with 21), 14 digits with a right Luhn key.
+DEMO_SIRET = "21440123000013"
 # (activity code of the demo, product code, nature, fonction, label); activities without one use the default.
 PRODUCTS = [
     ("repas", "REST", "7067", "251", "Restauration scolaire"),

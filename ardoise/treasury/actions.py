@@ -82,6 +82,8 @@ def save_settings(town: Town, actor: User | None, **values: str) -> TreasurySett
         settings.full_clean(exclude=["town"])
     except ValidationError as error:
         raise TreasuryRefused(_validation_message(error)) from None
+    if not pes.siret_key_is_valid(settings.siret):
+        raise TreasuryRefused(_("Ce SIRET est erroné : sa clé de contrôle ne correspond pas."))
     settings.save()
     record(
         town,

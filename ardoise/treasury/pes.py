@@ -17,7 +17,8 @@ these rules has its own test (tests/treasury/test_pes.py). They are:
  1. the root is n:PES_Aller in the namespace of PES V2 Rev0 aller; the file is ISO-8859-1 and every
     value can be written in it; no value is empty;
  2. Enveloppe: Version 2, TypFic PESALR1, NomFic a file name ending in .xml, at most 100 characters;
- 3. EnTetePES: DteStr a date; IdPost 6 or 7 digits; IdColl (SIRET) 14 digits; CodCol 3 upper-case
+ 3. EnTetePES: DteStr a date; IdPost 6 or 7 digits; IdColl (SIRET) 14 digits whose check key is right
+    (Luhn; the sum of the digits a multiple of 5 for La Poste's SIREN 356000000); CodCol 3 upper-case
     letters or digits; CodBud 2 upper-case letters or digits; LibelleColBud 1 to 38 characters;
  4. EnTeteRecette: IdVer 2, InfoDematerialisee 0 (the file is not signed);
  5. BlocBordereau: Exer 4 digits; IdBord 1 to 7 digits, not 0; DteBordEm a date; TypBord 01
@@ -38,7 +39,8 @@ these rules has its own test (tests/treasury/test_pes.py). They are:
 11. InfoPrelevementSEPA: NatPrel 01 (the Trésor debits); PerPrel 07 (unique); DtePrel a date not
     before DteBordEm; MtPrel equal to the line's MtHT; SequencePres 02 (FRST) or 03 (RCUR);
     DateSignMandat a date not after DteBordEm; RefUniMdt 1 to 35 and LibPrel 1 to 140 characters of
-    the SEPA set; CpteBancaire: IBAN upper case (2 letters, 2 digits, up to 30 letters or digits), BIC
+    the SEPA set; CpteBancaire: IBAN upper case (2 letters, 2 digits, up to 30 letters or digits) with
+    right check digits (ISO 13616, MOD 97-10), BIC
     8 or 11 characters when given, TitCpte 1 to 32 characters;
 12. PES_PJ: IdVer 1; each PJ holds a base64 PDF (Fichier, MIMEType application/pdf), an IdUnique
     referenced by exactly one PJRef, a NomPJ ending in .pdf (at most 100 characters); each PJRef
@@ -157,6 +159,34 @@ def amount_text(value: Decimal) -> str:
 
 def code_text(value: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", (value or "").upper())
+
+
+# Check keys
+
+
+def siret_key_is_valid(siret: str) -> bool:
+    """Whether a SIRET's check key is right: 14 digits passing the Luhn algorithm, or for La Poste's
+    establishments (SIREN 356000000, whose SIRETs break Luhn) digits summing to a multiple of 5."""
+    if not re.fullmatch(r"[0-9]{14}", siret or ""):
+        return False
+    if siret.startswith("356000000"):
+        return sum(int(digit) for digit in siret) % 5 == 0
+    total = 0
+    for position, char in enumerate(reversed(siret)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def iban_key_is_valid(iban: str) -> bool:
+    """Whether an IBAN's check digits are right (ISO 13616: the country and check digits moved to the
+    end, letters as 10…35, the number modulo 97 is 1)."""
+    compact = (iban or "").replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}", compact):
+        return False
+    return int("".join(str(int(char, 36)) for char in compact[4:] + compact[:4])) % 97 == 1
 
 
 # Amounts
@@ -500,7 +530,9 @@ def _check_tiers(checker: _Checker, row: etree._Element, mandated: bool) -> None
     if mandated and account is None:
         checker.fail(11, tiers, "le compte du débiteur manque pour le prélèvement")
     if account is not None:
-        checker.match(account, "IBAN", 11, _IBAN, length=(5, 34))
+        iban = checker.match(account, "IBAN", 11, _IBAN, length=(5, 34))
+        if iban and _IBAN.match(iban) and not iban_key_is_valid(iban):
+            checker.fail(11, account.find("IBAN"), f"la clé de contrôle de l'IBAN « {iban} » est fausse")
         checker.match(account, "BIC", 11, _BIC, required=False)
         checker.match(account, "TitCpte", 11, _POSTAL, length=(1, 32))
 
@@ -605,7 +637,9 @@ def check(root: etree._Element | bytes) -> list[str]:
         return checker.errors
     checker.date(header, "DteStr", 3)
     checker.match(header, "IdPost", 3, "[0-9]{6,7}")
-    checker.match(header, "IdColl", 3, "[0-9]{14}")
+    siret = checker.match(header, "IdColl", 3, "[0-9]{14}")
+    if siret and re.fullmatch("[0-9]{14}", siret) and not siret_key_is_valid(siret):
+        checker.fail(3, header.find("IdColl"), f"la clé de contrôle du SIRET « {siret} » est fausse")
     checker.match(header, "CodCol", 3, "[0-9A-Z]{3}")
     checker.match(header, "CodBud", 3, "[0-9A-Z]{2}")
     checker.match(header, "LibelleColBud", 3, _POSTAL, length=(1, 38))

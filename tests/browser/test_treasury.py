@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from ardoise.activities.models import Activity
@@ -65,7 +66,7 @@ def test_finance_exports_a_run_to_pes_hands_over_februarys_unpaid_invoices_and_s
     log_in(page, base, "regie@demo.test", STAFF_PASSWORD)
 
     # The run, exported to PES V2 once, downloaded twice: the same bytes.
-    page.goto(f"{base}/demo/facturation/{february.pk}/")
+    page.goto(base + reverse("backoffice:invoicing_run", args=[demo.slug, february.pk]))
     page.get_by_role("button", name="Exporter en PES V2").click()
     expect(page.locator(".message--success, [role=status]").first).to_contain_text("Bordereau de titres 2027-")
     export = RunExport.objects.get(town=demo, run=february)
@@ -92,6 +93,7 @@ def test_finance_exports_a_run_to_pes_hands_over_februarys_unpaid_invoices_and_s
     marked = Invoice.objects.filter(town=demo, handed_over_at__isnull=False).order_by("number")
     assert marked.count() == handover.invoice_count > 0
     first = marked.first()
+    assert first is not None
     row = page.locator("tbody tr", has_text=first.number)
     expect(row).to_contain_text("Transmise au Trésor public")
     with page.expect_download() as download:

@@ -64,7 +64,13 @@ def test_it_saves_the_settings_and_audits_them(town: Town, finance_agent: Any) -
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("siret", "2175000160001"), ("collectivity_code", "12"), ("budget_code", "0"), ("accounting_post_code", "75A")],
+    [
+        ("siret", "2175000160001"),
+        ("siret", "21750001600018"),
+        ("collectivity_code", "12"),
+        ("budget_code", "0"),
+        ("accounting_post_code", "75A"),
+    ],
 )
 def test_it_refuses_wrong_settings_and_saves_nothing(town: Town, field: str, value: str) -> None:
     values = {

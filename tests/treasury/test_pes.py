@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -222,6 +222,7 @@ BREAKS = [
     (3, "EnTetePES/DteStr", "05/03/2027"),
     (3, "EnTetePES/IdPost", "75010"),
     (3, "EnTetePES/IdColl", "2175000160001"),
+    (3, "EnTetePES/IdColl", "21750001600018"),
     (3, "EnTetePES/CodCol", "12"),
     (3, "EnTetePES/CodBud", "0a"),
     (3, "EnTetePES/LibelleColBud", "Saint-Exemple"),
@@ -282,6 +283,7 @@ BREAKS += [
     (11, f"{SEPA}/RefUniMdt", "A" * 36),
     (11, f"{SEPA}/LibPrel", "Facture n°1"),
     (11, f"{ACCOUNT}/IBAN", "fr7630006000011234567890189"),
+    (11, f"{ACCOUNT}/IBAN", "FR7630006000011234567890188"),
     (11, f"{ACCOUNT}/BIC", "AGRIFRP"),
     (11, f"{ACCOUNT}/TitCpte", "X" * 33),
 ]
@@ -373,3 +375,35 @@ def test_latin1_text_can_always_be_written_in_iso_8859_1(value: str) -> None:
     text.encode("iso-8859-1")
     assert len(text) <= 160
     assert not any(ord(char) < 32 for char in text)
+
+
+digits = st.text(alphabet="0123456789", min_size=13, max_size=13)
+
+
+@given(digits)
+def test_a_siret_has_exactly_one_right_key(head: str) -> None:
+    keys = [key for key in "0123456789" if pes.siret_key_is_valid(head + key)]
+
+    assert len(keys) == 1 or head.startswith("356000000")
+
+
+@given(digits, st.integers(min_value=0, max_value=13), st.integers(min_value=1, max_value=9))
+def test_a_siret_with_one_digit_changed_is_refused(head: str, position: int, shift: int) -> None:
+    assume(not head.startswith("356000000"))
+    [key] = [key for key in "0123456789" if pes.siret_key_is_valid(head + key)]
+    siret = head + key
+    changed = siret[:position] + str((int(siret[position]) + shift) % 10) + siret[position + 1 :]
+
+    assert not pes.siret_key_is_valid(changed)
+
+
+def test_it_knows_la_postes_siret_rule() -> None:
+    # 3 + 5 + 6 + 4 + 7 = 25, a multiple of 5 (Luhn would refuse it).
+    assert pes.siret_key_is_valid("35600000000047")
+    assert not pes.siret_key_is_valid("35600000000048")
+
+
+def test_it_checks_iban_keys() -> None:
+    assert pes.iban_key_is_valid("FR7630006000011234567890189")
+    assert pes.iban_key_is_valid("DE89370400440532013000")
+    assert not pes.iban_key_is_valid("FR7630006000011234567890198")
