@@ -322,7 +322,7 @@ def hand_over(town: Town, actor: User | None, *, year: int, month: int, today: d
     candidates = Invoice.objects.filter(
         town=town, period_start__gte=start, period_start__lte=end, handed_over_at__isnull=True
     )
-    _lock_families(town, candidates.values_list("family_id", flat=True).distinct())
+    _lock_families(town, candidates.order_by().values_list("family_id", flat=True).distinct())
     titles = unpaid_of_period(town, start, end)
     if not titles:
         raise TreasuryRefused(_("Aucune facture impayée de ce mois à transmettre : rien n'a été créé."))

@@ -103,6 +103,28 @@ def test_the_page_reads_a_constant_number_of_queries(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_the_bordereau_page_reads_a_constant_number_of_queries(
+    town: Town, site: Any, finance: Client, canteen: Activity, treasury_settings: Any, product_codes: Any
+) -> None:
+    def hand_over(n: int, month: int) -> Handover:
+        for _index in range(n):
+            family = FamilyFactory(town=town)
+            ChildFactory(family=family, site=site)
+            GuardianFactory(family=family)
+            make_invoice(family, [(canteen, 2, "3.50")], issued_on=datetime.date(2027, month, 20))
+        finance.post(url(town, "treasury_hand_over"), {"month": f"2027-{month:02d}"})
+        return Handover.objects.get(town=town, period_start=datetime.date(2027, month, 1))
+
+    small, large = hand_over(1, 1), hand_over(7, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert finance.get(url(town, "treasury_handover", small.pk)).status_code == 200
+    with CaptureQueriesContext(connection) as many:
+        assert finance.get(url(town, "treasury_handover", large.pk)).status_code == 200
+
+    assert large.invoice_count == 7
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
 def test_it_saves_the_settings(town: Town, finance: Client) -> None:
     response = finance.post(
         url(town, "treasury_settings"),
