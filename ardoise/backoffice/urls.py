@@ -23,6 +23,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("reglements/", include("ardoise.backoffice.payments")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
+    path("", include("ardoise.backoffice.finance_exports")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
     path("tresor-public/", include("ardoise.backoffice.treasury")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),

@@ -118,6 +118,11 @@ ACCESS: dict[str, frozenset[str]] = {
     # Re-enrolment campaigns: the administrator opens them, the front desk follows the replies.
     "campaign_new": ADMIN_ONLY,
     "campaign_edit": ADMIN_ONLY,
+    # Finance-software exports (Magnus, JVS Millésime) of a run: the money's people.
+    "invoicing_run_magnus": MONEY,
+    "invoicing_run_jvs": MONEY,
+    "treasury_handover_magnus": MONEY,
+    "treasury_handover_jvs": MONEY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
