@@ -24,8 +24,7 @@ def default_age_limits() -> list[int]:
 
 
 def validate_age_limits(value: object) -> None:
-    whole_years = isinstance(value, list) and all(type(limit) is int for limit in value)
-    if not whole_years:
+    if not isinstance(value, list) or any(type(limit) is not int for limit in value):
         raise ValidationError(_("Les limites d'âge doivent être une liste d'années."))
     if any(limit < 1 or limit > MAX_AGE_LIMIT for limit in value):
         raise ValidationError(_("Une limite d'âge doit être entre 1 et %(max)s ans.") % {"max": MAX_AGE_LIMIT})
