@@ -24,6 +24,7 @@ urlpatterns = [
     path("reglements/", include("ardoise.backoffice.payments")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
+    path("rapport-caf/", include("ardoise.backoffice.caf_report")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
     path("vacances/", include("ardoise.backoffice.holidays")),
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),

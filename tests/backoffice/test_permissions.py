@@ -130,6 +130,8 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "deposit_slip": MONEY,
     "refund": MONEY,
     "direct_debit": MONEY,
+    # The CAF activity report, its downloads and its settings.
+    "caf_report": MONEY,
     "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
