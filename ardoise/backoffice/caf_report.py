@@ -12,11 +12,11 @@ Roles: finance and administrators. What counts is decided in `caf.hours` and rea
 import datetime
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -36,11 +36,14 @@ from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role, Town
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 CAF_ROLES = (Role.FINANCE,)  # and administrators, who reach every page
 MINUTES_PER_HOUR = 60
 
 
-def _date_field(label: str, invalid: str) -> forms.DateField:
+def _date_field(label: "StrOrPromise", invalid: "StrOrPromise") -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
@@ -152,7 +155,7 @@ def caf_report(request: AuthedRequest) -> HttpResponse:
 
 @staff_required(*CAF_ROLES)
 @require_GET
-def caf_report_csv(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
+def caf_report_csv(request: AuthedRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:
         return _refused(form)
