@@ -193,7 +193,7 @@ def caf_report_pdf(request: AuthedRequest) -> HttpResponse:
     context = {"title": _title(report), **_context(report)}
     pdf = get_renderer().render(render_to_string("backoffice/caf/report_pdf.html", context))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_filename(report)}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report)}.pdf"'
     return response
 
 
