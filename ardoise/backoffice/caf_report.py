@@ -281,10 +281,18 @@ def caf_report_settings(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Paramètres du rapport CAF enregistrés."))
             return redirect("backoffice:caf_report_settings", town.slug)
-    activities = [
-        (activity, queries.activity_settings(activity), queries.rule_for(activity, current))
-        for activity in queries.town_activities(town)
-    ]
+    activities = []
+    for activity in queries.town_activities(town):
+        own, rule = queries.activity_settings(activity), queries.rule_for(activity, current)
+        activities.append(
+            {
+                "activity": activity,
+                "reported": own.reported,
+                "slot": _hours_or_none(own.slot_minutes),
+                "cap": _hours_or_none(rule.wednesday_cap_minutes),
+                "own_cap": own.wednesday_cap_minutes is not None,
+            }
+        )
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "activities": activities, "town": town}
     return render(request, "backoffice/caf/settings.html", context, status=status)

@@ -258,3 +258,14 @@ def test_it_reads_the_page_and_its_downloads_in_a_constant_number_of_queries(
     ActivityFactory(site=site, garderie_matin=True)
     assert {name: queries(name) for name in names} == few
     print("CAF report queries:", few)  # noqa: T201 (measured for the report)
+
+
+def test_it_shows_each_activitys_settings(
+    client_for: Callable[[User], Client], finance_agent: User, town: Town, fortnight: Fortnight
+) -> None:
+    CafActivitySettings.objects.create(town=town, activity=fortnight.wednesday, wednesday_cap_minutes=390)
+    html = content(client_for(finance_agent).get(url(town, "caf_report_settings")))
+    assert "6,50 h" in html  # the Wednesday centre's own cap
+    assert "(propre à l'activité)" in html
+    assert "1,00 h (durée fixée)" in html  # the study has no times
+    assert "8,00 h" in html  # the town's cap for the others
