@@ -99,16 +99,16 @@ def _report(request: AuthedRequest) -> tuple[ReportForm, queries.CafReport | Non
     if not form.is_valid():
         return form, None
     start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+    chosen: list[str] = form.cleaned_data.get("activities") or []
     if start is None or end is None:
         start, end = previous_month(today)
-        form = ReportForm(initial={"start": start, "end": end}, activities=reported)
-    chosen = [int(pk) for pk in form.cleaned_data.get("activities", [])] if form.is_bound else []
-    ids = chosen or [activity.pk for activity in reported]
+        form = ReportForm(initial={"start": start, "end": end, "activities": chosen}, activities=reported)
+    ids = [int(pk) for pk in chosen] or [activity.pk for activity in reported]
     return form, queries.caf_report(town, ids, start, end, today=today)
 
 
 def _query(report: queries.CafReport, form: ReportForm) -> str:
-    chosen = form.cleaned_data.get("activities", []) if form.is_bound else []
+    chosen = form.cleaned_data.get("activities", []) if form.is_bound else form.initial.get("activities", [])
     return "&".join(
         [f"start={report.start.isoformat()}", f"end={report.end.isoformat()}", *(f"activities={pk}" for pk in chosen)]
     )

@@ -269,3 +269,13 @@ def test_it_shows_each_activitys_settings(
     assert "(propre à l'activité)" in html
     assert "1,00 h (durée fixée)" in html  # the study has no times
     assert "8,00 h" in html  # the town's cap for the others
+
+
+def test_it_keeps_the_activities_chosen_without_dates(
+    client_for: Callable[[User], Client], finance_agent: User, town: Town, fortnight: Fortnight
+) -> None:
+    response = client_for(finance_agent).get(url(town, activities=str(fortnight.study.pk)))
+    html = content(response)
+    assert "Du 1er avril 2027 au 30 avril 2027" in html
+    assert f"activities={fortnight.study.pk}" in html  # the downloads keep the choice
+    assert "Garderie soir" not in html.split("<table", 1)[1]
