@@ -185,7 +185,7 @@ presences_strategy = st.lists(
 
 
 @given(presences_strategy, rules_strategy, limits_strategy)
-def test_every_breakdown_adds_up_to_the_total(presences, rules, limits) -> None:
+def test_it_adds_every_breakdown_up_to_the_total(presences, rules, limits) -> None:
     result = tally(presences, rules, limits)
     for breakdown in (result.cells, result.by_activity, result.by_band, result.by_regime):
         assert sum(cell.minutes for cell in breakdown.values()) == result.total.minutes
@@ -199,7 +199,7 @@ def test_every_breakdown_adds_up_to_the_total(presences, rules, limits) -> None:
 
 
 @given(presences_strategy, rules_strategy, limits_strategy, st.randoms())
-def test_the_order_of_the_roll_calls_does_not_matter(presences, rules, limits, rng: random.Random) -> None:
+def test_it_does_not_depend_on_the_order_of_the_roll_calls(presences, rules, limits, rng: random.Random) -> None:
     shuffled = list(presences)
     rng.shuffle(shuffled)
     first, second = tally(presences, rules, limits), tally(shuffled, rules, limits)
@@ -209,7 +209,7 @@ def test_the_order_of_the_roll_calls_does_not_matter(presences, rules, limits, r
 
 
 @given(presences_strategy, rules_strategy)
-def test_a_presence_never_counts_more_than_its_slot_nor_the_cap_on_wednesday(presences, rules) -> None:
+def test_it_never_counts_a_presence_more_than_its_slot_nor_the_wednesday_cap(presences, rules) -> None:
     for presence in presences:
         rule = rules.get(presence.activity_id)
         if rule is None:
@@ -227,7 +227,7 @@ def test_a_presence_never_counts_more_than_its_slot_nor_the_cap_on_wednesday(pre
 
 
 @given(births, days)
-def test_the_age_grows_by_one_on_each_birthday(birth, day) -> None:
+def test_it_makes_a_child_a_year_older_on_each_birthday(birth, day) -> None:
     next_day = day + datetime.timedelta(days=1)
     step = age_on(birth, next_day) - age_on(birth, day)
     birthday = (next_day.month, next_day.day) == (birth.month, birth.day) or (
@@ -240,14 +240,14 @@ def test_the_age_grows_by_one_on_each_birthday(birth, day) -> None:
 
 
 @given(st.integers(0, 30), st.integers(0, 30), limits_strategy)
-def test_an_older_child_is_never_in_a_younger_band(younger, older, limits) -> None:
+def test_it_never_puts_an_older_child_in_a_younger_band(younger, older, limits) -> None:
     younger, older = sorted((younger, older))
     assert age_band(younger, limits) <= age_band(older, limits) <= len(limits)
     assert len(band_labels(limits)) == len(limits) + 1
 
 
 @given(days, times, times)
-def test_a_slot_lasts_its_wall_clock_length_within_the_hour_of_a_clock_change(day, start, end) -> None:
+def test_it_lasts_a_slot_its_wall_clock_length_but_for_a_clock_change(day, start, end) -> None:
     minutes = slot_minutes(day, start, end)
     wall = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
     if wall <= 0:
@@ -259,5 +259,5 @@ def test_a_slot_lasts_its_wall_clock_length_within_the_hour_of_a_clock_change(da
 
 
 @given(st.integers(0, 10**6))
-def test_hours_are_the_minutes_within_a_hundredth(minutes) -> None:
+def test_it_shows_the_minutes_as_hours_within_a_hundredth(minutes) -> None:
     assert abs(hours(minutes) * 60 - minutes) <= Decimal("0.3")

@@ -62,7 +62,7 @@ def test_it_counts_april_with_annas_new_age(town: Town, fortnight: Fortnight) ->
     assert report.not_taken() == []
 
 
-def test_both_months_add_up_to_the_fortnight_of_the_pure_rules(town: Town, fortnight: Fortnight) -> None:
+def test_it_adds_both_months_up_to_the_fortnight_of_the_pure_rules(town: Town, fortnight: Fortnight) -> None:
     both = caf_report(town, None, MARCH[0], APRIL[1], today=TODAY)
     assert both.tally.total.hours == Decimal("35.00") == Decimal("28.00") + Decimal("7.00")
     assert [(label, f.children, f.hours) for label, f in both.band_totals()] == [
