@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("ardoise.backoffice.finance_exports")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),
     path("tresor-public/", include("ardoise.backoffice.treasury")),
+    path("rapport-caf/", include("ardoise.backoffice.caf_report")),
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
     path("vacances/", include("ardoise.backoffice.holidays")),
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),

@@ -42,6 +42,7 @@ from ardoise.towns.models import Site, StaffRole, Town
 
 from . import (
     admissions,
+    caf,
     consents,
     direct_debit,
     holidays,
@@ -218,6 +219,7 @@ class DemoBuilder:
             self.step("consents")
             create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
             self.step("re-enrolment campaign")
+            caf.create_caf_settings(self.town, self.activities.values(), self.counts)
 
     def step(self, name: str) -> None:
         now = time.monotonic()

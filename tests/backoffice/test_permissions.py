@@ -137,6 +137,8 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "refund": MONEY,
     "direct_debit": MONEY,
     "treasury": MONEY,
+    # The CAF activity report, its downloads and its settings.
+    "caf_report": MONEY,
     "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
