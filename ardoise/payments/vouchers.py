@@ -167,7 +167,7 @@ def parse_titres(text: str) -> list[Titre]:
     titres: list[Titre] = []
     seen: set[str] = set()
     for position, raw_line in enumerate(text.splitlines(), start=1):
-        line = raw_line.strip()
+        line = raw_line.replace("€", " ").strip()
         if not line:
             continue
         if ";" in line:

@@ -99,8 +99,12 @@ def test_it_caps_both_kinds_together_by_what_either_may_pay() -> None:
 
 
 def test_it_reads_titres_one_per_line() -> None:
-    text = "1234 5678 20,00\n\n  ab12cd34;15.5  \n"
-    assert parse_titres(text) == [Titre("12345678", D("20.00")), Titre("AB12CD34", D("15.50"))]
+    text = "1234 5678 20,00\n\n  ab12cd34;15.5  \n87654321 10 €\n"
+    assert parse_titres(text) == [
+        Titre("12345678", D("20.00")),
+        Titre("AB12CD34", D("15.50")),
+        Titre("87654321", D("10.00")),
+    ]
 
 
 @pytest.mark.parametrize(
