@@ -8,6 +8,7 @@ what it answered is then saved in its own transaction.
 
 import datetime
 from dataclasses import dataclass
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -186,7 +187,7 @@ def save_identity(family: Family, actor: User, **data: object) -> AllocataireIde
 
 
 def identity_of(identity: AllocataireIdentity) -> api_particulier.Identity:
-    sex = "F" if identity.sex == "F" else "M"
+    sex: Literal["F", "M"] = "F" if identity.sex == "F" else "M"
     return api_particulier.Identity(
         birth_name=identity.birth_name,
         first_names=tuple(identity.first_names.split()),

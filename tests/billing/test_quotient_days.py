@@ -8,6 +8,7 @@ import pytest
 
 from ardoise.activities.models import Activity
 from ardoise.billing import runs
+from ardoise.billing.models import InvoicingRun
 from ardoise.families.models import Child, Family
 from ardoise.quotients import actions as quotients
 from tests.billing.conftest import Book
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("frozen")
 MID_MARCH = datetime.date(2027, 3, 15)
 
 
-def priced(run: runs.InvoicingRun) -> list[tuple[str, int, Decimal]]:
+def priced(run: InvoicingRun) -> list[tuple[str, int, Decimal]]:
     [draft] = runs.preview(run).families
     return sorted((line.child_name.split()[0], line.quantity, line.unit_price) for line in draft.lines)
 

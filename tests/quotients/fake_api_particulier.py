@@ -88,7 +88,7 @@ FOUND: dict[tuple[str, str, int, int], tuple[int, dict[str, Any]]] = {
     ),
 }
 
-NOT_FOUND = {
+NOT_FOUND: dict[str, Any] = {
     "errors": [
         {
             "code": "37003",
@@ -99,7 +99,7 @@ NOT_FOUND = {
         }
     ]
 }
-PROVIDER_DOWN = {
+PROVIDER_DOWN: dict[str, Any] = {
     "errors": [
         {
             "code": "37999",
@@ -110,7 +110,7 @@ PROVIDER_DOWN = {
         }
     ]
 }
-BAD_TOKEN = {
+BAD_TOKEN: dict[str, Any] = {
     "errors": [
         {
             "code": "00101",
@@ -121,7 +121,7 @@ BAD_TOKEN = {
         }
     ]
 }
-MISSING = {
+MISSING: dict[str, Any] = {
     "errors": [
         {
             "code": "00210",

@@ -56,6 +56,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Facturation"), "backoffice:invoicing"),
     (_("Règlements"), "backoffice:payments"),
     (_("Prélèvements"), "backoffice:direct_debits"),
+    (_("Quotients familiaux"), "backoffice:quotients"),
     (_("Messages"), "backoffice:messages"),
     (_("Vacances"), "backoffice:holiday_periods"),
     (_("Configuration"), "backoffice:config"),
