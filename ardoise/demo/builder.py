@@ -49,6 +49,7 @@ from . import (
     ledger,
     names,
     publications,
+    quotients,
     signup,
     spec,
     supporting_documents,
@@ -216,6 +217,10 @@ class DemoBuilder:
             self.step("consents")
             create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
             self.step("re-enrolment campaign")
+            quotients.create_quotients(
+                self.town, self.today, self.years["current"].starts_on, self.staff["accueil@demo.test"], self.counts
+            )
+            self.step("quotients familiaux and API Particulier")
 
     def step(self, name: str) -> None:
         now = time.monotonic()
