@@ -7,6 +7,7 @@ Every change goes through ardoise.quotients.actions.
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ardoise.backoffice.payments import date_field
 from ardoise.families.access import access_family
 from ardoise.families.models import Civility, Family, Guardian
 from ardoise.quotients import actions, queries
@@ -29,9 +29,16 @@ from ardoise.towns.access import may_open, roles_of, staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
 QF_ROLES = (Role.FRONT_DESK, Role.FINANCE)
 # Seconds between two reloads of a batch's page while it works (a meta refresh: no JavaScript needed).
 REFRESH_SECONDS = 3
+
+
+def date_field(label: "StrOrPromise") -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class StoreForm(forms.Form):

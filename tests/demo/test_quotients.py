@@ -37,6 +37,8 @@ def test_it_has_families_2_to_5_consent_and_leaves_dupont_alone(demo):
 def test_it_keeps_a_history_whose_next_value_applies_next_month(demo):
     six = family(demo, 6)
     next_month = (TODAY.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-    assert queries.quotient_on(six, next_month) == queries.quotient_on(six, TODAY) + 120
+    today_value = queries.quotient_on(six, TODAY)
+    assert today_value is not None
+    assert queries.quotient_on(six, next_month) == today_value + 120
     assert six.quotient_familial == queries.quotient_on(six, TODAY)
     assert QuotientRecord.objects.filter(town=demo, family__number__in=["1006", "1007", "1008"]).count() >= 5

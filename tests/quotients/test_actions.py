@@ -200,3 +200,24 @@ def test_a_batch_asks_each_family_in_a_constant_number_of_queries(town, site, fi
     small, large = queries_per_family(2), queries_per_family(6)
     assert (large - small) == 4 * ((large - small) // 4)  # linear: the same queries for every family
     assert (large - small) // 4 <= 8
+
+
+def test_a_qf_changed_on_the_family_form_joins_the_history_from_today(family, front_desk):
+    from ardoise.families.actions import update_family
+
+    actions.store_quotient(family, 650, D(2027, 1, 1), "caf", front_desk)
+    update_family(family, {"quotient_familial": 900}, actor=front_desk)
+    assert queries.quotient_on(family, D(2027, 3, 8)) == 650
+    assert queries.quotient_on(family, D(2027, 3, 9)) == 900
+    latest = QuotientRecord.objects.filter(family=family).latest("pk")
+    assert (latest.source, latest.applies_from, latest.recorded_by) == ("staff", D(2027, 3, 9), None)
+    update_family(family, {"name": "DUPONT-MARTIN", "quotient_familial": 900}, actor=front_desk)
+    assert QuotientRecord.objects.filter(family=family).count() == 3  # the file's 800, 650, 900: nothing more
+
+
+def test_a_qf_on_the_file_of_a_family_without_history_stays_the_only_one(family, front_desk):
+    from ardoise.families.actions import update_family
+
+    update_family(family, {"quotient_familial": 900}, actor=front_desk)
+    assert not QuotientRecord.objects.exists()
+    assert queries.quotient_on(family, D(2020, 1, 1)) == 900
