@@ -304,6 +304,20 @@ def quotient_batch(request: AuthedRequest, batch_id: int) -> HttpResponse:
     return render(request, "backoffice/quotients/batch.html", context)
 
 
+@staff_required(*QF_ROLES)
+@require_POST
+def quotient_batch_resume(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    """Resume an interrupted batch (its families in error are asked again)."""
+    batch = access_batch(request.town, batch_id)
+    try:
+        actions.resume_batch(batch, request.user)
+    except actions.QuotientRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Consultation reprise."))
+    return redirect("backoffice:quotient_batch", request.town.slug, batch.pk)
+
+
 # Settings
 
 
@@ -333,6 +347,7 @@ def quotient_settings(request: AuthedRequest) -> HttpResponse:
 urlpatterns = [
     path("", quotients, name="quotients"),
     path("consultations/<int:batch_id>/", quotient_batch, name="quotient_batch"),
+    path("consultations/<int:batch_id>/reprendre/", quotient_batch_resume, name="quotient_batch_resume"),
     path("parametres/", quotient_settings, name="quotient_settings"),
     path("familles/<int:family_id>/", quotient_family, name="quotient_family"),
     path("familles/<int:family_id>/consulter/", quotient_family_fetch, name="quotient_family_fetch"),

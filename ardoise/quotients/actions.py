@@ -272,15 +272,18 @@ def _outcome(
     batch: QuotientBatch | None = None,
 ) -> Fetched:
     if answer.outcome == "found" and answer.value is not None and answer.provider is not None:
-        record = store_quotient(
-            family,
-            answer.value,
-            applies_from,
-            answer.provider,
-            actor,
-            reference_month=answer.reference_month,
-            batch=batch,
-        )
+        try:
+            record = store_quotient(
+                family,
+                answer.value,
+                applies_from,
+                answer.provider,
+                actor,
+                reference_month=answer.reference_month,
+                batch=batch,
+            )
+        except QuotientRefused as refused:
+            return Fetched(ResultKind.ERROR, refused.message)
         return Fetched(ResultKind.FOUND, record=record)
     kind = ResultKind.NOT_FOUND if answer.outcome == "not_found" else ResultKind.ERROR
     return Fetched(kind, answer.message, token_refused=answer.token_refused)
@@ -336,38 +339,68 @@ def start_batch(town: Town, actor: User, applies_from: datetime.date, year: int)
 def run_batch(batch_id: int) -> QuotientBatch:
     """Fetch the QF of every family of the batch, one after the other, saving each result as it comes.
 
-    Run twice (a retry after a crash), it asks only the families without a result yet. A refused token stops
-    the batch (every other call would be refused too): it is then `failed`, with why.
+    Run twice (a retry after a crash), it asks only the families without a result yet; a QF found and its
+    result are saved together. A refused token stops the batch (every other call would be refused too): it is
+    then `failed`, with why, and can be resumed once the token is fixed (`resume_batch`). An unexpected failure
+    marks it `failed` too, so that it never blocks the next batch.
     """
     with transaction.atomic():
         batch = QuotientBatch.objects.select_for_update().select_related("town", "created_by").get(pk=batch_id)
         if not batch.at_work:
             return batch
+        town = batch.town
+        done = set(QuotientBatchResult.objects.filter(town=town, batch=batch).values_list("family_id", flat=True))
+        todo = list(queries.batch_families(town).exclude(pk__in=done))
         batch.state = BatchState.RUNNING
         batch.started_at = batch.started_at or timezone.now()
-        batch.save(update_fields=["state", "started_at"])
-    town = batch.town
+        batch.total = len(done) + len(todo)
+        batch.save(update_fields=["state", "started_at", "total"])
     settings = queries.api_settings(town)
-    done = set(QuotientBatchResult.objects.filter(town=town, batch=batch).values_list("family_id", flat=True))
-    for family in list(queries.batch_families(town).exclude(pk__in=done)):
-        asked = _ask(family, settings)
-        if isinstance(asked, Fetched):
-            fetched = asked
-        else:
-            fetched = _outcome(family, asked, batch.applies_from, batch.created_by, batch)
-        with transaction.atomic():
-            QuotientBatchResult.objects.create(
-                town=town,
-                batch=batch,
-                family=family,
-                kind=fetched.kind,
-                value=fetched.record.value if fetched.record else None,
-                message=fetched.message[:300],
-            )
-            _count(batch)
-        if fetched.token_refused:
-            return _finish(batch, BatchState.FAILED, fetched.message)
+    try:
+        for family in todo:
+            asked = _ask(family, settings)
+            with transaction.atomic():
+                if isinstance(asked, Fetched):
+                    fetched = asked
+                else:
+                    fetched = _outcome(family, asked, batch.applies_from, batch.created_by, batch)
+                QuotientBatchResult.objects.create(
+                    town=town,
+                    batch=batch,
+                    family=family,
+                    kind=fetched.kind,
+                    value=fetched.record.value if fetched.record else None,
+                    message=fetched.message[:300],
+                )
+                _count(batch)
+            if fetched.token_refused:
+                return _finish(batch, BatchState.FAILED, fetched.message)
+    except Exception:
+        _finish(batch, BatchState.FAILED, _("Interrompue par une erreur inattendue : elle peut être reprise."))
+        raise
     return _finish(batch, BatchState.DONE)
+
+
+def resume_batch(batch: QuotientBatch, actor: User) -> QuotientBatch:
+    """Run an interrupted batch again: the families in error are asked again, the others keep their result."""
+    try:
+        with transaction.atomic():
+            locked = QuotientBatch.objects.select_for_update().get(town_id=batch.town_id, pk=batch.pk)
+            if locked.state != BatchState.FAILED:
+                raise QuotientRefused(_("Seule une consultation interrompue peut être reprise."))
+            QuotientBatchResult.objects.filter(town_id=locked.town_id, batch=locked, kind=ResultKind.ERROR).delete()
+            _count(locked)
+            locked.state = BatchState.QUEUED
+            locked.message = ""
+            locked.finished_at = None
+            locked.save(update_fields=["state", "message", "finished_at"])
+            audit.record(locked.town, actor, "quotient.batch_resume", locked, summary=_("Consultation des QF reprise"))
+            from ardoise.quotients.tasks import enqueue_batch
+
+            enqueue_batch(locked.pk)
+    except IntegrityError:
+        raise QuotientRefused(_("Une consultation groupée est déjà en cours.")) from None
+    return locked
 
 
 def _count(batch: QuotientBatch) -> None:

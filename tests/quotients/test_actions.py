@@ -221,3 +221,34 @@ def test_a_qf_on_the_file_of_a_family_without_history_stays_the_only_one(family,
     update_family(family, {"quotient_familial": 900}, actor=front_desk)
     assert not QuotientRecord.objects.exists()
     assert queries.quotient_on(family, D(2020, 1, 1)) == 900
+
+
+def test_a_batch_stopped_by_the_token_resumes_once_it_is_fixed(town, site, finance_agent, api_settings, fake_api):
+    make_families(town, site)
+    ApiParticulierSettings.objects.filter(town=town).update(token="expired")
+    batch = actions.run_batch(actions.start_batch(town, finance_agent, SEPTEMBER, 2027).pk)
+    assert batch.state == BatchState.FAILED
+    ApiParticulierSettings.objects.filter(town=town).update(token=fake_api.TOKEN)
+    actions.resume_batch(batch, finance_agent)
+    batch = actions.run_batch(batch.pk)
+    assert batch.state == BatchState.DONE
+    assert (batch.total, batch.found, batch.not_found, batch.no_consent, batch.errors) == (5, 2, 1, 1, 1)
+    with pytest.raises(actions.QuotientRefused):
+        actions.resume_batch(batch, finance_agent)  # only an interrupted batch
+
+
+def test_a_batch_that_crashes_is_marked_interrupted_and_blocks_nothing(town, site, finance_agent, api_settings):
+    make_families(town, site)
+    batch = actions.start_batch(town, finance_agent, SEPTEMBER, 2027)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(actions, "_count", broken)
+        with pytest.raises(RuntimeError):
+            actions.run_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.state == BatchState.FAILED
+    assert not QuotientRecord.objects.exists()  # the QF found and its result are saved together, or neither
+    actions.start_batch(town, finance_agent, SEPTEMBER, 2027)  # not blocked

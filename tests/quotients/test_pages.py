@@ -193,3 +193,15 @@ def test_another_town_s_batch_is_404(client_for, finance_agent, other_town, api_
     ApiParticulierSettings.objects.create(town=other_town, token=TOKEN, recipient_siret="21990000900016")
     batch = actions.start_batch(other_town, elsewhere_staff, SEPTEMBER, 2027)
     assert client_for(finance_agent).get(url("quotient_batch", finance_agent.town, batch.pk)).status_code == 404
+
+
+def test_it_resumes_an_interrupted_batch_from_its_page(client_for, finance_agent, town, api_settings):
+    FamilyFactory(town=town, name="F")
+    batch = actions.start_batch(town, finance_agent, SEPTEMBER, 2027)
+    QuotientBatch.objects.filter(pk=batch.pk).update(state=BatchState.FAILED, message="Jeton refusé")
+    client = client_for(finance_agent)
+    assert "Reprendre la consultation" in client.get(url("quotient_batch", town, batch.pk)).content.decode()
+    response = client.post(url("quotient_batch_resume", town, batch.pk))
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.state == BatchState.QUEUED
