@@ -69,6 +69,7 @@ class Panel:
     records: list[QuotientRecord]
     identity: AllocataireIdentity | None
     api_ready: bool
+    today: datetime.date
 
 
 def panel(family: Family, today: datetime.date) -> Panel:
@@ -82,6 +83,7 @@ def panel(family: Family, today: datetime.date) -> Panel:
         records=records,
         identity=AllocataireIdentity.objects.filter(town_id=family.town_id, family=family).first(),
         api_ready=settings is not None and settings.ready,
+        today=today,
     )
 
 

@@ -38,7 +38,15 @@ def log_in(page: Page, base: str, town: Town, email: str) -> None:
 
 
 def test_a_batch_fetches_every_consenting_family_s_qf_with_progress_and_results(
-    live_server, desktop_page: Page, town: Town, family: Family, parent, town_admin, finance_agent, fake_api
+    live_server,
+    phone_page: Page,
+    desktop_page: Page,
+    town: Town,
+    family: Family,
+    parent,
+    town_admin,
+    finance_agent,
+    fake_api,
 ) -> None:
     page = desktop_page
     base = live_server.url
@@ -52,13 +60,14 @@ def test_a_batch_fetches_every_consenting_family_s_qf_with_progress_and_results(
     identify(unknown, *UNKNOWN)
     FamilyFactory(town=town, number="22", name="SANSACCORD")
 
-    # The parent agrees on "Mon dossier", after reading why.
-    log_in(page, base, town, parent.email)
-    page.get_by_role("navigation").get_by_role("link", name="Mon dossier").click()
-    expect(page.get_by_text("par « API Particulier »")).to_be_visible()
-    page.get_by_label("J'accepte que le service consulte mon quotient familial").check()
-    page.get_by_role("button", name="Enregistrer mon choix").click()
-    expect(page.get_by_text(re.compile(r"Accord donné le \d\d/\d\d/\d{4}"))).to_be_visible()
+    # The parent agrees on "Mon dossier", on a phone, after reading why.
+    log_in(phone_page, base, town, parent.email)
+    phone_page.goto(f"{base}/{town.slug}/dossier/")
+    expect(phone_page.get_by_text("par « API Particulier »")).to_be_visible()
+    phone_page.get_by_label("J'accepte que le service consulte mon quotient familial").check()
+    phone_page.get_by_role("button", name="Enregistrer mon choix").click()
+    expect(phone_page.get_by_text(re.compile(r"Accord donné le \d\d/\d\d/\d{4}"))).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
 
     # The administrator gives the town's token; the page never shows it back.
     log_in(page, base, town, town_admin.email)

@@ -40,10 +40,13 @@ def test_it_shows_the_qf_panel_on_the_family_page_in_a_constant_number_of_querie
     assert "650&nbsp;€" in html
     assert "CAF (API Particulier)" in html
     assert "valeur du dossier" in html  # the 800 of the file, kept in the history
+    assert "à venir" not in html
     for day in (1, 2, 3, 4, 5):
         actions.store_quotient(family, 600 + day, datetime.date(2027, 4, day), "staff", front_desk)
     with django_assert_max_num_queries(count):
-        client.get(url("family", family.town, family.pk))
+        html = client.get(url("family", family.town, family.pk)).content.decode()
+    assert "605&nbsp;€" in html
+    assert "(à venir)" in html
 
 
 def test_it_fetches_from_the_family_page_and_comes_back_to_it(client_for, front_desk, family, api_settings):
