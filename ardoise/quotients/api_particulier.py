@@ -2,8 +2,9 @@
 
 API Particulier (DINUM) gives towns the quotient familial the CNAF or the MSA computed for an allocataire. In
 v3 the endpoint is `GET /v3/dss/quotient_familial/identite`: the allocataire is named by civil-status
-identity (birth name, first names, birth date, sex, birth place as INSEE COG codes), not by the allocataire
-number (v3 has no number-based route for the QF); `recipient` is the calling town's SIRET; the town's token
+identity (birth name, first names, birth date, sex, birth place as INSEE COG codes). The API offers two ways
+to call it, this "identité" one (for staff at a desk) and FranceConnect (for the family's own online
+procedure); the allocataire number is a parameter of neither; `recipient` is the calling town's SIRET; the town's token
 goes in the `Authorization: Bearer …` header only (v3 refuses it in the URL). Answers (see the public
 documentation and its staging examples):
 

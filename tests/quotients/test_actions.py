@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -252,3 +253,23 @@ def test_a_batch_that_crashes_is_marked_interrupted_and_blocks_nothing(town, sit
     assert batch.state == BatchState.FAILED
     assert not QuotientRecord.objects.exists()  # the QF found and its result are saved together, or neither
     actions.start_batch(town, finance_agent, SEPTEMBER, 2027)  # not blocked
+
+
+def test_a_future_qf_is_put_on_the_file_by_the_worker_on_its_morning(
+    family, front_desk, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from ardoise.calendars.deadlines import PARIS
+    from ardoise.quotients.tasks import update_file_value_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.store_quotient(family, 500, SEPTEMBER, "staff", front_desk)
+    [job] = DBTaskResult.objects.filter(task_path="ardoise.quotients.tasks.update_file_value_task")
+    assert job.run_after == datetime.datetime(2027, 9, 1, 0, 5, tzinfo=PARIS)
+    assert job.args_kwargs["args"] == [family.pk]
+    with time_machine.travel(datetime.datetime(2027, 9, 1, 0, 5, tzinfo=PARIS), tick=False):
+        update_file_value_task.call(family.pk)
+    family.refresh_from_db()
+    assert family.quotient_familial == 500
