@@ -345,7 +345,9 @@ def run_batch(batch_id: int) -> QuotientBatch:
     marks it `failed` too, so that it never blocks the next batch.
     """
     with transaction.atomic():
-        batch = QuotientBatch.objects.select_for_update().select_related("town", "created_by").get(pk=batch_id)
+        batch = (
+            QuotientBatch.objects.select_for_update(of=("self",)).select_related("town", "created_by").get(pk=batch_id)
+        )
         if not batch.at_work:
             return batch
         town = batch.town
