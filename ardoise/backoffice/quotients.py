@@ -37,17 +37,34 @@ QF_ROLES = (Role.FRONT_DESK, Role.FINANCE)
 REFRESH_SECONDS = 3
 
 
-def date_field(label: "StrOrPromise") -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+def date_field(label: "StrOrPromise", help_text: "StrOrPromise" = "") -> forms.DateField:
+    return forms.DateField(
+        label=label, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+APPLIES_FROM_HELP = gettext_lazy(
+    "Les jours à partir de cette date sont facturés à ce quotient ; les jours déjà facturés ne changent pas."
+)
 
 
 class StoreForm(forms.Form):
+    """Typing a QF (its ids differ from FetchForm's: both are on one page)."""
+
     value = forms.IntegerField(label=gettext_lazy("Quotient familial (€)"), min_value=0, max_value=MAX_QUOTIENT)
-    applies_from = date_field(gettext_lazy("Applicable à partir du"))
+    applies_from = date_field(gettext_lazy("Applicable à partir du"), APPLIES_FROM_HELP)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "qf-store-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class FetchForm(forms.Form):
-    applies_from = date_field(gettext_lazy("Applicable à partir du"))
+    applies_from = date_field(gettext_lazy("Applicable à partir du"), APPLIES_FROM_HELP)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "qf-fetch-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class IdentityForm(forms.Form):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import User
 from ardoise.audit import actions as audit
 from ardoise.families.models import Family
-from ardoise.quotients import api_particulier, queries
+from ardoise.quotients import api_particulier, queries, tasks
 from ardoise.quotients.models import (
     AllocataireIdentity,
     ApiParticulierSettings,
@@ -112,9 +112,7 @@ def store_quotient(
             },
         )
         if applies_from > today:
-            from ardoise.quotients.tasks import schedule_file_update
-
-            schedule_file_update(locked.pk, applies_from)
+            tasks.schedule_file_update(locked.pk, applies_from)
     return record
 
 
@@ -328,9 +326,7 @@ def start_batch(town: Town, actor: User, applies_from: datetime.date, year: int)
                 % {"year": year, "count": batch.total},
                 changes={"applies_from": applies_from.isoformat()},
             )
-            from ardoise.quotients.tasks import enqueue_batch
-
-            enqueue_batch(batch.pk)
+            tasks.enqueue_batch(batch.pk)
     except IntegrityError:
         raise QuotientRefused(_("Une consultation groupée est déjà en cours.")) from None
     return batch
@@ -397,9 +393,7 @@ def resume_batch(batch: QuotientBatch, actor: User) -> QuotientBatch:
             locked.finished_at = None
             locked.save(update_fields=["state", "message", "finished_at"])
             audit.record(locked.town, actor, "quotient.batch_resume", locked, summary=_("Consultation des QF reprise"))
-            from ardoise.quotients.tasks import enqueue_batch
-
-            enqueue_batch(locked.pk)
+            tasks.enqueue_batch(locked.pk)
     except IntegrityError:
         raise QuotientRefused(_("Une consultation groupée est déjà en cours.")) from None
     return locked

@@ -41,6 +41,7 @@ def test_it_shows_the_qf_panel_on_the_family_page_in_a_constant_number_of_querie
     assert "CAF (API Particulier)" in html
     assert "valeur du dossier" in html  # the 800 of the file, kept in the history
     assert "à venir" not in html
+    assert html.count('id="qf-fetch-applies_from"') == html.count('id="qf-store-applies_from"') == 1
     for day in (1, 2, 3, 4, 5):
         actions.store_quotient(family, 600 + day, datetime.date(2027, 4, day), "staff", front_desk)
     with django_assert_max_num_queries(count):
