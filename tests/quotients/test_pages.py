@@ -214,8 +214,8 @@ def test_it_resumes_an_interrupted_batch_from_its_page(client_for, finance_agent
 def test_it_offers_the_fetch_only_with_the_consent_and_the_settings(client_for, front_desk, family, api_settings):
     client = client_for(front_desk)
     page = client.get(url("quotient_family", family.town, family.pk)).content.decode()
-    assert "Sans l&#x27;accord de la famille" in page
-    assert 'disabled>Consulter la CAF' in page
+    assert "Sans l'accord de la famille" in page
+    assert "disabled>Consulter la CAF" in page
     actions.set_consent(family, True, front_desk)
     page = client.get(url("quotient_family", family.town, family.pk)).content.decode()
     assert 'class="button button--primary">Consulter la CAF' in page
