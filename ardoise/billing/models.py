@@ -156,8 +156,8 @@ class Invoice(TownScoped):
     after issue; `save()` refuses any other change.
     """
 
-    # Set after issue by the background task: not part of what was billed.
-    DELIVERY_FIELDS = frozenset({"pdf", "notified_at"})
+    # Set after issue (by the background task; by the treasury's handover): not part of what was billed.
+    DELIVERY_FIELDS = frozenset({"pdf", "notified_at", "handed_over_at"})
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="invoices")
     run = models.ForeignKey(InvoicingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
@@ -174,6 +174,9 @@ class Invoice(TownScoped):
     pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
     # When the guardians were e-mailed that the invoice is available; null until then.
     notified_at = models.DateTimeField(null=True, blank=True)
+    # When the invoice was handed over to the comptable public (treasury.Handover): from then on it is paid
+    # at the Trésor public, never at the régie. Null while the régie collects it.
+    handed_over_at = models.DateTimeField(_("remise au comptable public le"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

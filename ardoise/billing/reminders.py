@@ -63,7 +63,8 @@ def overdue_invoices(town: Town, today: datetime.date, settings: BillingSettings
         Reminder.objects.filter(town_id=town_id, invoice=OuterRef("pk")).order_by("-level").values("level")[:1]
     )
     invoices = (
-        Invoice.objects.filter(town_id=town_id, due_on__lt=today)
+        # The comptable public chases the invoices handed over to it (treasury), not the régie.
+        Invoice.objects.filter(town_id=town_id, due_on__lt=today, handed_over_at__isnull=True)
         .select_related("family")
         .annotate(credited=credited, paid=paid, reminded=reminded)
         .order_by("due_on", "number")

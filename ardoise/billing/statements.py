@@ -56,6 +56,8 @@ class InvoiceSummary:
     # total − credited − paid: what is still due on this invoice.
     remaining: Decimal
     status: InvoiceStatus
+    # Handed over to the comptable public (treasury): paid at the Trésor public, never at the régie.
+    handed_over: bool = False
 
 
 OperationKind = Literal["invoice", "credit_note", "payment", "refund", "reversal"]
@@ -85,6 +87,8 @@ class Operation:
     balance: Decimal
     # The invoice to link to (its PDF): the invoice itself, or the one a credit note corrects.
     invoice_id: int | None = None
+    # An invoice handed over to the comptable public (treasury): paid at the Trésor public.
+    handed_over: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -135,7 +139,7 @@ def _invoices_with_sums(town_id: int, **filters: object) -> QuerySet[Invoice]:
             credited=Coalesce(Subquery(credited, output_field=MONEY), Value(ZERO), output_field=MONEY),
             paid=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY),
         )
-        .only("id", "number", "issued_on", "due_on", "period_start", "period_end", "total")
+        .only("id", "number", "issued_on", "due_on", "period_start", "period_end", "total", "handed_over_at")
     )
 
 
@@ -166,6 +170,7 @@ def _summary(invoice: Invoice) -> InvoiceSummary:
         paid=paid,
         remaining=total - credited - paid,
         status=invoice_status(total, credited, paid),
+        handed_over=invoice.handed_over_at is not None,
     )
 
 
@@ -191,7 +196,9 @@ def unpaid_invoices_by_family(town_id: int, family_ids: Collection[int]) -> dict
     """
     oldest_first = (
         _invoices_with_sums(town_id, family_id__in=list(family_ids))
-        .only("id", "family_id", "number", "issued_on", "due_on", "period_start", "period_end", "total")
+        .only(
+            "id", "family_id", "number", "issued_on", "due_on", "period_start", "period_end", "total", "handed_over_at"
+        )
         .order_by("issued_on", "pk")
     )
     by_family: dict[int, list[InvoiceSummary]] = {}
@@ -268,21 +275,16 @@ def _invoice_operations(
 ) -> _Keyed:
     queryset = Invoice.objects.filter(town_id=family.town_id, family=family)
     rows = _between_or_latest(queryset, "issued_on", between, latest).values_list(
-        "pk", "number", "issued_on", "period_start", "period_end", "total", "regie_name"
+        "pk", "number", "issued_on", "period_start", "period_end", "total", "regie_name", "handed_over_at"
     )
-    return [
-        _keyed(
-            "invoice",
-            pk,
-            issued_on,
-            number,
-            f"Facture : {_period(start)} - {_period(end)}",
-            regie_name or regie,
-            total,
-            pk,
-        )
-        for pk, number, issued_on, start, end, total, regie_name in rows
-    ]
+    keyed = []
+    for pk, number, issued_on, start, end, total, regie_name, handed_over_at in rows:
+        label = f"Facture : {_period(start)} - {_period(end)}"
+        if handed_over_at is not None:
+            label += " (transmise au Trésor public)"
+        key, operation = _keyed("invoice", pk, issued_on, number, label, regie_name or regie, total, pk)
+        keyed.append((key, replace(operation, handed_over=handed_over_at is not None)))
+    return keyed
 
 
 def _credit_note_operations(

@@ -42,6 +42,7 @@ from ardoise.towns.models import Site, StaffRole, Town
 
 from . import (
     admissions,
+    caf,
     consents,
     direct_debit,
     holidays,
@@ -53,6 +54,7 @@ from . import (
     signup,
     spec,
     supporting_documents,
+    treasury,
 )
 from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
@@ -172,6 +174,7 @@ class DemoBuilder:
         self.step("bookings")
         self.create_ledger()
         direct_debit.create_direct_debit(self.town, self.today, self.counts)
+        treasury.create_treasury(self.town, self.counts)
         self.step("last school year's ledger and mandates")
         if self.children is None:  # Benchmark towns skip what only the guides' tour needs.
             invoicing.invoice_this_year(
@@ -217,6 +220,7 @@ class DemoBuilder:
             self.step("consents")
             create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
             self.step("re-enrolment campaign")
+            caf.create_caf_settings(self.town, self.activities.values(), self.counts)
             quotients.create_quotients(
                 self.town, self.today, self.years["current"].starts_on, self.staff["accueil@demo.test"], self.counts
             )

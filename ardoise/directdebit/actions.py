@@ -243,7 +243,8 @@ def plan(town: Town, on: datetime.date) -> list[PlannedDebit]:
         planned.extend(
             PlannedDebit(mandate, summary, summary.remaining, sequence)
             for summary in unpaid.get(mandate.family_id, [])
-            if summary.id not in in_progress and summary.due_on <= on
+            # An invoice handed over to the comptable public is collected by the Trésor public, not debited here.
+            if summary.id not in in_progress and summary.due_on <= on and not summary.handed_over
         )
     return planned
 

@@ -22,6 +22,7 @@ from django.db.models import F, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ardoise.accounts.models import User
 from ardoise.audit.actions import record
@@ -79,6 +80,12 @@ class PaymentRefused(Exception):
         self.message = message
 
 
+# Why the régie takes no payment for an invoice handed over to the comptable public (treasury).
+HANDED_OVER = gettext_lazy(
+    "Cette facture a été transmise au Trésor public : elle se règle auprès du comptable public, plus à la régie."
+)
+
+
 def check_amount(amount: Decimal) -> Decimal:
     """A positive amount with at most two decimals, or PaymentRefused."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
@@ -130,7 +137,8 @@ def _allocate(payment: Payment, first: Invoice | None = None) -> list[PaymentAll
         return []
     allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
     left = min(payment.amount - allocated, free_credit(family))
-    open_invoices = statements.unpaid_invoices(family)
+    # An invoice handed over to the comptable public is paid at the Trésor public: the régie's money skips it.
+    open_invoices = [summary for summary in statements.unpaid_invoices(family) if not summary.handed_over]
     if first is not None:
         open_invoices.sort(key=lambda summary: summary.id != first.pk)
     created = []
@@ -244,6 +252,8 @@ def reallocate(payment: Payment, actor: User | None, invoice: Invoice | None = N
     family = payment.family
     if invoice is not None and (invoice.town_id != payment.town_id or invoice.family_id != payment.family_id):
         raise PaymentRefused(_("Cette facture n'est pas celle de la famille."))
+    if invoice is not None and invoice.handed_over_at is not None:
+        raise PaymentRefused(str(HANDED_OVER))
     _lock(family)
     if PaymentReversal.objects.filter(town_id=payment.town_id, payment=payment).exists():
         raise PaymentRefused(_("Ce règlement a été annulé."))
@@ -456,7 +466,10 @@ def start_online_payment(invoice: Invoice, email: str, url_for: UrlBuilder) -> t
     """
 
     def remaining() -> Decimal:
-        left = statements.invoice_summary(invoice).remaining
+        summary = statements.invoice_summary(invoice)
+        if summary.handed_over:
+            raise PaymentRefused(str(HANDED_OVER))
+        left = summary.remaining
         if left <= ZERO:
             raise PaymentRefused(_("Cette facture est déjà réglée."))
         return left

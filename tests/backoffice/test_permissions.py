@@ -52,6 +52,7 @@ from tests.factories import (
 )
 from tests.messaging import factories as messaging
 from tests.portal.holiday_factories import holiday_period_for
+from tests.treasury import matrix as treasury
 
 ADMIN, FRONT_DESK, SITE_AGENT, KITCHEN, FINANCE = (
     Role.ADMIN.value,
@@ -118,6 +119,11 @@ ACCESS: dict[str, frozenset[str]] = {
     # Re-enrolment campaigns: the administrator opens them, the front desk follows the replies.
     "campaign_new": ADMIN_ONLY,
     "campaign_edit": ADMIN_ONLY,
+    # Finance-software exports (Magnus, JVS Millésime) of a run: the money's people.
+    "invoicing_run_magnus": MONEY,
+    "invoicing_run_jvs": MONEY,
+    "treasury_handover_magnus": MONEY,
+    "treasury_handover_jvs": MONEY,
     # Quotient familial: the front desk and finance fetch and type it; the administrator alone sets the token.
     "quotient_settings": ADMIN_ONLY,
 }
@@ -133,6 +139,9 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "deposit_slip": MONEY,
     "refund": MONEY,
     "direct_debit": MONEY,
+    "treasury": MONEY,
+    # The CAF activity report, its downloads and its settings.
+    "caf_report": MONEY,
     "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
@@ -261,6 +270,9 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "collection_id": lambda w: direct_debit.item_of(w.family).collection_id,
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
+    "handover_id": lambda w: treasury.handover_of(w.family).pk,
+    "export_id": lambda w: treasury.run_export_of(w.family).pk,
+    "code_id": lambda w: treasury.product_code_of(w.family).pk,
     "supporting_document_id": lambda w: make_supporting_document(w.family).pk,
     "document_type_id": lambda w: make_supporting_document(w.family).document_type_id,
     "kind_id": lambda w: (

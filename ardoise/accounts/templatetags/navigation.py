@@ -56,6 +56,8 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Facturation"), "backoffice:invoicing"),
     (_("Règlements"), "backoffice:payments"),
     (_("Prélèvements"), "backoffice:direct_debits"),
+    (_("Trésor public"), "backoffice:treasury"),
+    (_("Rapport CAF"), "backoffice:caf_report"),
     (_("Quotients familiaux"), "backoffice:quotients"),
     (_("Messages"), "backoffice:messages"),
     (_("Vacances"), "backoffice:holiday_periods"),

@@ -1,0 +1,138 @@
+"""A run's Magnus and JVS Millésime downloads: the finance user gets the file, or the reasons on the run's page."""
+
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from ardoise.activities.models import Activity
+from ardoise.billing.models import Invoice, InvoicingRun, RunStatus
+from ardoise.families.models import Family
+from ardoise.towns.models import Role, Town
+from ardoise.treasury.models import Handover, HandoverItem
+from tests.factories import staff_member
+from tests.treasury.conftest import make_invoice
+
+
+def issued_run(town: Town, family: Family, canteen: Activity) -> InvoicingRun:
+    run = InvoicingRun.objects.create(
+        town=town,
+        period_start=datetime.date(2027, 2, 1),
+        period_end=datetime.date(2027, 2, 28),
+        status=RunStatus.ISSUED,
+        issued_at=datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC),
+    )
+    invoice = make_invoice(family, [(canteen, 10, "3.50")])
+    Invoice.objects.filter(pk=invoice.pk).update(run=run)
+    return run
+
+
+def test_it_downloads_a_runs_magnus_export(
+    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
+    finance_agent: Any, client_for: Any,
+) -> None:  # fmt: skip
+    run = issued_run(town, family, canteen)
+    client = client_for(finance_agent)
+
+    page = client.get(reverse("backoffice:invoicing_run", args=[town.slug, run.pk])).content.decode()
+    magnus_url = reverse("backoffice:invoicing_run_magnus", args=[town.slug, run.pk])
+    assert magnus_url in page
+    response = client.get(magnus_url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == f'attachment; filename="magnus-facturation-{run.pk}.zip"'
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert b'"35.00"' in archive.read("WTAMC001.txt")
+    assert client.get(magnus_url).content == response.content
+
+
+def test_it_downloads_a_runs_jvs_export(
+    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
+    town_admin: Any, client_for: Any,
+) -> None:  # fmt: skip
+    run = issued_run(town, family, canteen)
+
+    response = client_for(town_admin).get(reverse("backoffice:invoicing_run_jvs", args=[town.slug, run.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml; charset=iso-8859-1"
+    assert response.content.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+
+
+def test_it_sends_back_to_the_run_with_the_reasons_when_refused(
+    town: Town, family: Family, parent: Any, canteen: Activity, finance_agent: Any, client_for: Any
+) -> None:
+    run = issued_run(town, family, canteen)
+    client = client_for(finance_agent)
+
+    response = client.get(reverse("backoffice:invoicing_run_magnus", args=[town.slug, run.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("backoffice:invoicing_run", args=[town.slug, run.pk]), 302)]
+    assert "Les paramètres du Trésor public ne sont pas renseignés" in response.content.decode()
+
+
+def test_it_answers_404_for_another_towns_run(
+    town: Town, other_town: Town, family: Family, canteen: Activity, client_for: Any
+) -> None:
+    run = issued_run(town, family, canteen)
+    stranger = staff_member(other_town, Role.FINANCE, email="finances@autreville.test")
+
+    response = client_for(stranger).get(reverse("backoffice:invoicing_run_jvs", args=[other_town.slug, run.pk]))
+
+    assert response.status_code == 404
+
+
+def test_it_downloads_a_handovers_exports_from_the_bordereau_page(
+    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
+    finance_agent: Any, client_for: Any,
+) -> None:  # fmt: skip
+    handover = Handover.objects.create(
+        town=town,
+        number=4,
+        year=2027,
+        period_start=datetime.date(2027, 2, 1),
+        period_end=datetime.date(2027, 2, 28),
+        invoice_count=1,
+        total=Decimal("35.00"),
+        pes=b"",
+        file_name="x.xml",
+        created_at=datetime.datetime(2027, 3, 10, 9, 0, tzinfo=datetime.UTC),
+    )
+    invoice = make_invoice(family, [(canteen, 10, "3.50")])
+    HandoverItem.objects.create(town=town, handover=handover, invoice=invoice, piece_number=1, amount=Decimal("35"))
+    client = client_for(finance_agent)
+
+    page = client.get(reverse("backoffice:treasury_handover", args=[town.slug, handover.pk])).content.decode()
+    magnus_url = reverse("backoffice:treasury_handover_magnus", args=[town.slug, handover.pk])
+    jvs_url = reverse("backoffice:treasury_handover_jvs", args=[town.slug, handover.pk])
+    assert magnus_url in page
+    assert jvs_url in page
+
+    magnus_file = client.get(magnus_url)
+    jvs_file = client.get(jvs_url)
+    assert magnus_file["Content-Disposition"] == 'attachment; filename="magnus-bordereau-2027-4.zip"'
+    assert jvs_file["Content-Disposition"] == 'attachment; filename="jvs-bordereau-2027-4.xml"'
+    assert b'<NbrPce V="1"/>' in jvs_file.content
+
+
+def test_it_sends_back_to_the_bordereau_when_refused(
+    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, finance_agent: Any,
+    client_for: Any,
+) -> None:  # fmt: skip
+    handover = Handover.objects.create(
+        town=town, number=5, year=2027, period_start=datetime.date(2027, 2, 1), period_end=datetime.date(2027, 2, 28),
+        invoice_count=1, total=Decimal("35.00"), pes=b"", file_name="x.xml",
+    )  # fmt: skip
+    invoice = make_invoice(family, [(canteen, 10, "3.50")])
+    HandoverItem.objects.create(town=town, handover=handover, invoice=invoice, piece_number=1, amount=Decimal("35"))
+
+    response = client_for(finance_agent).get(
+        reverse("backoffice:treasury_handover_jvs", args=[town.slug, handover.pk]), follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("backoffice:treasury_handover", args=[town.slug, handover.pk]), 302)]
+    assert "Aucun code produit (ni code par défaut) pour : Restauration scolaire" in response.content.decode()
