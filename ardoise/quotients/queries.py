@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from ardoise.families.models import Family
+from ardoise.families.models import Family, FileStatus
 from ardoise.quotients.models import (
     AllocataireIdentity,
     ApiParticulierSettings,
@@ -104,4 +104,6 @@ def results(batch: QuotientBatch, kind: str = "") -> QuerySet[QuotientBatchResul
 
 def batch_families(town: Town) -> QuerySet[Family]:
     """The families a yearly batch covers: accepted files, not archived."""
-    return Family.objects.filter(town=town, archived_on__isnull=True, file_status="accepted").order_by("name", "pk")
+    return Family.objects.filter(town=town, archived_on__isnull=True, file_status=FileStatus.ACCEPTED).order_by(
+        "name", "pk"
+    )
