@@ -30,6 +30,7 @@ urlpatterns = [
     path("pieces/", include("ardoise.backoffice.supporting_documents")),
     path("vacances/", include("ardoise.backoffice.holidays")),
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),
+    path("quotient-familial/", include("ardoise.backoffice.quotients")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("inscriptions/", include("ardoise.backoffice.enrolments")),

@@ -25,7 +25,7 @@ others without billing anything twice.
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -69,6 +69,8 @@ from ardoise.calendars.days import load_closures
 from ardoise.calendars.opening import ClosureSpan, closed_reason
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.payments.actions import families_with_credit, settle_open_invoices
+from ardoise.quotients import queries as quotients
+from ardoise.quotients.rules import Timeline
 from ardoise.towns.models import Town
 
 # States a run reads: those that may be billed, and absences (for waiting periods).
@@ -377,6 +379,8 @@ def preview_period(
         family.pk: family
         for family in Family.objects.filter(town_id=town_id, pk__in={c.family_id for c in children.values()})
     }
+    # Each day is priced at the QF in force that day (a new QF applies from the date staff chose).
+    quotient_timelines = quotients.timelines(town_id, families.values())
     guardians: dict[int, list[Guardian]] = defaultdict(list)
     for guardian in Guardian.objects.filter(town_id=town_id, family_id__in=list(families)).order_by(
         "family_id", "position", "pk"
@@ -428,6 +432,7 @@ def preview_period(
             start,
             end,
             billed_weeks.get((child_id, activity_id), frozenset()),
+            quotient_timelines.get(family.pk),
         )
         if priced.missing_tariff:
             anomalies.append(
@@ -498,9 +503,15 @@ def _price_sequence(
     start: datetime.date,
     end: datetime.date,
     billed_weeks: frozenset[datetime.date] = frozenset(),
+    quotient: Timeline | None = None,
 ) -> _Priced:
     """The lines of one child in one activity; `billed_weeks`: the Mondays of the weeks whose Forfait
-    semaine an invoice already bills (their other days are covered by it)."""
+    semaine an invoice already bills (their other days are covered by it); `quotient`: the family's QF
+    history, each day (a package: its first day) priced at the QF of that day."""
+
+    def who_on(day: datetime.date) -> PricedFor:
+        return who if quotient is None else replace(who, quotient_familial=quotient.on(day))
+
     marks: list[AbsenceMark] = [
         ((row.reason_id or 0), row.waiting_days) if row.state in _ABSENT else None for row in sequence
     ]
@@ -524,7 +535,7 @@ def _price_sequence(
         unbooked = row.state == BookingState.PRESENT_UNBOOKED
         rank = ranks.get(row.day, 1)
         penalised = unbooked and terms.penalty_price is not None and rank >= terms.penalty_from_nth
-        price = unit_price(terms, who, unbooked=unbooked, unbooked_rank_in_month=rank)
+        price = unit_price(terms, who_on(row.day), unbooked=unbooked, unbooked_rank_in_month=rank)
         kind: LineKind = "unbooked" if penalised else "waiting" if row.state == BookingState.ABSENT_EXCUSED else "day"
         grouped.setdefault((kind, price), []).append(row.booking_id)
     lines: list[_PricedLine] = [(kind, price, ids, len(ids)) for (kind, price), ids in grouped.items()]
@@ -541,14 +552,15 @@ def _price_sequence(
             packages = {monday: days for monday, days in packages.items() if monday not in billed_weeks}
         if not packages:
             continue
-        whole_price = flat_price(terms, who)
-        by_price: dict[Decimal, list[list[datetime.date]]] = defaultdict(list)
+        by_price: dict[tuple[bool, Decimal], list[list[datetime.date]]] = defaultdict(list)
         for days in packages.values():
-            by_price[package_price(terms, who, len(days))].append(days)
-        for price, groups in by_price.items():
+            package_who = who_on(min(days))
+            price = package_price(terms, package_who, len(days))
+            by_price[(price == flat_price(terms, package_who), price)].append(days)
+        for (whole, price), groups in by_price.items():
             covered = {day for days in groups for day in days}
             ids = [row.booking_id for row in rows if row.day in covered]
-            lines.append(("flat" if price == whole_price else "flat_part", price, ids, len(groups)))
+            lines.append(("flat" if whole else "flat_part", price, ids, len(groups)))
     lines.sort(key=lambda line: (_KIND_ORDER[line[0]], line[1]))
     return _Priced(lines, missing_tariff, flat_conflict)
 

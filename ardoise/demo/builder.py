@@ -50,6 +50,7 @@ from . import (
     ledger,
     names,
     publications,
+    quotients,
     signup,
     spec,
     supporting_documents,
@@ -222,6 +223,10 @@ class DemoBuilder:
             create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
             self.step("re-enrolment campaign")
             caf.create_caf_settings(self.town, self.activities.values(), self.counts)
+            quotients.create_quotients(
+                self.town, self.today, self.years["current"].starts_on, self.staff["accueil@demo.test"], self.counts
+            )
+            self.step("quotients familiaux and API Particulier")
 
     def step(self, name: str) -> None:
         now = time.monotonic()

@@ -36,6 +36,7 @@ from ardoise.calendars.models import Closure
 from ardoise.consents.models import ConsentKind
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.payments.models import DepositSlip
+from ardoise.quotients.models import QuotientBatch
 from ardoise.towns.models import Role
 from tests.directdebit import matrix as direct_debit
 from tests.documents.fixtures import make_supporting_document
@@ -123,6 +124,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "invoicing_run_jvs": MONEY,
     "treasury_handover_magnus": MONEY,
     "treasury_handover_jvs": MONEY,
+    # Quotient familial: the front desk and finance fetch and type it; the administrator alone sets the token.
+    "quotient_settings": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -153,6 +156,7 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "audit": ADMIN_ONLY,
     "signup": RECORDS,
     "campaign": RECORDS,
+    "quotient": frozenset({ADMIN, FRONT_DESK, FINANCE}),
 }
 # Pages limited to the sites of a site agent: another site's answers 404.
 SITE_SCOPED_PREFIXES = ("roll_call",)
@@ -285,6 +289,11 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
         )[0].pk
     ),
     "period_id": lambda w: holiday_period_for(w.family).pk,
+    "batch_id": lambda w: (
+        QuotientBatch.objects.get_or_create(
+            town_id=w.family.town_id, year=2027, defaults={"applies_from": datetime.date(2027, 9, 1), "state": "done"}
+        )[0].pk
+    ),
     "campaign_id": lambda w: (
         ReenrolmentCampaign.objects.get_or_create(
             town_id=w.family.town_id,

@@ -58,6 +58,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Prélèvements"), "backoffice:direct_debits"),
     (_("Trésor public"), "backoffice:treasury"),
     (_("Rapport CAF"), "backoffice:caf_report"),
+    (_("Quotients familiaux"), "backoffice:quotients"),
     (_("Messages"), "backoffice:messages"),
     (_("Vacances"), "backoffice:holiday_periods"),
     (_("Configuration"), "backoffice:config"),
