@@ -117,6 +117,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # Re-enrolment campaigns: the administrator opens them, the front desk follows the replies.
     "campaign_new": ADMIN_ONLY,
     "campaign_edit": ADMIN_ONLY,
+    # Charts of money and attendance (charts app): finance's dashboard.
+    "finance_dashboard": MONEY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
