@@ -67,6 +67,7 @@ def test_every_late_day_falls_in_one_age_band(days_late):
     if days_late < 1:
         assert band is None
         return
+    assert band is not None
     low, high = figures.AGE_BANDS[band]
     assert low <= days_late
     assert high is None or days_late <= high
@@ -82,6 +83,7 @@ def test_collection_rate_is_a_share_of_what_was_asked(asked, settled):
     if asked == 0:
         assert rate is None
     else:
+        assert rate is not None
         assert D(0) <= rate <= D(100)
         assert abs(rate - min(settled * 100 / asked, D(100))) <= D("0.05")
 

@@ -41,13 +41,17 @@ def test_it_names_and_describes_the_picture_for_screen_readers(kind):
     rendered = render(chart(kind))
     root = parsed(rendered.svg)
     assert root.get("role") == "img"
-    title_id, desc_id = root.get("aria-labelledby").split()
+    title_id, desc_id = root.get("aria-labelledby", "").split()
     title = root.find(f"{SVG}title")
     desc = root.find(f"{SVG}desc")
+    assert title is not None
+    assert desc is not None
     assert (title.get("id"), title.text) == (title_id, "Facturé & encaissé")
     assert (desc.get("id"), desc.text) == (desc_id, "Sur 3 mois : <beaucoup>.")
     # Axis text is decoration for screen readers: the table carries the numbers.
-    assert all(axis.get("aria-hidden") == "true" for axis in root.iter(f"{SVG}g") if "chart__axis" in axis.get("class"))
+    axes = [group for group in root.iter(f"{SVG}g") if "chart__axis" in group.get("class", "")]
+    assert len(axes) == 2
+    assert all(axis.get("aria-hidden") == "true" for axis in axes)
 
 
 @pytest.mark.parametrize("kind", list(Kind))
@@ -96,7 +100,7 @@ def test_it_stacks_bars_and_writes_the_total_above():
     first, second = bars[0], bars[1]
     # The second series sits on top of the first in the same column.
     assert first.get("x") == second.get("x")
-    assert float(second.get("y")) + float(second.get("height")) == pytest.approx(float(first.get("y")))
+    assert float(second.get("y", "")) + float(second.get("height", "")) == pytest.approx(float(first.get("y", "")))
     assert rendered.table.headers == ["Mois", "Facturé", "Encaissé", "Total"]
     assert rendered.table.rows[0] == ("janv. 2027", ["120.50 €", "100.00 €", "220.50 €"])
 
@@ -105,7 +109,7 @@ def test_it_draws_lines_with_their_own_dash_marker_and_name_at_the_end():
     root = parsed(render(chart(Kind.LINE)).svg)
     lines = [line.get("class") for line in root.iter(f"{SVG}polyline")]
     assert lines == ["chart__line chart__s0 chart__dash0"]  # the second series is broken by its gap: no segment
-    circles = [c for c in root.iter(f"{SVG}circle") if "chart__marker" in c.get("class")]
+    circles = [c for c in root.iter(f"{SVG}circle") if "chart__marker" in c.get("class", "")]
     squares = [r for r in root.iter(f"{SVG}rect") if "chart__marker" in r.get("class", "")]
     assert (len(circles), len(squares)) == (3, 2)  # a marker at every point, a shape per series
     labels = [text.text for text in root.iter(f"{SVG}text") if "chart__end-label" in text.get("class", "")]
