@@ -7,7 +7,7 @@ markup, its legend and the same numbers as a table (the template
 
 - `BARS`: bars side by side per category (invoiced vs paid);
 - `STACKED`: bars piled up per category, the total written above (attendance by activity);
-- `LINE`: one line per series with a marker at each point (collection rate).
+- `LINE`: one line per series with a marker at each point, named right of the plot (collection rate).
 
 What makes them readable:
 - without colour alone: each series also has its own pattern (bars: hatches,
@@ -450,9 +450,9 @@ def _lines(chart: Chart, frame: Frame) -> str:
         parts.append("</g>")
         ends.append((index, points[-1][0], points[-1][1]))
     placed = spread([y for _, _, y in ends], END_LABEL_GAP, frame.top, frame.bottom)
-    for (index, x, _), y in zip(ends, placed, strict=True):
+    for (index, _, _), y in zip(ends, placed, strict=True):
         parts.append(
-            f'<text class="chart__end-label chart__label-s{index % STYLES}" x="{_n(x + 8)}" y="{_n(y)}" '
+            f'<text class="chart__end-label chart__label-s{index % STYLES}" x="{_n(frame.right + 10)}" y="{_n(y)}" '
             f'dominant-baseline="middle">{escape(chart.series[index].label)}</text>'
         )
     parts.append("</g>")
