@@ -3,6 +3,7 @@
 Pure functions from `figures`' data to `svg.Chart`s, rendered: no database here.
 """
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -138,7 +139,7 @@ def unpaid_chart(bands: list[AgeBand]) -> RenderedChart:
     )
     rendered = render(chart)
     if not invoices:  # Nothing overdue is good news, not missing data: the empty bars say so.
-        return RenderedChart(**{**rendered.__dict__, "empty": False})
+        return dataclasses.replace(rendered, empty=False)
     return rendered
 
 
