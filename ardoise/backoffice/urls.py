@@ -22,6 +22,7 @@ app_name = "backoffice"
 urlpatterns = [
     path("", views.home, name="home"),
     path("reglements/", include("ardoise.backoffice.payments")),
+    path("facturation/tableau-de-bord/", include("ardoise.backoffice.dashboard")),
     path("facturation/", include("ardoise.backoffice.invoicing")),
     path("", include("ardoise.backoffice.finance_exports")),
     path("prelevements/", include("ardoise.backoffice.direct_debits")),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Booking, BookingState, Request, RequestKind, RequestStatus
+from ardoise.charts import figures, pictures
 from ardoise.signup.queries import waiting_families
 from ardoise.towns.access import staff_required
 from ardoise.towns.models import Role, Site, StaffRole
@@ -31,6 +32,8 @@ REQUEST_ROLES = frozenset({Role.ADMIN, Role.FRONT_DESK})
 ROLL_CALL_ROLES = frozenset({Role.ADMIN, Role.FRONT_DESK, Role.SITE_AGENT})
 KITCHEN_ROLES = frozenset({Role.ADMIN, Role.FRONT_DESK, Role.KITCHEN})
 FAMILY_ROLES = frozenset({Role.ADMIN, Role.FRONT_DESK})
+# Roles that see money: the home adds the unpaid invoices' chart to the attendance's.
+MONEY_ROLES = frozenset({Role.ADMIN, Role.FINANCE})
 
 
 def url_if_exists(name: str, slug: str, **query: object) -> str:
@@ -125,8 +128,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
     activities_query = Activity.objects.filter(town=town).select_related("site").order_by("site__name", "starts_at")
     bookings = Booking.objects.filter(town=town, date__in=days, state__in=STATES_HOLDING_A_PLACE)
+    own_sites: set[int] | None = None
     if not held & TOWN_WIDE_ROLES:
-        own_sites = {role.site_id for role in roles if role.role == Role.SITE_AGENT}
+        own_sites = {role.site_id for role in roles if role.role == Role.SITE_AGENT and role.site_id is not None}
         activities_query = activities_query.filter(site_id__in=own_sites)
         bookings = bookings.filter(activity__site_id__in=own_sites)
     activities = list(activities_query)
@@ -160,7 +164,14 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         )
 
+    # Pictures where people look: the year's attendance (their sites only for a site agent), and for those
+    # who see money what overdue invoices still ask.
+    charts = [pictures.attendance_chart(figures.attendance(town, today, own_sites))]
+    if held & MONEY_ROLES:
+        charts.append(pictures.unpaid_chart(figures.unpaid_by_age(town, today)))
     context = {
+        "charts": charts,
+        "dashboard_url": url_if_exists("backoffice:finance_dashboard", slug) if held & MONEY_ROLES else "",
         "roles": roles,
         "today": today,
         "days": _days(slug, [(days[0], _("Aujourd'hui")), (days[1], _("Demain"))], activities, counts, held),

@@ -61,6 +61,7 @@ from .bookings import BookingGenerator, ChildRef, OpenDays
 from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
 from .campaigns import create_reenrolment_campaign
+from .history import create_history
 from .people import GRADES, FamilyPlan, PopulationBuilder
 from .prepaid_town import build_prepaid_town
 
@@ -178,6 +179,8 @@ class DemoBuilder:
         treasury.create_treasury(self.town, self.counts)
         self.step("last school year's ledger and mandates")
         if self.children is None:  # Benchmark towns skip what only the guides' tour needs.
+            create_history(self)  # last school year's roll calls, invoices and payments, for the charts
+            self.step("last school year's history for the charts")
             invoicing.invoice_this_year(
                 self.town,
                 self.years["current"],

@@ -126,6 +126,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "treasury_handover_jvs": MONEY,
     # Quotient familial: the front desk and finance fetch and type it; the administrator alone sets the token.
     "quotient_settings": ADMIN_ONLY,
+    # Charts of money and attendance (charts app): finance's dashboard.
+    "finance_dashboard": MONEY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {

@@ -54,6 +54,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Pointage"), "backoffice:roll_call"),
     (_("Cuisine"), "backoffice:kitchen"),
     (_("Facturation"), "backoffice:invoicing"),
+    (_("Tableau de bord"), "backoffice:finance_dashboard"),
     (_("Règlements"), "backoffice:payments"),
     (_("Prélèvements"), "backoffice:direct_debits"),
     (_("Trésor public"), "backoffice:treasury"),
