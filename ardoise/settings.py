@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "ardoise.treasury",
     "ardoise.caf",
     "ardoise.charts",
+    "ardoise.legal",
+    "ardoise.privacy",
     "ardoise.audit",
     "ardoise.messaging",
     "ardoise.portal",

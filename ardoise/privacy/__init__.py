@@ -1,0 +1,1 @@
+"""The RGPD data lifecycle: retention, pseudonymisation of departed families, and the right of access."""
