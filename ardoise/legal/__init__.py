@@ -1,1 +1,1 @@
-"""The town's public-service statements: the RGAA accessibility statement, the RGPD processing notice and the register of processing."""
+"""The town's public statements: RGAA accessibility statement, RGPD processing notice, register of processing."""
