@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
 QF_ROLES = (Role.FRONT_DESK, Role.FINANCE)
-# Seconds between two reloads of a batch's page while it works (a meta refresh: no JavaScript needed).
+# Seconds between two updates of a batch's progress while it works (htmx polls the page; "Actualiser" without it).
 REFRESH_SECONDS = 3
 
 
@@ -305,7 +305,7 @@ def quotients(request: AuthedRequest) -> HttpResponse:
 @staff_required(*QF_ROLES)
 @require_http_methods(["GET"])
 def quotient_batch(request: AuthedRequest, batch_id: int) -> HttpResponse:
-    """A batch's progress and its result for every family (reloads itself while it works)."""
+    """A batch's progress and its result for every family (its progress updates itself while it works)."""
     batch = access_batch(request.town, batch_id)
     kind = request.GET.get("resultat", "")
     if kind not in ResultKind.values:
@@ -316,6 +316,8 @@ def quotient_batch(request: AuthedRequest, batch_id: int) -> HttpResponse:
         "kind": kind,
         "kinds": ResultKind.choices,
         "refresh": REFRESH_SECONDS if batch.at_work else None,
+        # htmx's poll: its last answer (the batch done) keeps "Actualiser", which shows the results below.
+        "polled": request.headers.get("HX-Request") == "true",
         "family_open": may_open(quotient_family, roles_of(request.user, request.town)),
     }
     return render(request, "backoffice/quotients/batch.html", context)

@@ -159,11 +159,21 @@ def test_it_runs_a_batch_and_shows_each_family_s_result(
     assert "SANSACCORD" not in found_only
 
 
-def test_a_batch_at_work_reloads_its_page_without_javascript(client_for, finance_agent, town, api_settings):
+def test_a_batch_at_work_updates_its_progress_and_reloads_its_page_without_javascript(
+    client_for, finance_agent, town, api_settings
+):
     batch = actions.start_batch(town, finance_agent, SEPTEMBER, 2027)  # no worker: it waits
-    page = client_for(finance_agent).get(url("quotient_batch", town, batch.pk)).content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in page
+    client = client_for(finance_agent)
+    page = client.get(url("quotient_batch", town, batch.pk)).content.decode()
+    # With JavaScript, htmx polls the progress card; the page's meta refresh is for browsers without it only.
+    assert 'hx-trigger="every 3s"' in page
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
     assert "En attente" in page
+    # The poll's last answer, once the batch is done, stops polling and keeps the link to the results.
+    QuotientBatch.objects.filter(pk=batch.pk).update(state=BatchState.DONE)
+    polled = client.get(url("quotient_batch", town, batch.pk), headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in polled
+    assert "Actualiser" in polled
 
 
 def test_a_batch_page_shows_results_in_a_constant_number_of_queries(
