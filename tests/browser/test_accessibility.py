@@ -170,15 +170,21 @@ def log_in(page: Page, town_url: str, email: str, password: str) -> None:
     expect(page).not_to_have_url(re.compile("/login/"))
 
 
-def check(page: Page, url: str) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
-    """Opens a page and runs axe at every width: (why it could not be checked, violations by width)."""
+def check(page: Page, url: str, clock: dict[str, float]) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
+    """Opens a page and runs axe at every width: (why it could not be checked, violations by width).
+
+    `clock` adds up the seconds spent loading pages and running axe.
+    """
+    started = time.monotonic()
     response = page.goto(url)
+    clock["load"] += time.monotonic() - started
     if response is None or response.status != 200:
         return f"answers {response.status if response else 'nothing'}", {}
     if urlsplit(page.url)[2:4] != urlsplit(url)[2:4]:
         return f"redirects to {urlsplit(page.url).path}", {}
     if "text/html" not in (response.headers.get("content-type") or ""):
         return f"is not HTML ({response.headers.get('content-type')})", {}
+    started = time.monotonic()
     page.add_script_tag(path=str(AXE))
     found = {}
     for label, (width, height) in WIDTHS.items():
@@ -186,6 +192,7 @@ def check(page: Page, url: str) -> tuple[str | None, dict[str, list[dict[str, An
         # The next frame: the page's resize handlers have run (js/scroll-regions.js), as for a person.
         page.evaluate(NEXT_FRAME)
         found[label] = page.evaluate(RUN_AXE, TAGS)
+    clock["axe"] += time.monotonic() - started
     return None, found
 
 
@@ -210,6 +217,7 @@ def test_every_page_has_no_axe_violation_at_phone_and_desktop_widths(
     unchecked: list[str] = []
     violations: list[str] = []
     checks = 0
+    clock = {"load": 0.0, "axe": 0.0}
     for role in ROLES:
         # bypass_csp: the site's Content-Security-Policy rightly refuses the injected axe script.
         width, height = WIDTHS["desktop"]
@@ -219,7 +227,7 @@ def test_every_page_has_no_axe_violation_at_phone_and_desktop_widths(
         if email and password:
             log_in(page, f"{live_server.url}/{slug}", email, password)
         for name, path in by_role.get(role, []):
-            problem, found = check(page, live_server.url + path)
+            problem, found = check(page, live_server.url + path, clock)
             if problem:
                 unchecked.append(f"{name} ({path}, as {role}) {problem}")
                 continue
@@ -233,7 +241,10 @@ def test_every_page_has_no_axe_violation_at_phone_and_desktop_widths(
     record_property("axe_checks", checks)
     record_property("axe_seconds", round(duration, 1))
     # Shown with -s (and in the JUnit report above): how many checks, how long.
-    print(f"axe: {checks} checks (pages × widths), {len(violations)} violations, {duration:.1f}s")  # noqa: T201
+    print(  # noqa: T201
+        f"axe: {checks} checks (pages × widths), {len(violations)} violations, {duration:.1f}s"
+        f" (loading pages {clock['load']:.1f}s, axe {clock['axe']:.1f}s)"
+    )
 
     report = [
         f"{len(unchecked)} pages could not be checked (give them a parameter or exclude them):",
