@@ -4,7 +4,7 @@ The pages come from Django's resolver: the `portal`, `backoffice` and `accounts`
 (payments' own pages are the provider's simulator and its callbacks). A new page is checked as
 soon as it is in a urls.py; what is left out is said here, by rule or by name, with why:
 
-- a route ending in a file extension (.pdf, .csv, .xml, .ics, .zip) is a download;
+- a route ending in a file extension (.pdf, .csv, .xml, .ics, .zip, .json) is a download;
 - a view that refuses GET (`require_POST`, `require_http_methods` without GET) is an action;
 - EXCLUDED names the few other pages left out, each with its reason.
 
@@ -21,7 +21,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 
 NAMESPACES = ("portal", "backoffice", "accounts")
-DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".xml", ".ics", ".zip")
+DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".xml", ".ics", ".zip", ".json")
 
 # Pages left out by name (the rules above catch the rest): the reason says why.
 EXCLUDED: dict[str, str] = {

@@ -22,6 +22,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
@@ -176,8 +177,12 @@ def check(page: Page, url: str, clock: dict[str, float]) -> tuple[str | None, di
     `clock` adds up the seconds spent loading pages and running axe.
     """
     started = time.monotonic()
-    response = page.goto(url)
-    clock["load"] += time.monotonic() - started
+    try:
+        response = page.goto(url)
+    except PlaywrightError as error:  # a file download, for one
+        return f"does not open as a page ({error.message.splitlines()[0]})", {}
+    finally:
+        clock["load"] += time.monotonic() - started
     if response is None or response.status != 200:
         return f"answers {response.status if response else 'nothing'}", {}
     if urlsplit(page.url)[2:4] != urlsplit(url)[2:4]:
