@@ -5,7 +5,9 @@ action is left out by rule, every page left out by name still exists, and a path
 makes the browser test fail with the name to add.
 """
 
+import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from django.http import HttpRequest, HttpResponse
@@ -101,3 +103,12 @@ def test_every_role_logs_in_and_every_parameter_of_a_checked_page_is_known():
     unknown = {(page.name, name) for page in checked_pages() for name in page.parameters if name not in PARAMETERS}
     assert not unknown, f"Path parameters without an object of the demo town in PARAMETERS: {sorted(unknown)}"
     assert set(QUERIES) <= names(checked_pages())
+
+
+def test_the_vendored_axe_core_is_the_one_its_readme_describes():
+    folder = Path(__file__).parent / "browser" / "vendor" / "axe-core"
+    readme = (folder / "README.md").read_text()
+    for name in ("axe.min.js", "LICENSE", "LICENSE-3RD-PARTY.txt"):
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert f"`{name}`: {digest}" in readme, f"{name} is not the file whose SHA-256 the README gives."
+    assert (folder / "axe.min.js").read_text().startswith("/*! axe v4.14.1")

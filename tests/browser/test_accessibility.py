@@ -201,6 +201,18 @@ def check(page: Page, url: str, clock: dict[str, float]) -> tuple[str | None, di
     return None, found
 
 
+def test_axe_finds_a_violation_planted_in_a_page(browser: Browser) -> None:
+    """The vendored axe runs and reports: an image without a text alternative, a field without a label."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.set_content('<html lang="fr"><title>Essai</title><main><img src="data:,"><input type="text"></main></html>')
+    page.add_script_tag(path=str(AXE))
+    found = {item["rule"]: item["targets"] for item in page.evaluate(RUN_AXE, TAGS)}
+    context.close()
+    assert found.get("image-alt") == ["img"]
+    assert "label" in found
+
+
 def test_every_page_has_no_axe_violation_at_phone_and_desktop_widths(
     live_server, demo_town: Town, browser: Browser, record_property
 ):
