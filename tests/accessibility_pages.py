@@ -1,7 +1,7 @@
 """Every HTML page a person can open, from the URL configuration, for the accessibility checks.
 
-The pages come from Django's resolver: the `portal`, `backoffice` and `accounts` namespaces
-(payments' own pages are the provider's simulator and its callbacks). A new page is checked as
+The pages come from Django's resolver: the `portal`, `backoffice`, `accounts` and `payments`
+namespaces (the API is JSON, not pages). A new page is checked as
 soon as it is in a urls.py; what is left out is said here, by rule or by name, with why:
 
 - a route ending in a file extension (.pdf, .csv, .xml, .ics, .zip, .json) is a download;
@@ -20,7 +20,7 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-NAMESPACES = ("portal", "backoffice", "accounts")
+NAMESPACES = ("portal", "backoffice", "accounts", "payments")
 DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".xml", ".ics", ".zip", ".json")
 
 # Pages left out by name (the rules above catch the rest): the reason says why.
@@ -42,6 +42,10 @@ EXCLUDED: dict[str, str] = {
     # Pages reached only through a one-time token sent by e-mail.
     "accounts:password_reset": "one-time link from an e-mail (its form is the same as password_change's)",
     "portal:signup_confirm": "one-time link from an e-mail; redirects once used",
+    # The online payment's hops: the provider's call to the server, and the parent's way back (a redirect to
+    # payments:result, which is checked).
+    "payments:notification": "the payment provider's server-to-server notification, not a page",
+    "payments:return": "redirects to payments:result (checked)",
     # A step that needs the previous one's upload in the session (without it, back to the upload's page).
     "backoffice:import_mapping": "second step of the import: needs a file uploaded in the session",
 }

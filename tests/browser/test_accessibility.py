@@ -28,6 +28,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.admissions.models import EnrolmentRequest, ReenrolmentCampaign, RegistrationPeriod
 from ardoise.billing.models import Invoice, InvoicingRun, Payment
+from ardoise.billing.statements import invoice_summary
 from ardoise.bookings.models import Absence, Booking, Enrollment
 from ardoise.calendars.models import Closure
 from ardoise.consents.models import ConsentKind
@@ -36,7 +37,8 @@ from ardoise.directdebit.models import Collection, CollectionItem, Mandate
 from ardoise.documents.models import DocumentType, SupportingDocument
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.messaging.models import Document, News
-from ardoise.payments.models import DepositSlip
+from ardoise.payments.actions import start_online_payment
+from ardoise.payments.models import DepositSlip, OnlinePayment
 from ardoise.prepayment.models import Basket
 from ardoise.quotients.models import QuotientBatch
 from ardoise.towns.models import Site, Town
@@ -87,6 +89,17 @@ def first(queryset: Any) -> int | None:
     return row.pk if row is not None else None
 
 
+def online_payment(demo: Demo) -> OnlinePayment:
+    """The family's online payment, started on its first unpaid invoice the first time."""
+    started = OnlinePayment.objects.filter(family=demo.family).order_by("pk").first()
+    if started is not None:
+        return started
+    unpaid = next(i for i in Invoice.objects.filter(family=demo.family).order_by("pk") if invoice_summary(i).remaining)
+    email = demo.family.guardians.order_by("pk").values_list("email", flat=True).first() or ""
+    online, _url = start_online_payment(unpaid, email, lambda name, op: f"http://localhost/{name}/{op.token}/")
+    return online
+
+
 # What each path parameter names, in the demo town.
 PARAMETERS: dict[str, Callable[[Demo], int | str | None]] = {
     "family_id": lambda d: d.family.pk,
@@ -131,6 +144,9 @@ PARAMETERS: dict[str, Callable[[Demo], int | str | None]] = {
             town=d.town, family=d.family, expires_at=NOW + datetime.timedelta(hours=1), cost=0, position=0, amount=0
         ).pk
     ),
+    # The parent's online payment of family 1's unpaid invoice, on the demo's simulator.
+    "token": lambda d: str(online_payment(d).token),
+    "idop": lambda d: online_payment(d).idop,
     "batch_id": lambda d: (
         QuotientBatch.objects.get_or_create(town=d.town, year=NOW.year, defaults={"applies_from": NOW.date()})[0].pk
     ),
