@@ -26,6 +26,7 @@ urlpatterns = [
     path("factures/<int:invoice_id>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
     path("factures/<int:invoice_id>/payer/", payments.pay_invoice, name="pay_invoice"),
     path("releve/", invoices.statement, name="statement"),
+    path("", include("ardoise.portal.legal")),
     path("prelevements/", include("ardoise.portal.direct_debits")),
     path("reinscriptions/", include("ardoise.portal.reenrolment")),
     path("planning/", planning.planning, name="planning"),

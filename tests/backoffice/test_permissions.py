@@ -144,6 +144,9 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "treasury": MONEY,
     # The CAF activity report, its downloads and its settings.
     "caf_report": MONEY,
+    # The town's statements: the register of processing and its downloads, the accessibility statement's and the
+    # processing notice's settings.
+    "legal": ADMIN_ONLY,
     "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),
