@@ -52,8 +52,8 @@ class StatementForm(forms.ModelForm):  # type: ignore[type-arg]
             "contact_address": gettext_lazy("Vide : l'adresse de la commune."),
         }
 
-    def __init_gettext_lazy(self, *args: Any, **kwargs: Any) -> None:
-        super().__init_gettext_lazy(*args, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         percent = self.fields["criteria_met_percent"]
         percent.validators += [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
         percent.localize = True

@@ -1,6 +1,6 @@
 """Changes to the town's statements: the one door, atomic and audited (administrators, from the back office)."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +27,7 @@ STATEMENT_FIELDS = (
     "multi_year_plan_url",
     "action_plan_url",
 )
+CENTS = Decimal("0.01")  # the rate of criteria met is stored with two places
 NOTICE_FIELDS = (
     "controller_name",
     "controller_address",
@@ -60,6 +61,8 @@ def save_statement(town: Town, actor: User | None, **values: Any) -> Accessibili
         raise LegalRefused(_("La date de l'audit ne peut pas être dans le futur."))
     if (audit_date is None) != (percent is None):
         raise LegalRefused(_("Indiquez la date de l'audit et le taux de critères respectés, ou aucun des deux."))
+    if percent is not None:
+        values["criteria_met_percent"] = percent.quantize(CENTS, rounding=ROUND_HALF_UP)
     current = AccessibilityStatement.objects.select_for_update().filter(town=town).first()
     before = snapshot(current, STATEMENT_FIELDS) if current else {}
     if current is None:
