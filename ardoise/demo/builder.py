@@ -62,6 +62,7 @@ from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
 from .campaigns import create_reenrolment_campaign
 from .history import create_history
+from .legal import create_statements
 from .people import GRADES, FamilyPlan, PopulationBuilder
 from .prepaid_town import build_prepaid_town
 
@@ -226,6 +227,7 @@ class DemoBuilder:
             create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
             self.step("re-enrolment campaign")
             caf.create_caf_settings(self.town, self.activities.values(), self.counts)
+            create_statements(self.town, self.today, self.counts)
             quotients.create_quotients(
                 self.town, self.today, self.years["current"].starts_on, self.staff["accueil@demo.test"], self.counts
             )

@@ -13,7 +13,7 @@ def saved_statement(town: Town) -> AccessibilityStatement | None:
     """The town's statement row, or None. Free when the town came from the TownMiddleware, which reads it with
     the town (`apps.LegalConfig.ready`); one query otherwise."""
     try:
-        return town.accessibility_statement  # type: ignore[no-any-return]
+        return town.accessibility_statement
     except AccessibilityStatement.DoesNotExist:
         return None
 

@@ -12,7 +12,7 @@ def url(name: str, town: Town) -> str:
     return reverse(name, args=[town.slug])
 
 
-def html(response) -> str:  # type: ignore[no-untyped-def]
+def html(response) -> str:
     body: bytes = response.content if not response.streaming else response.getvalue()
     return body.decode("utf-8-sig")
 
