@@ -1,6 +1,6 @@
-"""The town's statements in Chromium: from any page's footer a visitor opens the accessibility statement (with the
-level the footer announced), a parent finds the processing notice in the menu, and a family signing up reads the
-summary of the notice and opens it."""
+"""The town's statements in Chromium, in one journey: from a page's footer a visitor opens the accessibility
+statement (with the level the footer announced) and the processing notice; a family signing up reads the notice's
+summary and opens it; a parent finds the notice in the menu."""
 
 import datetime
 import re
@@ -18,7 +18,9 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_the_footer_opens_the_accessibility_statement(live_server, desktop_page: Page, town: Town) -> None:
+def test_the_footer_opens_the_statements_and_the_sign_up_and_the_menu_show_the_notice(
+    live_server, desktop_page: Page, phone_page: Page, town: Town, parent: User
+) -> None:
     actions.save_statement(
         town,
         None,
@@ -43,9 +45,18 @@ def test_the_footer_opens_the_accessibility_statement(live_server, desktop_page:
     expect(page.get_by_role("heading", name="Vos données personnelles", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Réclamation auprès de la CNIL")).to_be_visible()
 
-
-def test_a_parent_finds_the_notice_in_the_menu(live_server, phone_page: Page, town: Town, parent: User) -> None:
+    # A family signing up on a phone reads the notice's summary; nothing to tick (information, not consent).
+    Town.objects.filter(pk=town.pk).update(signup_open=True)
     page = phone_page
+    page.goto(f"{live_server.url}/{town.slug}/inscription/")
+    summary = page.get_by_role("region", name="Vos données personnelles")
+    expect(summary).to_contain_text("mission de service public")
+    expect(page.get_by_role("checkbox")).to_have_count(0)
+    summary.get_by_role("link", name="Lire l'information complète sur vos données personnelles").click()
+    expect(page).to_have_url(re.compile(rf"/{town.slug}/donnees-personnelles/$"))
+    expect(page.get_by_role("heading", name="Base légale")).to_be_visible()
+
+    # A parent finds it in the menu.
     page.goto(f"{live_server.url}/{town.slug}/login/")
     page.locator("input[name=login]").fill(parent.email)
     page.locator("input[name=password]").fill(PASSWORD)
@@ -55,15 +66,3 @@ def test_a_parent_finds_the_notice_in_the_menu(live_server, phone_page: Page, to
     page.get_by_role("navigation").get_by_role("link", name="Données personnelles").click()
     expect(page.get_by_role("heading", name="Vos données personnelles", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Vos droits")).to_be_visible()
-
-
-def test_the_sign_up_shows_the_notice(live_server, phone_page: Page, town: Town) -> None:
-    Town.objects.filter(pk=town.pk).update(signup_open=True)
-    page = phone_page
-    page.goto(f"{live_server.url}/{town.slug}/inscription/")
-    summary = page.get_by_role("region", name="Vos données personnelles")
-    expect(summary).to_contain_text("mission de service public")
-    expect(page.get_by_role("checkbox")).to_have_count(0)  # information, not consent: nothing to tick
-    summary.get_by_role("link", name="Lire l'information complète sur vos données personnelles").click()
-    expect(page).to_have_url(re.compile(rf"/{town.slug}/donnees-personnelles/$"))
-    expect(page.get_by_role("heading", name="Base légale")).to_be_visible()
