@@ -43,6 +43,8 @@ class Statement:
     saved: AccessibilityStatement
     conformity: Conformity
     audit_valid_until: datetime.date | None
+    # Whether the audit still measures the site today (dated, not in the future, not older than its validity).
+    audit_current: bool
     tools: str
     pages_audited: str
     not_subject: str
@@ -57,6 +59,7 @@ def statement(town: Town, today: datetime.date) -> Statement:
         saved=saved,
         conformity=conformity(saved.audit_date, saved.criteria_met_percent, today),
         audit_valid_until=audit_valid_until(saved.audit_date) if saved.audit_date else None,
+        audit_current=saved.audit_date is not None and saved.audit_date <= today <= audit_valid_until(saved.audit_date),
         tools=saved.tools or str(texts.DEFAULT_TOOLS),
         pages_audited=saved.pages_audited or str(texts.DEFAULT_PAGES),
         not_subject=saved.not_subject or str(texts.DEFAULT_NOT_SUBJECT),

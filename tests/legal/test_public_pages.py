@@ -1,12 +1,14 @@
 """The public statements (`/<town>/accessibilite/`, `/<town>/donnees-personnelles/`): open without a login, each
 town's own, and linked from every page's footer with the level the law asks for."""
 
+import datetime
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
 
 from ardoise.accounts.models import User
+from ardoise.legal.models import AccessibilityStatement
 from ardoise.towns.models import Town
 from tests.legal.helpers import audited_statement, filled_notice, html, url
 
@@ -37,6 +39,15 @@ def test_it_shows_the_towns_audit_and_contact(client: Client, town: Town) -> Non
     assert "mailto:accessibilite@example.test" in page
     assert 'href="https://example.test/schema-pluriannuel.pdf"' in page
     assert 'href="https://example.test/plan-2027.pdf"' in page
+
+
+def test_it_says_when_the_audit_is_too_old(client: Client, town: Town) -> None:
+    statement = audited_statement(town, percent="100")
+    AccessibilityStatement.objects.filter(pk=statement.pk).update(audit_date=datetime.date(2024, 3, 8))
+    page = html(client.get(url("portal:accessibility", town)))
+    assert "<strong>non conforme</strong>" in page
+    assert "en l'absence d'un audit de conformité en cours de validité" in page
+    assert "Accessibilité : non conforme</a>" in page
 
 
 def test_it_shows_the_processing_notice_without_a_login(client: Client, town: Town) -> None:
