@@ -62,7 +62,7 @@ def test_a_colour_against_itself_is_1_and_white_or_black_gives_at_least_4_5(colo
 
 @given(colours, colours, st.floats(min_value=0, max_value=1))
 def test_compositing_stays_between_the_two_colours(top, bottom, alpha) -> None:
-    painted = Colour(*top, alpha=alpha).over(bottom)
+    painted = Colour(top[0], top[1], top[2], alpha).over(bottom)
     for mine, theirs, result in zip(top, bottom, painted, strict=True):
         assert min(mine, theirs) - 1e-9 <= result <= max(mine, theirs) + 1e-9
 

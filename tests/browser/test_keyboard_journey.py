@@ -22,6 +22,7 @@ from ardoise.activities.models import Activity
 from ardoise.billing.models import Payment
 from ardoise.bookings.models import Absence, Booking, BookingState
 from ardoise.families.models import Child, Family
+from ardoise.towns.models import Town
 from tests.factories import PASSWORD, AbsenceReasonFactory, BookingFactory
 from tests.moment import NEXT_MONDAY
 from tests.payments.conftest import make_invoice
@@ -50,7 +51,7 @@ FOCUS_STATE = """() => {
 
 
 def assert_focus_visible(page: Page) -> dict[str, Any]:
-    state = page.evaluate(FOCUS_STATE)
+    state: dict[str, Any] | None = page.evaluate(FOCUS_STATE)
     assert state is not None, "the focus was lost (on the page's body)"
     assert state["outline"] or state["shadow"], f"no visible focus indicator on {state['element']}"
     assert state["inViewport"], f"the focused element is off screen: {state['element']}"
@@ -73,7 +74,9 @@ def tab_to(page: Page, target: Locator, *, backwards: bool = False) -> None:
 
 
 def log_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/{user.town.slug}/login/")
+    assert user.town is not None
+    slug = user.town.slug
+    page.goto(f"{base}/{slug}/login/")
     # The first stop is the skip link, visible when focused; it leads into the page's main content.
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Aller au contenu")
@@ -86,7 +89,7 @@ def log_in(page: Page, base: str, user: User) -> None:
     assert_focus_visible(page)
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(rf"/{user.town.slug}/$"))
+    expect(page).to_have_url(re.compile(rf"/{slug}/$"))
 
 
 def follow(page: Page, link: Locator, *, backwards: bool = False) -> None:
@@ -103,9 +106,8 @@ def review_and_confirm(page: Page) -> None:
 
 
 def test_a_parent_books_cancels_declares_an_absence_and_pays_with_the_keyboard_only(
-    live_server, desktop_page: Page, parent: User, family: Family, children: list[Child], meals: Activity
+    live_server, desktop_page: Page, town: Town, parent: User, family: Family, children: list[Child], meals: Activity
 ) -> None:
-    town = parent.town
     sarah = children[0]
     late = BookingFactory(child=sarah, activity=meals, date=LATE_DAY)
     AbsenceReasonFactory(town=town, label="Raison médicale", position=1)
@@ -179,10 +181,10 @@ def test_a_parent_books_cancels_declares_an_absence_and_pays_with_the_keyboard_o
 
 
 def test_the_skip_link_is_hidden_until_focused_and_moves_the_focus_to_the_content(
-    live_server, desktop_page: Page, parent: User
+    live_server, desktop_page: Page, town: Town, parent: User
 ) -> None:
     page = desktop_page
-    page.goto(f"{live_server.url}/{parent.town.slug}/login/")
+    page.goto(f"{live_server.url}/{town.slug}/login/")
     skip = page.get_by_role("link", name="Aller au contenu")
     assert skip.evaluate("el => el.getBoundingClientRect().bottom") <= 0  # out of sight before the first Tab
     page.keyboard.press("Tab")

@@ -14,6 +14,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import BookingState
 from ardoise.families.models import Child
+from ardoise.towns.models import Town
 from tests.browser.test_booking_journey import log_in
 from tests.factories import BookingFactory
 from tests.moment import NEXT_MONDAY
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_each_cell_of_the_grid_is_named_with_child_activity_day_state_and_deadline(
-    live_server, desktop_page: Page, parent: User, children: list[Child], meals: Activity
+    live_server, desktop_page: Page, town: Town, parent: User, children: list[Child], meals: Activity
 ) -> None:
     sarah, chloe = children
     BookingFactory(child=sarah, activity=meals, date=NEXT_MONDAY)
@@ -33,7 +34,7 @@ def test_each_cell_of_the_grid_is_named_with_child_activity_day_state_and_deadli
     grid = page.locator(".plan-wide")
     repas = meals.label
 
-    page.goto(f"{live_server.url}/{parent.town.slug}/planning/?child=all&view=week&week={NEXT_MONDAY}")
+    page.goto(f"{live_server.url}/{town.slug}/planning/?child=all&view=week&week={NEXT_MONDAY}")
     booked = grid.get_by_role(
         "checkbox", name=f"Sarah, {repas}, lundi 15 mars : réservé, modifiable jusqu'au jeudi 11 mars 12h00", exact=True
     )
@@ -46,7 +47,7 @@ def test_each_cell_of_the_grid_is_named_with_child_activity_day_state_and_deadli
     )
     expect(free).not_to_be_checked()
 
-    page.goto(f"{live_server.url}/{parent.town.slug}/planning/?child=all&view=week&week=2027-03-08")
+    page.goto(f"{live_server.url}/{town.slug}/planning/?child=all&view=week&week=2027-03-08")
     # A day past its deadline: disabled, and says since when.
     late = grid.get_by_role(
         "checkbox",
