@@ -1,9 +1,11 @@
-"""Keyboard only (RGAA 12.8 / 10.7, WCAG 2.1.1 and 2.4.7): a parent books a week, cancels a day, declares
-an absence and pays an invoice through the simulator without touching the mouse, on a desktop.
+"""Keyboard only (RGAA 12.8 / 10.7, WCAG 2.1.1, 2.4.7 and 2.4.11): a parent books a week, cancels a day,
+declares an absence and pays an invoice through the simulator without touching the mouse, on a desktop;
+on a phone, books days in the list of days (whose "Vérifier et confirmer" bar sticks to the bottom).
 
 Every move is a key (Tab, Shift+Tab, Enter, Space, arrows) sent through `page.keyboard`; the test
 never clicks, fills or checks a locator. After every Tab the focused element must show a focus
-indicator (a computed outline or box-shadow) and be inside the viewport. `page.goto` is only used
+indicator (a computed outline or box-shadow), be inside the viewport and not be covered by anything
+else (a sticky bar). `page.goto` is only used
 to open the login page, as a parent typing the address would.
 
 Time is frozen in-process by `tests.moment` (Tuesday 9 March 2027, 10:00 Paris).
@@ -46,6 +48,16 @@ FOCUS_STATE = """() => {
     shadow: style.boxShadow !== "none",
     inViewport: rect.width > 0 && rect.height > 0 && rect.bottom > 0 && rect.right > 0
       && rect.top < window.innerHeight && rect.left < window.innerWidth,
+    // Not hidden under something else (a sticky bar): what lies at its centre is itself or its label.
+    hit: (() => {
+      const x = Math.min(Math.max(rect.left + rect.width / 2, 0), window.innerWidth - 1);
+      const y = Math.min(Math.max(rect.top + rect.height / 2, 0), window.innerHeight - 1);
+      const top = document.elementFromPoint(x, y);
+      if (!top) return "nothing";
+      const label = top.closest("label");
+      if (el.contains(top) || top.contains(el) || (label && label.control === el)) return null;
+      return top.outerHTML.slice(0, 120);
+    })(),
   };
 }"""
 
@@ -55,6 +67,7 @@ def assert_focus_visible(page: Page) -> dict[str, Any]:
     assert state is not None, "the focus was lost (on the page's body)"
     assert state["outline"] or state["shadow"], f"no visible focus indicator on {state['element']}"
     assert state["inViewport"], f"the focused element is off screen: {state['element']}"
+    assert state["hit"] is None, f"the focused element {state['element']} is covered by {state['hit']}"
     return state
 
 
@@ -196,3 +209,31 @@ def test_the_skip_link_is_hidden_until_focused_and_moves_the_focus_to_the_conten
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
     assert_focus_visible(page)
+
+
+def test_on_a_phone_the_days_are_booked_with_the_keyboard_and_never_hidden_under_the_sticky_bar(
+    live_server, phone_page: Page, parent: User, children: list[Child], meals: Activity
+) -> None:
+    page = phone_page
+    log_in(page, live_server.url, parent)
+    # The menu is folded behind "Menu" on a phone.
+    menu = page.get_by_role("navigation", name="Menu principal")
+    follow(page, menu.get_by_role("button", name="Menu"))
+    expect(menu.get_by_role("link", name="Planning")).to_be_visible()
+    follow(page, menu.get_by_role("link", name="Planning"))
+    follow(page, page.get_by_role("link", name="Semaine suivante"))
+    expect(page.get_by_role("heading", name=re.compile("Semaine du 15 mars"))).to_be_visible()
+
+    days = page.locator(".plan-narrow")
+    boxes = days.get_by_role("checkbox", name=re.compile(rf"^{meals.label}\s*, Sarah"))
+    expect(boxes).to_have_count(4)
+    for index in range(4):
+        tab_to(page, boxes.nth(index))  # each box and each stop before it: seen, not under the bar
+        page.keyboard.press("Space")
+    for index in range(4):
+        expect(boxes.nth(index)).to_be_checked()
+    follow(page, days.get_by_role("button", name="Vérifier et confirmer"))
+    expect(page.get_by_role("heading", name="Vérifiez puis confirmez")).to_be_focused()
+    follow(page, page.get_by_role("button", name="Confirmer et enregistrer"))
+    expect(page.get_by_role("status")).to_contain_text("4 jours réservés pour Sarah")
+    assert Booking.objects.filter(child=children[0], state=BookingState.BOOKED).count() == 4
