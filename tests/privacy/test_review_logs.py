@@ -88,7 +88,7 @@ def test_the_redaction_keeps_which_field_changed_and_drops_its_value() -> None:
 def test_a_staff_change_of_the_health_record_leaves_no_value_behind(
     traced: pytest.LogCaptureFixture, client_for: ClientFor, front_desk: User, family: Family
 ) -> None:
-    child = family.children.order_by("birth_date").first()
+    child = family.children.order_by("birth_date")[0]
     data = child_values(
         child, allergies=ALLERGY, has_pai="on", pai_details=PAI, doctor=DOCTOR, health_notes=NOTE, wears_glasses="on"
     )
@@ -105,7 +105,7 @@ def test_a_staff_change_of_the_health_record_leaves_no_value_behind(
 def test_a_new_child_with_a_health_record_leaves_no_value_behind(
     traced: pytest.LogCaptureFixture, client_for: ClientFor, front_desk: User, family: Family, site: Site
 ) -> None:
-    child = family.children.order_by("birth_date").first()
+    child = family.children.order_by("birth_date")[0]
     data = child_values(child, first_name="Hugo", allergies=ALLERGY, has_pai="on", pai_details=PAI, health_notes=NOTE)
     url = reverse("backoffice:child_new", args=[family.town.slug, family.pk])
     assert client_for(front_desk).post(url, data).status_code == 302
@@ -117,7 +117,7 @@ def test_a_parents_health_request_accepted_by_staff_leaves_no_value_behind(
     traced: pytest.LogCaptureFixture, client_for: ClientFor, parent: User, front_desk: User, family: Family
 ) -> None:
     town = family.town
-    child = family.children.order_by("birth_date").first()
+    child = family.children.order_by("birth_date")[0]
     data = child_values(child, allergies=ALLERGY, has_pai="on", pai_details=PAI, health_notes=NOTE)
     data.pop("first_name"), data.pop("last_name"), data.pop("sex"), data.pop("birth_date"), data.pop("site")
     response = client_for(parent).post(reverse("portal:record_child", args=[town.slug, child.pk]), data)
@@ -135,7 +135,7 @@ def test_a_parents_health_request_accepted_by_staff_leaves_no_value_behind(
 def test_a_record_change_accepted_through_the_action_leaves_no_value_behind(
     traced: pytest.LogCaptureFixture, client_for: ClientFor, parent: User, front_desk: User, family: Family
 ) -> None:
-    child = family.children.order_by("birth_date").first()
+    child = family.children.order_by("birth_date")[0]
     item = request_record_change(family, child, {"allergies": ALLERGY, "doctor": DOCTOR}, actor=parent)
     payload = {"request": [item.pk], "decision": "accept"}
     client_for(front_desk).post(reverse("backoffice:requests_decide", args=[family.town.slug]), payload)
