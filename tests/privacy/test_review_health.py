@@ -132,3 +132,12 @@ def test_finance_never_gets_health_data_even_asking_for_it(town: Town, world, fi
         assert status == 200
         for secret in (ALLERGY, PAI, HEALTH_NOTE, "Allergies", "Régime alimentaire"):
             assert secret not in body
+
+
+def test_the_api_exposes_no_health_field(town: Town) -> None:
+    document = Client().get(f"/{town.slug}/api/v1/openapi.json").json()
+    properties = {
+        name for schema in document["components"]["schemas"].values() for name in schema.get("properties", {})
+    }
+    assert properties  # the document describes its schemas
+    assert not properties & {"allergies", "has_pai", "pai_details", "diet", "wears_glasses", "doctor", "health_notes"}
