@@ -65,6 +65,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Configuration"), "backoffice:config"),
     (_("Publications"), "backoffice:publications"),
     (_("Exports"), "backoffice:exports"),
+    (_("Données personnelles"), "backoffice:privacy_retention"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
