@@ -162,7 +162,7 @@ def _delete(rows: QuerySet[Any]) -> None:
     """One DELETE statement, whatever the number of rows: no collector fetching them in batches. Safe here
     because nothing else points at these rows, or what does (a message's attachments, a thread's messages)
     is deleted just before."""
-    rows._raw_delete(rows.db)  # type: ignore[attr-defined]
+    rows._raw_delete(rows.db)
 
 
 def _delete_files(names: list[str]) -> None:

@@ -5,8 +5,10 @@ latest activity (invoice, payment, login); the pure rules of `retention` decide 
 """
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import DateField, DateTimeField, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -23,9 +25,7 @@ from ardoise.towns.models import Town
 
 # A day the family was served, or booked to be: anything but a refused request or a cancelled day.
 SERVICE_STATES = tuple(
-    state
-    for state in BookingState.values
-    if state not in (BookingState.REFUSED, BookingState.CANCELLED)  # type: ignore[comparison-overlap]
+    state for state in BookingState.values if state not in (BookingState.REFUSED, BookingState.CANCELLED)
 )
 
 
@@ -58,11 +58,13 @@ def _latest(rows: QuerySet, key: str, value: str, output: DateField | DateTimeFi
     return Subquery(rows.order_by().values(key).annotate(latest=Max(value)).values("latest"), output_field=output)
 
 
-def _annotated(town: Town) -> QuerySet[Family]:
+def _rows(town: Town, family_ids: list[int] | None) -> Iterable[Mapping[str, Any]]:
     family = OuterRef("pk")
+    families = Family.objects.filter(town=town)
+    if family_ids is not None:
+        families = families.filter(pk__in=family_ids)
     return (
-        Family.objects.filter(town=town)
-        .exclude(pk__in=Pseudonymisation.objects.filter(town=town).values("family_id"))
+        families.exclude(pk__in=Pseudonymisation.objects.filter(town=town).values("family_id"))
         .annotate(
             last_service_day=_latest(
                 Booking.objects.filter(town=town, child__family=family, state__in=SERVICE_STATES),
@@ -91,6 +93,21 @@ def _annotated(town: Town) -> QuerySet[Family]:
             reversed=sum_of(PaymentReversal.objects.filter(town=town, family=family).values("family"), "amount"),
         )
         .order_by("number")
+        .values(
+            "pk",
+            "number",
+            "name",
+            "created_at",
+            "last_service_day",
+            "last_invoice_day",
+            "last_payment_day",
+            "last_login",
+            "invoiced",
+            "credited",
+            "paid",
+            "refunded",
+            "reversed",
+        )
     )
 
 
@@ -103,25 +120,8 @@ def candidates(
     """
     if years is None:
         years = retention_years(town)
-    rows = _annotated(town)
-    if family_ids is not None:
-        rows = rows.filter(pk__in=family_ids)
     found: list[Candidate] = []
-    for row in rows.values(
-        "pk",
-        "number",
-        "name",
-        "created_at",
-        "last_service_day",
-        "last_invoice_day",
-        "last_payment_day",
-        "last_login",
-        "invoiced",
-        "credited",
-        "paid",
-        "refunded",
-        "reversed",
-    ):
+    for row in _rows(town, family_ids):
         created_on = timezone.localdate(row["created_at"])
         anchor = retention.anchor_of(row["last_service_day"], created_on)
         if not retention.is_past_retention(anchor, years, today):
