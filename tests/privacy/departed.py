@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from ardoise.accounts.models import LoginFailure
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
-from ardoise.billing.models import Invoice, Payment, PaymentAllocation, Reminder
+from ardoise.billing.balance import family_balance
+from ardoise.billing.models import CreditNote, Invoice, Payment, PaymentAllocation, Reminder
 from ardoise.bookings.models import Absence, Booking, BookingState, Request, RequestKind
 from ardoise.consents.models import ConsentAnswer
 from ardoise.directdebit.models import Mandate, MandateState
@@ -167,6 +169,25 @@ def make_departed(town: Town, site: Site, activity: Activity, number: str = "77"
     audit.record(town, None, "guardian.update", guardian, changes={"email": [None, email]})
     audit.record(town, None, "child.update", child, changes={"first_name": [None, CHILD_FIRST]})
     return family
+
+
+def accounting_snapshot(town: Town) -> dict[str, Any]:
+    """What the accounting sees: each invoice as issued, each payment, and the town's totals."""
+    return {
+        "invoices": list(
+            Invoice.objects.filter(town=town)
+            .order_by("number")
+            .values_list("number", "family_id", "total", "issued_on", "payer_name", "payer_address")
+        ),
+        "payments": list(
+            Payment.objects.filter(town=town).order_by("number").values_list("number", "family_id", "amount")
+        ),
+        "invoiced": Invoice.objects.filter(town=town).aggregate(s=Sum("total"))["s"],
+        "paid": Payment.objects.filter(town=town).aggregate(s=Sum("amount"))["s"],
+        "credited": CreditNote.objects.filter(town=town).aggregate(s=Sum("amount"))["s"],
+        "balances": {family.pk: family_balance(family) for family in Family.objects.filter(town=town)},
+        "service_days": Booking.objects.filter(town=town).count(),
+    }
 
 
 def occurrences(words: tuple[str, ...] = IDENTITY) -> list[tuple[str, str, str]]:

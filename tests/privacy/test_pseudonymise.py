@@ -6,42 +6,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db.models import Sum
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit.models import AuditEntry
-from ardoise.billing.balance import family_balance
-from ardoise.billing.models import CreditNote, Invoice, Payment
-from ardoise.bookings.models import Booking
+from ardoise.billing.models import Invoice, Payment
 from ardoise.directdebit.models import Mandate
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.privacy import actions, queries
 from ardoise.privacy.models import Pseudonymisation
 from ardoise.towns.models import Site, Town
 from tests.privacy.conftest import TODAY
-from tests.privacy.departed import EMAIL, FAMILY_NAME, IDENTITY, LAST_SERVICE_DAY, make_departed, occurrences
+from tests.privacy.departed import (
+    EMAIL,
+    FAMILY_NAME,
+    IDENTITY,
+    LAST_SERVICE_DAY,
+    accounting_snapshot,
+    make_departed,
+    occurrences,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def snapshot(town: Town) -> dict[str, Any]:
-    """What the accounting sees: each invoice as issued, each payment, and the town's totals."""
-    return {
-        "invoices": list(
-            Invoice.objects.filter(town=town)
-            .order_by("number")
-            .values_list("number", "family_id", "total", "issued_on", "payer_name", "payer_address")
-        ),
-        "payments": list(
-            Payment.objects.filter(town=town).order_by("number").values_list("number", "family_id", "amount")
-        ),
-        "invoiced": Invoice.objects.filter(town=town).aggregate(s=Sum("total"))["s"],
-        "paid": Payment.objects.filter(town=town).aggregate(s=Sum("amount"))["s"],
-        "credited": CreditNote.objects.filter(town=town).aggregate(s=Sum("amount"))["s"],
-        "balances": {family.pk: family_balance(family) for family in Family.objects.filter(town=town)},
-        "service_days": Booking.objects.filter(town=town).count(),
-    }
 
 
 def everything(town: Town) -> list[tuple[Any, ...]]:
@@ -159,10 +145,10 @@ def test_it_leaves_no_personal_data_of_the_family_anywhere(
 def test_it_keeps_the_invoices_and_the_towns_totals(
     departed: Family, town: Town, django_capture_on_commit_callbacks: Any
 ) -> None:
-    before = snapshot(town)
+    before = accounting_snapshot(town)
     with django_capture_on_commit_callbacks(execute=True):
         actions.pseudonymise_families(town, None, [departed.pk], TODAY)
-    assert snapshot(town) == before
+    assert accounting_snapshot(town) == before
     [invoice] = Invoice.objects.filter(family=departed)
     assert invoice.payer_name == f"{FAMILY_NAME} Ophélestine"  # as issued
 
