@@ -1,7 +1,7 @@
 """Which families of a town are past retention, and why each is listed or refused, in a fixed number of queries.
 
 One query reads, for every family not yet pseudonymised, its last service day, its creation, its balance and its
-latest activity (invoice, payment, login); the pure rules of `retention` decide the rest.
+latest activity (invoice, payment, login, message); the pure rules of `retention` decide the rest.
 """
 
 import datetime
@@ -18,6 +18,7 @@ from ardoise.billing.balance import sum_of
 from ardoise.billing.models import CreditNote, Invoice, Payment
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Family
+from ardoise.messaging.models import Thread
 from ardoise.payments.models import PaymentReversal, Refund
 from ardoise.privacy import retention
 from ardoise.privacy.models import DEFAULT_RETENTION_YEARS, PrivacySettings, Pseudonymisation
@@ -84,6 +85,9 @@ def _rows(town: Town, family_ids: list[int] | None) -> Iterable[Mapping[str, Any
                 "last_login",
                 DateTimeField(),
             ),
+            last_message=_latest(
+                Thread.objects.filter(town=town, family=family), "family", "last_message_at", DateTimeField()
+            ),
             invoiced=sum_of(Invoice.objects.filter(town=town, family=family).values("family"), "total"),
             credited=sum_of(
                 CreditNote.objects.filter(town=town, invoice__family=family).values("invoice__family"), "amount"
@@ -102,6 +106,7 @@ def _rows(town: Town, family_ids: list[int] | None) -> Iterable[Mapping[str, Any
             "last_invoice_day",
             "last_payment_day",
             "last_login",
+            "last_message",
             "invoiced",
             "credited",
             "paid",
@@ -133,11 +138,10 @@ def candidates(
             + Decimal(row["refunded"])
             + Decimal(row["reversed"])
         )
-        login = timezone.localdate(row["last_login"]) if row["last_login"] is not None else None
+        instants = [row["last_login"], row["last_message"]]
         days = [
-            day
-            for day in (row["last_service_day"], row["last_invoice_day"], row["last_payment_day"], login)
-            if day is not None
+            *(day for day in (row["last_service_day"], row["last_invoice_day"], row["last_payment_day"]) if day),
+            *(timezone.localdate(instant) for instant in instants if instant is not None),
         ]
         last_activity = max(days) if days else None
         standing = retention.Standing(balance=balance, last_activity=last_activity)

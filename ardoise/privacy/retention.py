@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.calendars.wording import date_fr
 
-# A family with any activity (a service day, an invoice, a payment, a login) this many days before today or
+# A family with any activity (a service day, an invoice, a payment, a login, a message) this many days before today or
 # later is refused: it has not really left.
 RECENT_ACTIVITY_DAYS = 60
 
@@ -47,7 +47,7 @@ class Standing:
     """What the refusal rules need to know of one family (plain data)."""
 
     balance: Decimal  # euros; positive: the family owes
-    last_activity: datetime.date | None  # latest service day, invoice, payment or login, if any
+    last_activity: datetime.date | None  # latest service day, invoice, payment, login or message, if any
 
 
 def refusals(standing: Standing, today: datetime.date) -> list[str]:

@@ -20,7 +20,7 @@ from ardoise.consents.models import ConsentAnswer
 from ardoise.directdebit.models import Mandate, MandateState
 from ardoise.documents.models import Concerns, DocumentType, SupportingDocument
 from ardoise.families.models import AuthorisedPerson, Child, Family
-from ardoise.messaging.models import OutgoingEmail
+from ardoise.messaging.models import Message, OutgoingEmail, Thread
 from ardoise.payments.models import OnlinePayment
 from ardoise.quotients.models import AllocataireIdentity
 from ardoise.towns.models import Site, Town
@@ -161,6 +161,9 @@ def make_departed(town: Town, site: Site, activity: Activity, number: str = "77"
     document.save()
     make_thread(family, subject="Zéphyrinou et la cantine")
     make_attachment(family, name="quartermaine.pdf")
+    written = datetime.datetime(2023, 6, 20, 17, 0, tzinfo=datetime.UTC)  # before they left
+    Thread.objects.filter(family=family).update(created_at=written, last_message_at=written)
+    Message.objects.filter(thread__family=family).update(created_at=written)
     OutgoingEmail.objects.create(
         town=town, kind="message", to=email, subject="Bonjour Ophélestine", body_text="Bonjour Ophélestine QUARTERMAINE"
     )

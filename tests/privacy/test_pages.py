@@ -126,3 +126,11 @@ def test_the_page_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = admin.get(url(town)).content.decode()
     assert page.count('name="families"') == 5
+
+
+def test_the_menu_shows_it_to_the_administrator_only(
+    admin: Client, client_for: Callable[[User], Client], front_desk: User, town: Town
+) -> None:
+    home = reverse("backoffice:home", args=[town.slug])
+    assert "Données personnelles" in admin.get(home).content.decode()
+    assert "Données personnelles" not in client_for(front_desk).get(home).content.decode()

@@ -13,6 +13,7 @@ from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import Invoice, Payment
 from ardoise.directdebit.models import Mandate
 from ardoise.families.models import Child, Family, Guardian
+from ardoise.messaging.models import Thread
 from ardoise.privacy import actions, queries
 from ardoise.privacy.models import Pseudonymisation
 from ardoise.towns.models import Site, Town
@@ -65,6 +66,17 @@ def test_it_refuses_a_family_active_in_the_last_60_days(departed: Family, town: 
         f"Famille n° {departed.number} : Activité le 20 janvier 2027, il y a moins de 60 jours."
     ]
     assert everything(town) == before
+
+
+def test_it_refuses_a_family_that_wrote_in_the_last_60_days(departed: Family, town: Town) -> None:
+    Thread.objects.filter(family=departed).update(
+        last_message_at=datetime.datetime(2027, 3, 1, 17, 0, tzinfo=datetime.UTC)
+    )
+    with pytest.raises(actions.PseudonymisationRefused) as refused:
+        actions.pseudonymise_families(town, None, [departed.pk], TODAY)
+    assert refused.value.reasons == [
+        f"Famille n° {departed.number} : Activité le 1er mars 2027, il y a moins de 60 jours."
+    ]
 
 
 def test_it_refuses_a_family_not_past_retention(departed: Family, town: Town) -> None:
