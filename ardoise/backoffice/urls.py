@@ -33,6 +33,7 @@ urlpatterns = [
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),
     path("quotient-familial/", include("ardoise.backoffice.quotients")),
     path("configuration/", include("ardoise.backoffice.legal")),
+    path("donnees-personnelles/familles-a-anonymiser/", include("ardoise.backoffice.privacy_retention")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("inscriptions/", include("ardoise.backoffice.enrolments")),

@@ -49,6 +49,7 @@ from . import (
     invoicing,
     ledger,
     names,
+    privacy,
     publications,
     quotients,
     signup,
@@ -232,6 +233,7 @@ class DemoBuilder:
                 self.town, self.today, self.years["current"].starts_on, self.staff["accueil@demo.test"], self.counts
             )
             self.step("quotients familiaux and API Particulier")
+            privacy.create_departed_family(self.town, self.today, self.sites[0], meals[self.sites[0].pk], self.counts)
 
     def step(self, name: str) -> None:
         now = time.monotonic()

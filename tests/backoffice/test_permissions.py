@@ -128,6 +128,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "quotient_settings": ADMIN_ONLY,
     # Charts of money and attendance (charts app): finance's dashboard.
     "finance_dashboard": MONEY,
+    # Retention: the administrator alone lists and pseudonymises families past it, and sets it.
+    "privacy_retention": ADMIN_ONLY,
+    "privacy_retention_run": ADMIN_ONLY,
+    "privacy_retention_settings": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {

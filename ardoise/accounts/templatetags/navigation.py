@@ -68,6 +68,7 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Registre RGPD"), "backoffice:legal_register"),
     (_("Publications"), "backoffice:publications"),
     (_("Exports"), "backoffice:exports"),
+    (_("Données personnelles"), "backoffice:privacy_retention"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
