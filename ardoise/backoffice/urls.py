@@ -32,6 +32,7 @@ urlpatterns = [
     path("vacances/", include("ardoise.backoffice.holidays")),
     path("reinscriptions/", include("ardoise.backoffice.campaigns")),
     path("quotient-familial/", include("ardoise.backoffice.quotients")),
+    path("", include("ardoise.backoffice.data_access")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("inscriptions/", include("ardoise.backoffice.enrolments")),
