@@ -262,7 +262,7 @@ def collect(family: Family) -> dict[str, Any]:
                 line,
                 ["label", "quantity", "unit_price", "amount"],
                 child=child_name(line.child_id),
-                activity=line.activity.label if line.activity_id else None,
+                activity=line.activity.label if line.activity else None,
             )
         )
     reminders: dict[int, list[dict[str, Any]]] = {}

@@ -171,7 +171,7 @@ def populate(family: Family, size: int = 1, *, tag: str = "") -> None:
         record(town, None, "invoice.issue", invoice, summary=f"Facture {invoice.number}")
     record(town, guardian.user, "family.update", family, summary="Famille modifiée")
     # Every child answered, so that the portal's consent gate lets the parent through.
-    for child in Child.objects.filter(family=family).exclude(consent_answers__kind=kind):
-        ConsentAnswer.objects.create(kind=kind, family=family, child=child, version=1, given=False,
+    for unanswered in Child.objects.filter(family=family).exclude(consent_answers__kind=kind):
+        ConsentAnswer.objects.create(kind=kind, family=family, child=unanswered, version=1, given=False,
                                      answered_at=timezone.now(), **on)  # fmt: skip
     assert Child.objects.filter(family=family).count() >= size

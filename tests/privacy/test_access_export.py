@@ -114,9 +114,8 @@ def test_it_gives_health_data_bank_details_and_attendance(full_family: Family) -
 
 
 def test_it_leaves_out_secrets(full_family: Family, parent: User) -> None:
-    guardian = Guardian.objects.get(user=parent)
-    guardian.user.set_password("un-mot-de-passe-long")
-    guardian.user.save()
+    parent.set_password("un-mot-de-passe-long")
+    parent.save()
     text = export.as_json(export.collect(full_family)).decode()
     assert parent.password not in text
     assert "argon2" not in text
