@@ -212,7 +212,13 @@ def collect(family: Family) -> dict[str, Any]:
                 ["date", "state", "refusal_reason", "created_at", "updated_at"],
                 child=child_name(booking.child_id),
                 activity=booking.activity.label,
-                absence=row(absence, ["comment", "document", "declared_at"], reason=absence.reason.label)
+                absence=row(
+                    # Whether a document came with it, not its storage name (the file is not embedded).
+                    absence,
+                    ["comment", "declared_at"],
+                    reason=absence.reason.label,
+                    document=bool(absence.document),
+                )
                 if absence
                 else None,
             )
