@@ -256,7 +256,24 @@ class Block:
 
 
 def _facts(title: str, record: dict[str, Any], subtitle: str = "") -> Block:
-    return Block(title, "facts", rows=[[label(key), text(value)] for key, value in record.items()], subtitle=subtitle)
+    """Label / value rows; a nested record (a child's health, a guardian's account) as one row per field."""
+    rows: list[list[str]] = []
+    for key, value in record.items():
+        if isinstance(value, dict) and value:
+            rows.extend([f"{label(key)} — {label(name)}", text(part)] for name, part in value.items())
+        else:
+            rows.append([label(key), text(value)])
+    return Block(title, "facts", rows=rows, subtitle=subtitle)
+
+
+def _name_of(item: dict[str, Any], number: int) -> str:
+    """What a record is called in its heading: a person's names, an invoice's number, a thread's subject."""
+    if item.get("first_name"):
+        return f"{item['first_name']} {item.get('last_name') or ''}".strip()
+    for key in ("number", "subject"):
+        if item.get(key):
+            return str(item[key])
+    return str(number)
 
 
 def _table(title: str, items: list[dict[str, Any]]) -> Block:
@@ -291,10 +308,9 @@ def sections(data: dict[str, Any]) -> list[Block]:
             for number, item in enumerate(value, start=1):
                 nested = {name: part for name, part in item.items() if _is_table(part)}
                 flat = {name: part for name, part in item.items() if name not in nested}
-                blocks.append(_facts(str(title), flat, subtitle=f"{number} / {len(value)}"))
-                for name, part in nested.items():
-                    if part:
-                        blocks.append(_table(f"{title} {number} — {label(name)}", part))
+                name = _name_of(item, number)
+                blocks.append(_facts(f"{title} : {name}", flat, subtitle=f"{number} / {len(value)}"))
+                blocks.extend(_table(f"{name} — {label(key)}", part) for key, part in nested.items())
         else:
             blocks.append(_table(str(title), value))
     return blocks
