@@ -35,6 +35,7 @@ from ardoise.directdebit.models import CollectionItem, Mandate
 from ardoise.documents.models import SupportingDocument
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.messaging.models import Attachment, Message, NotificationPreference, OutgoingEmail, Thread
+from ardoise.messaging.notifications import Kind
 from ardoise.payments.models import OnlinePayment, PaymentReversal, Refund
 from ardoise.quotients.models import AllocataireIdentity, QuotientBatchResult, QuotientRecord
 from ardoise.signup.models import SignupProgress
@@ -80,6 +81,7 @@ NOT_EXPORTED: dict[str, str] = {
 }
 
 
+ACCOUNT_LINK_KINDS = frozenset({Kind.ACCOUNT_ACCESS, Kind.PASSWORD, Kind.SIGNUP_CONFIRMATION})
 HEALTH_FIELDS = ["allergies", "has_pai", "pai_details", "diet", "wears_glasses", "doctor", "health_notes"]
 
 
@@ -424,7 +426,12 @@ def collect(family: Family) -> dict[str, Any]:
     ]
     addresses = {guardian.email for guardian in guardians if guardian.email}
     emails = [
-        row(email, ["kind", "to", "subject", "body_text", "status", "created_at", "sent_at"])
+        row(
+            email,
+            ["kind", "to", "subject", "status", "created_at", "sent_at"],
+            # An account's e-mails carry a link that opens it (password, first access, sign-up): not their text.
+            body_text=None if email.kind in ACCOUNT_LINK_KINDS else email.body_text,
+        )
         for email in OutgoingEmail.objects.filter(to__in=addresses, **scope).order_by("created_at", "pk")
     ]
 
