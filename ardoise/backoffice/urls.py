@@ -38,6 +38,7 @@ urlpatterns = [
     path("inscriptions/", include("ardoise.backoffice.enrolments")),
     path("absences/<int:absence_id>/justificatif/", requests.absence_document, name="absence_document"),
     path("journal/", audit.audit_log, name="audit"),
+    path("journal/conservation/", audit.audit_retention, name="audit_retention"),
     path("familles/", families.families, name="families"),
     path("nouvelles-familles/", signup.signup_queue, name="signup_queue"),
     path("nouvelles-familles/<int:family_id>/", signup.signup_family, name="signup_family"),
