@@ -78,6 +78,9 @@ NOT_EXPORTED: dict[str, str] = {
     # (online_payments) and the money (payments).
     "prepayment.Basket": "same floor as privacy: its bookings and payments are exported",
     "prepayment.BasketLine": "same floor as privacy: its bookings and payments are exported",
+    # The retention's record that a family was pseudonymised (branch privacy-retention): by then nothing
+    # personal is left to export, and the record itself holds no personal datum.
+    "privacy.Pseudonymisation": "the fact of a pseudonymisation: nothing personal is left by then",
 }
 
 
