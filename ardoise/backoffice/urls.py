@@ -34,6 +34,7 @@ urlpatterns = [
     path("quotient-familial/", include("ardoise.backoffice.quotients")),
     path("configuration/", include("ardoise.backoffice.legal")),
     path("donnees-personnelles/familles-a-anonymiser/", include("ardoise.backoffice.privacy_retention")),
+    path("", include("ardoise.backoffice.data_access")),
     path("demandes/", requests.request_queue, name="requests"),
     path("demandes/decider/", requests.request_decide, name="requests_decide"),
     path("inscriptions/", include("ardoise.backoffice.enrolments")),

@@ -44,6 +44,7 @@ urlpatterns = [
     path("inscriptions/", include("ardoise.portal.enrolments")),
     path("vacances/", include("ardoise.portal.holidays")),
     path("dossier/", record.record, name="record"),
+    path("dossier/mes-donnees/", include("ardoise.portal.my_data")),
     path("dossier/famille/modifier/", record.record_family, name="record_family"),
     path("dossier/responsables/<int:guardian_id>/modifier/", record.record_guardian, name="record_guardian"),
     path("dossier/enfants/<int:child_id>/modifier/", record.record_child, name="record_child"),

@@ -132,6 +132,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "privacy_retention": ADMIN_ONLY,
     "privacy_retention_run": ADMIN_ONLY,
     "privacy_retention_settings": ADMIN_ONLY,
+    # Right of access (privacy): a family's whole data, health included, for a written request.
+    "family_data": ADMIN_ONLY,
+    "family_data_json": ADMIN_ONLY,
+    "family_data_pdf": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
