@@ -7,6 +7,7 @@ falling back to a development value.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -274,11 +275,33 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
-LOGGING = {
+# Logs go to the console (the process manager keeps them: see docs/privacy.md, "Logs and audit trail", for
+# their retention); with LOG_FILE, also to a file turned over at midnight, LOG_RETENTION_DAYS files kept.
+LOG_FILE = env_str("LOG_FILE", "")
+# Days of logs kept on disk when LOG_FILE is set: six months, the low end of the CNIL's advice on logs.
+LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 180)
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint says at INFO each step of every PDF (seven lines an invoice): only its warnings matter.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint says at INFO each step of every PDF (seven lines an invoice): only its warnings matter.
+        "weasyprint.progress": {"level": "WARNING"},
+        # Never the SQL, whatever the level asked: its parameters carry children's health records and
+        # password hashes (Django logs every query at DEBUG when DEBUG is on).
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+if LOG_FILE:
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.TimedRotatingFileHandler",
+        "filename": LOG_FILE,
+        "when": "midnight",
+        "backupCount": LOG_RETENTION_DAYS,
+        "encoding": "utf-8",
+    }
+    LOGGING["root"]["handlers"].append("file")
+# Error reports (the 500 page with DEBUG on, mail to admins if one day configured) never show a form's
+# fields: they may be a password or a child's health record.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ardoise.audit.reporting.NoFormFieldsReporterFilter"

@@ -5,10 +5,44 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
 
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
 from ardoise.towns.models import Town
+
+# Fields whose values never enter the trail: a child's health record (families.Child: allergies, PAI,
+# diet, doctor, medical notes — RGPD article 9 data, and a diet may hint at a belief) and any password.
+# The entry still says which field changed ("champ modifié"), who changed it and when.
+REDACTED_FIELDS = frozenset(
+    {
+        "allergies",
+        "has_pai",
+        "pai_details",
+        "diet",
+        "wears_glasses",
+        "doctor",
+        "health_notes",
+        "password",
+        "password1",
+        "password2",
+        "old_password",
+        "new_password1",
+        "new_password2",
+    }
+)
+
+
+def redacted(changes: Any) -> Any:
+    """`changes` with the value of every field of REDACTED_FIELDS replaced by "champ modifié", at any depth."""
+    if isinstance(changes, dict):
+        return {
+            name: gettext("champ modifié") if name in REDACTED_FIELDS else redacted(value)
+            for name, value in changes.items()
+        }
+    if isinstance(changes, list):
+        return [redacted(item) for item in changes]
+    return changes
 
 
 def record(
@@ -26,7 +60,7 @@ def record(
         object_type=type(obj).__name__.lower() if obj is not None else "",
         object_id=getattr(obj, "pk", None),
         summary=summary[:300] or str(obj)[:300],
-        changes=changes or {},
+        changes=redacted(changes or {}),
     )
 
 

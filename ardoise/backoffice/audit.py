@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.accounts.models import User
-from ardoise.audit.models import AuditEntry
+from ardoise.audit.models import MAX_RETENTION_YEARS, MIN_RETENTION_YEARS, AuditEntry
+from ardoise.audit.retention import retention_years, set_retention_years
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
@@ -60,6 +62,22 @@ class AuditFilters(forms.Form):
         """The filters that are valid (a wrong one is reported and ignored, never a failure)."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value and name not in self.errors}
+
+
+class RetentionForm(forms.Form):
+    retention_years = forms.TypedChoiceField(
+        label=gettext_lazy("Conserver les entrées du journal"),
+        coerce=int,
+        help_text=gettext_lazy("Les entrées plus anciennes sont supprimées chaque nuit (5 ans par défaut)."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["retention_years"].choices = [  # type: ignore[attr-defined]
+            (years, ngettext("%(years)s an", "%(years)s ans", years) % {"years": years})
+            for years in range(MIN_RETENTION_YEARS, MAX_RETENTION_YEARS + 1)
+        ]
+        self.fields["retention_years"].widget.attrs["aria-describedby"] = "id_retention_years_helptext"
 
 
 @dataclass(frozen=True)
@@ -127,5 +145,29 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
 
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filters": filters, "page": page, "entries": entries, "query": query.urlencode()}
+    context = {
+        "filters": filters,
+        "page": page,
+        "entries": entries,
+        "query": query.urlencode(),
+        "retention_form": RetentionForm(initial={"retention_years": retention_years(town)}),
+    }
     return render(request, "backoffice/audit.html", context)
+
+
+@staff_required(Role.ADMIN)
+@require_POST
+def audit_retention(request: AuthedRequest) -> HttpResponse:
+    """The administrator chooses how many years the town keeps its audit trail."""
+    form = RetentionForm(request.POST)
+    if form.is_valid():
+        years = form.cleaned_data["retention_years"]
+        set_retention_years(request.town, years, actor=request.user)
+        messages.success(
+            request,
+            ngettext("Le journal est conservé %(years)s an.", "Le journal est conservé %(years)s ans.", years)
+            % {"years": years},
+        )
+    else:
+        messages.error(request, _("Choisissez une durée de conservation de 1 à 10 ans."))
+    return redirect("backoffice:audit", request.town.slug)

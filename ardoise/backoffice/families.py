@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ardoise.accounts import actions as account_actions
 from ardoise.admissions import actions as admissions
-from ardoise.backoffice import direct_debits, family_forms
+from ardoise.backoffice import data_access, direct_debits, family_forms
 from ardoise.backoffice import quotients as quotient_pages
 from ardoise.billing.balance import family_balance
 from ardoise.billing.models import CreditNote, Invoice, Payment
@@ -170,6 +170,7 @@ def family(request: AuthedRequest, family_id: int) -> HttpResponse:
         "movements": last_movements(record),
         "mandate": Mandate.objects.filter(town=town, family=record, state=MandateState.ACTIVE).first(),
         "mandates_open": may_open(direct_debits.mandates, roles_of(request.user, town)),
+        "data_access_open": may_open(data_access.family_data, roles_of(request.user, town)),
         "today": timezone.localdate(),
         "supporting_documents": family_dossier(record, timezone.localdate()),
         **quotient_pages.panel_context(record, timezone.localdate()),

@@ -20,7 +20,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.bookings.forms import WEEKDAY_CHOICES
 from ardoise.calendars.models import SchoolYear
-from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
+from ardoise.families.models import HEALTH_HELP_TEXTS, AuthorisedPerson, Child, Family, Guardian
 from ardoise.portal.record_forms import MAX_TEXT, validate_caf_number, validate_phone, validate_postcode
 from ardoise.towns.models import Site, Town
 
@@ -217,6 +217,7 @@ class ChildForm(StaffRecordForm):
             "may_leave_alone",
         ]
         widgets = {"birth_date": DATE_INPUT}
+        help_texts = HEALTH_HELP_TEXTS
 
     HEALTH_FIELDS = ("allergies", "has_pai", "pai_details", "diet", "wears_glasses", "doctor", "health_notes")
 

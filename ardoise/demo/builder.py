@@ -49,6 +49,7 @@ from . import (
     invoicing,
     ledger,
     names,
+    privacy,
     publications,
     quotients,
     signup,
@@ -62,6 +63,7 @@ from .bulk import foreign_keys_checked_once, insert, writer_for_connection
 from .calendar import YearSpan, current_school_year, days_between, is_open, school_year
 from .campaigns import create_reenrolment_campaign
 from .history import create_history
+from .legal import create_statements
 from .people import GRADES, FamilyPlan, PopulationBuilder
 from .prepaid_town import build_prepaid_town
 
@@ -226,10 +228,12 @@ class DemoBuilder:
             create_reenrolment_campaign(self.town, self.today, self.school_years["next"], self.staff, self.counts)
             self.step("re-enrolment campaign")
             caf.create_caf_settings(self.town, self.activities.values(), self.counts)
+            create_statements(self.town, self.today, self.counts)
             quotients.create_quotients(
                 self.town, self.today, self.years["current"].starts_on, self.staff["accueil@demo.test"], self.counts
             )
             self.step("quotients familiaux and API Particulier")
+            privacy.create_departed_family(self.town, self.today, self.sites[0], meals[self.sites[0].pk], self.counts)
 
     def step(self, name: str) -> None:
         now = time.monotonic()

@@ -139,10 +139,24 @@ class Sex(models.TextChoices):
 
 
 class Diet(models.TextChoices):
+    """What the child is served, said as food, never as a belief (CNIL, NS-058: "sans porc" may be offered, "halal"
+    or "casher" may not; docs/privacy.md, "Health and diet data"). Medical diets go with the allergies or the PAI."""
+
     STANDARD = "standard", _("Standard")
     NO_PORK = "no_pork", _("Sans porc")
     VEGETARIAN = "vegetarian", _("Végétarien")
     NO_MEAT = "no_meat", _("Sans viande")
+
+
+# What the forms that collect a child's health record (staff's, sign-up's, a parent's change request) say under
+# its free fields: only what the child's care needs, nothing that reveals a belief (CNIL, NS-058).
+HEALTH_HELP_TEXTS = {
+    "diet": _("Ce que l'enfant mange, sans mentionner de religion ni de conviction."),
+    "health_notes": _(
+        "Seulement ce qui est utile pour accueillir l'enfant (traitement, conduite à tenir) ; "
+        "ni religion ni conviction."
+    ),
+}
 
 
 class Child(TownScoped):

@@ -23,8 +23,9 @@ from ardoise.towns.http import AuthedRequest
 from ardoise.towns.ids import parse_id
 
 # Portal pages a parent reaches while consents await: this page itself; the account pages (logout,
-# password) are outside the portal and never gated, nor is the API.
-UNGATED_PAGES = frozenset({"consents", "ical"})
+# password) are outside the portal and never gated, nor is the API. The right of access (RGPD) is owed
+# whatever the family consented to: "Mes données" and its downloads are never gated either.
+UNGATED_PAGES = frozenset({"consents", "ical", "my_data", "my_data_json", "my_data_pdf"})
 
 
 def _next_page(request: HttpRequest) -> str:

@@ -42,6 +42,7 @@ from ardoise.bookings.forms import cell_key
 from ardoise.bookings.models import BookingState
 from ardoise.bookings.proposals import Proposal
 from ardoise.calendars.opening import ClosedReason
+from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family
 from ardoise.messaging import queries as messaging_queries
 from ardoise.messaging.models import Menu
@@ -74,6 +75,12 @@ def _deadline_text(deadline: datetime.datetime) -> str:
     return f"{formats.date_format(local, 'D')}. {local:%d/%m} {local.hour}h{local.minute:02d}"
 
 
+def _deadline_spoken(deadline: datetime.datetime) -> str:
+    # "jeudi 11 mars 12h00": the note's "jeu. 11/03" written out for a screen reader.
+    local = timezone.localtime(deadline)
+    return f"{date_fr(local, 'l j F')} {local.hour}h{local.minute:02d}"
+
+
 @dataclass(frozen=True)
 class Cell:
     child: Child
@@ -101,6 +108,26 @@ class Cell:
     @property
     def day(self) -> datetime.date:
         return self.entry.day
+
+    @property
+    def accessible_name(self) -> str:
+        """What a screen reader says of a grid cell: child, activity, day, state and deadline.
+
+        "Sarah, Repas, lundi 15 mars : réservé, modifiable jusqu'au jeudi 11 mars 12h00". The grid shows
+        only a checkbox or a symbol, so the whole sentence is the cell's name (WCAG 1.3.1, 4.1.2).
+        """
+        status = self.entry.status
+        head = f"{self.child.first_name}, {self.activity.label}, {date_fr(self.day, 'l j F')}"
+        if not status.open or status.deadline is None:
+            return f"{head} : {self.label.lower()}"
+        deadline = _deadline_spoken(status.deadline)
+        if status.changeable:
+            when = _("modifiable jusqu'au %(deadline)s") % {"deadline": deadline}
+        elif self.day < timezone.localdate():
+            when = _("jour passé")
+        else:
+            when = _("date limite dépassée depuis le %(deadline)s") % {"deadline": deadline}
+        return f"{head} : {self.label.lower()}, {when}"
 
 
 def make_cell(child: Child, entry: Entry, now: datetime.datetime) -> Cell:

@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
+from ardoise.families.models import HEALTH_HELP_TEXTS, AuthorisedPerson, Child, Family, Guardian
 
 # Free text (allergies, PAI, notes): long enough for a paragraph, not a novel.
 MAX_TEXT = 2000
@@ -52,6 +52,7 @@ class RecordChangeForm(forms.Form):
     model: type[Model]
     record_fields: tuple[str, ...]
     field_validators: dict[str, list[Any]] = {}
+    field_help: dict[str, Any] = {}
     _model_fields: dict[str, forms.Field] | None = None
 
     comment = forms.CharField(
@@ -73,6 +74,8 @@ class RecordChangeForm(forms.Form):
             cached = fields_for_model(cls.model, fields=list(cls.record_fields))
             for name, field in cached.items():
                 field.validators.extend(cls.field_validators.get(name, []))
+                if name in cls.field_help:
+                    field.help_text = cls.field_help[name]
                 if isinstance(field.widget, forms.Textarea):
                     field.max_length = MAX_TEXT  # type: ignore[attr-defined]
                     field.validators.append(MaxLengthValidator(MAX_TEXT))
@@ -130,6 +133,7 @@ class ChildChangeForm(RecordChangeForm):
         "health_notes",
         "may_leave_alone",
     )
+    field_help = HEALTH_HELP_TEXTS
 
 
 class FamilyChangeForm(RecordChangeForm):

@@ -15,6 +15,11 @@ from django.shortcuts import get_object_or_404
 
 from ardoise.towns.models import Town
 
+# Relations of the town that every page reads (names of one-to-one relations), added by the apps that own them
+# in their `ready()` so that the town's own query brings them: `legal` adds the accessibility statement, whose
+# level every page's footer states.
+TOWN_RELATED: list[str] = []
+
 
 class TownMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -34,7 +39,8 @@ class TownMiddleware:
         request.town = None  # type: ignore[attr-defined]
         if slug is None:
             return
-        town = get_object_or_404(Town, slug=slug)
+        towns = Town.objects.select_related(*TOWN_RELATED) if TOWN_RELATED else Town.objects.all()
+        town = get_object_or_404(towns, slug=slug)
         request.town = town  # type: ignore[attr-defined]
         user = request.user
         if user.is_authenticated and getattr(user, "town_id", None) != town.pk:

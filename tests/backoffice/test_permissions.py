@@ -128,6 +128,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "quotient_settings": ADMIN_ONLY,
     # Charts of money and attendance (charts app): finance's dashboard.
     "finance_dashboard": MONEY,
+    # Retention: the administrator alone lists and pseudonymises families past it, and sets it.
+    "privacy_retention": ADMIN_ONLY,
+    "privacy_retention_run": ADMIN_ONLY,
+    "privacy_retention_settings": ADMIN_ONLY,
+    # Right of access (privacy): a family's whole data, health included, for a written request.
+    "family_data": ADMIN_ONLY,
+    "family_data_json": ADMIN_ONLY,
+    "family_data_pdf": ADMIN_ONLY,
 }
 # Pages named after their area: every roll_call_… page is the roll call's, and so on.
 ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
@@ -144,6 +152,9 @@ ACCESS_BY_PREFIX: dict[str, frozenset[str]] = {
     "treasury": MONEY,
     # The CAF activity report, its downloads and its settings.
     "caf_report": MONEY,
+    # The town's statements: the register of processing and its downloads, the accessibility statement's and the
+    # processing notice's settings.
+    "legal": ADMIN_ONLY,
     "mandate": frozenset({ADMIN, FRONT_DESK, FINANCE}),
     "message": RECORDS,
     "outbox": frozenset({ADMIN, FRONT_DESK, FINANCE}),

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from ardoise.demo import prepaid_town
 from ardoise.demo.builder import build_demo, delete_town
@@ -14,7 +15,10 @@ from tests.demo.dates import TODAY
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Town]:
     with django_db_blocker.unblock():
+        jobs_before = set(DBTaskResult.objects.values_list("pk", flat=True))
         yield build_demo(TODAY)
         # Both towns the build made: a town left behind would count in every later test of the worker.
         delete_town("demo")
         delete_town(prepaid_town.SLUG)
+        # So are the jobs it queued (e-mails, scheduled tasks): they belong to no town.
+        DBTaskResult.objects.exclude(pk__in=jobs_before).delete()

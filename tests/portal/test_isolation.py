@@ -31,8 +31,9 @@ from tests.portal.holiday_factories import holiday_period_for, holiday_registrat
 from tests.prepayment.conftest import make_basket
 
 # Pages that need no login: the calendar feed is reached by its secret token; online sign-up and its
-# confirmation link are for people who have no account yet.
-PUBLIC = {"ical", "signup", "signup_sent", "signup_confirm"}
+# confirmation link are for people who have no account yet; the town's accessibility statement and processing
+# notice are for everyone (tests/legal).
+PUBLIC = {"ical", "signup", "signup_sent", "signup_confirm", "accessibility", "privacy_notice"}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ PARENT_NAV: list[tuple[Promise, str]] = [
     (_("Mes prélèvements"), "portal:direct_debits"),
     (_("Messages"), "portal:messages"),
     (_("Documents"), "portal:documents"),
+    (_("Données personnelles"), "portal:privacy_notice"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
@@ -40,6 +41,7 @@ SIGNUP_NAV: list[tuple[Promise, str]] = [
     (_("Messages"), "portal:messages"),
     (_("Contact"), "portal:contact"),
     (_("Documents"), "portal:documents"),
+    (_("Données personnelles"), "portal:privacy_notice"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
@@ -63,8 +65,10 @@ STAFF_NAV: list[tuple[Promise, str]] = [
     (_("Messages"), "backoffice:messages"),
     (_("Vacances"), "backoffice:holiday_periods"),
     (_("Configuration"), "backoffice:config"),
+    (_("Registre RGPD"), "backoffice:legal_register"),
     (_("Publications"), "backoffice:publications"),
     (_("Exports"), "backoffice:exports"),
+    (_("Données personnelles"), "backoffice:privacy_retention"),
     (_("Mot de passe"), "accounts:password_change"),
 ]
 
