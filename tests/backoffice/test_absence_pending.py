@@ -41,8 +41,8 @@ def test_it_shows_a_pending_absence_at_the_roll_call_as_absent(town, site_agent,
 def test_it_shows_a_pending_absence_on_the_on_behalf_planning(town, front_desk, client_for, family, meals, pending):
     url = reverse("backoffice:on_behalf", args=[town.slug, family.pk]) + "?month=2027-03"
     page = html.unescape(client_for(front_desk).get(url).content.decode())
-    note = page.index(f'id="w-{pending.child_id}:{meals.pk}:{TODAY.isoformat()}-note"')
-    cell = page[page.rindex("<td", 0, note) : note]
+    start = page.index(f'data-cell="{pending.child_id}:{meals.pk}:{TODAY.isoformat()}"')
+    cell = page[page.rindex("<td", 0, start) : page.index("</td>", start)]
     assert "state--absence-pending" in cell
     assert "Absence en cours de traitement" in cell
     assert "Absence en cours de traitement" in page[page.index('id="legende"') :]

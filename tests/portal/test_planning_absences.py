@@ -30,8 +30,8 @@ def planning(client, town, **params: str) -> str:
 def cell_of(html: str, child: Child, activity: Activity, day: datetime.date) -> str:
     """The table cell (<td>) of one child, activity and day."""
     key = f"{child.pk}:{activity.pk}:{day.isoformat()}"
-    end = html.index(f'id="w-{key}-note"')
-    return html[html.rindex("<td", 0, end) : html.index("</td>", end)]
+    start = html.index(f'data-cell="{key}"')
+    return html[html.rindex("<td", 0, start) : html.index("</td>", start)]
 
 
 def absence_link(child: Child, activity: Activity, day: datetime.date) -> str:
