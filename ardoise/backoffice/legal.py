@@ -21,6 +21,7 @@ from ardoise.backoffice.exports import spreadsheet_response
 from ardoise.billing.pdf import get_renderer
 from ardoise.legal import actions, queries
 from ardoise.legal.models import AccessibilityStatement, ProcessingNotice
+from ardoise.privacy.queries import retention_years
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role, Town
@@ -113,7 +114,7 @@ def legal_notice(request: AuthedRequest) -> HttpResponse:
 
 
 def _register_context(town: Town) -> dict[str, Any]:
-    notice, lines = queries.register(town)
+    notice, lines = queries.register(town, retention_years(town))
     return {"town": town, "notice": notice, "lines": lines, "generated_at": timezone.localtime()}
 
 
@@ -141,7 +142,7 @@ REGISTER_COLUMNS = (
 @require_GET
 def legal_register_csv(request: AuthedRequest) -> HttpResponse:
     town: Town = request.town
-    _notice, lines = queries.register(town)
+    _notice, lines = queries.register(town, retention_years(town))
     header = [str(label) for _name, label in REGISTER_COLUMNS]
     rows = [[getattr(line, name) for name, _label in REGISTER_COLUMNS] for line in lines]
     return spreadsheet_response("csv", header, rows, f"registre-des-traitements_{town.slug}", _("Registre"))

@@ -3,6 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+
+from ardoise.audit.retention import retention_years as audit_retention_years
 from ardoise.legal import texts
 from ardoise.legal.models import AccessibilityStatement, ProcessingNotice
 from ardoise.legal.rules import Conformity, audit_valid_until, conformity
@@ -77,9 +80,13 @@ class Notice:
     dpo_name: str
     dpo_email: str
     dpo_address: str
+    retention: tuple[str, ...]
+    family_years: int
 
 
-def notice(town: Town) -> Notice:
+def notice(town: Town, family_years: int) -> Notice:
+    """The town's processing notice; `family_years` is how long it keeps a departed family's file (the privacy
+    app's setting, read by the caller: that app sits above this one)."""
     saved = notice_or_new(town)
     return Notice(
         town=town,
@@ -89,6 +96,8 @@ def notice(town: Town) -> Notice:
         dpo_name=saved.dpo_name,
         dpo_email=saved.dpo_email or town.email,
         dpo_address=saved.dpo_address or saved.controller_address or town.address,
+        retention=texts.retention_periods(family_years, audit_retention_years(town), settings.LOG_RETENTION_DAYS),
+        family_years=family_years,
     )
 
 
@@ -106,10 +115,10 @@ class RegisterLine:
     security: str
 
 
-def register(town: Town) -> tuple[Notice, list[RegisterLine]]:
+def register(town: Town, family_years: int) -> tuple[Notice, list[RegisterLine]]:
     """The town's register of processing: Ardoise's processings, with the town as controller and its own
     recipients, retention details and security measures added to each."""
-    current = notice(town)
+    current = notice(town, family_years)
     saved = current.saved
     security = " ".join(str(measure) for measure in texts.SECURITY)
     if saved.security_measures:
@@ -119,7 +128,7 @@ def register(town: Town) -> tuple[Notice, list[RegisterLine]]:
         recipients = str(processing.recipients)
         if saved.recipients:
             recipients = f"{recipients} {saved.recipients}"
-        retention = str(processing.retention)
+        retention = str(processing.retention) % {"family_years": texts.years(family_years)}
         if saved.retention:
             retention = f"{retention} {saved.retention}"
         lines.append(

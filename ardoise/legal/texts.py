@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 # Accessibility: what the software guarantees and how it is checked, whatever the town.
 ARDOISE_COMMITMENTS: tuple[Promise, ...] = (
@@ -88,15 +89,33 @@ RECIPIENTS: tuple[Promise, ...] = (
     _("la CAF ou la MSA pour le quotient familial, et des statistiques sans nom d'enfant ;"),
     _("l'hébergeur du logiciel, qui agit pour le compte de la commune, en France ou dans l'Union européenne."),
 )
-RETENTION: tuple[Promise, ...] = (
-    _(
-        "le dossier de la famille et des enfants : tant que la famille utilise les services, puis au plus trois ans "
-        "après le dernier jour de service, avant d'être rendu anonyme ;"
-    ),
-    _("les factures, avoirs et paiements : dix ans, comme toute pièce comptable ;"),
-    _("les justificatifs : le temps de leur validité ;"),
-    _("le journal des connexions et des actions du personnel : un an."),
-)
+
+
+def years(count: int) -> str:
+    return ngettext("%(count)d an", "%(count)d ans", count) % {"count": count}
+
+
+def retention_periods(family_years: int, audit_years: int, log_days: int) -> tuple[str, ...]:
+    """How long each kind of data is kept, with the town's own settings (privacy's retention of a family's file,
+    the audit trail's) and the server's log rotation."""
+    return (
+        _(
+            "le dossier de la famille et des enfants : tant que la famille utilise les services, puis au plus "
+            "%(years)s après le dernier jour de service, avant d'être rendu anonyme ;"
+        )
+        % {"years": years(family_years)},
+        str(_("les factures, avoirs et paiements : dix ans, comme toute pièce comptable ;")),
+        str(_("les justificatifs : le temps de leur validité ;")),
+        _("le journal des actions du personnel : %(years)s ;") % {"years": years(audit_years)},
+        ngettext(
+            "les journaux techniques du serveur : %(count)d jour.",
+            "les journaux techniques du serveur : %(count)d jours.",
+            log_days,
+        )
+        % {"count": log_days},
+    )
+
+
 RIGHTS = _(
     "Vous pouvez accéder à vos données, les faire rectifier, en demander l'effacement ou la limitation, et vous "
     "opposer à leur traitement pour des raisons tenant à votre situation particulière. Vous pouvez télécharger les "
@@ -138,7 +157,7 @@ PROCESSINGS: tuple[Processing, ...] = (
         ),
         recipients=_("Agents habilités de la commune ; comptable public ; hébergeur (sous-traitant)."),
         retention=_(
-            "Dossier : trois ans après le dernier jour de service, puis anonymisé ; pièces comptables : dix ans."
+            "Dossier : %(family_years)s après le dernier jour de service, puis anonymisé ; pièces comptables : dix ans."
         ),
     ),
     Processing(
@@ -172,7 +191,7 @@ PROCESSINGS: tuple[Processing, ...] = (
         people=_("Allocataires CAF ou MSA responsables légaux."),
         data=_("Numéro d'allocataire, quotient familial, identité de l'allocataire, date de l'accord."),
         recipients=_("Agents de l'accueil et de la régie ; CAF ou MSA via API Particulier (DINUM)."),
-        retention=_("Historique tant que la famille utilise les services, puis trois ans."),
+        retention=_("Historique tant que la famille utilise les services, puis %(family_years)s."),
         legal_basis=_("Accord de la famille, dans le cadre de la mission d'intérêt public"),
     ),
     Processing(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ardoise.legal import queries, texts
+from ardoise.privacy.queries import retention_years
 
 
 @require_GET
@@ -29,7 +30,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def privacy_notice(request: HttpRequest) -> HttpResponse:
     town = request.town  # type: ignore[attr-defined]
     context = {
-        "notice": queries.notice(town),
+        "notice": queries.notice(town, retention_years(town)),
         "texts": texts,
     }
     return render(request, "portal/legal/privacy_notice.html", context)

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 
 from ardoise.accounts.models import User
+from ardoise.audit.models import AuditSettings
 from ardoise.legal.models import AccessibilityStatement
+from ardoise.privacy.models import PrivacySettings
 from ardoise.towns.models import Town
 from tests.legal.helpers import audited_statement, filled_notice, html, url
 
@@ -137,8 +139,19 @@ def test_the_public_pages_take_a_fixed_number_of_queries(client: Client, town: T
     filled_notice(town)
     with django_assert_num_queries(1):  # the town with its statement
         client.get(url("portal:accessibility", town))
-    with django_assert_num_queries(2):  # the town with its statement, the notice
+    with django_assert_num_queries(4):  # the town with its statement, the notice, the two retention settings
         client.get(url("portal:privacy_notice", town))
+
+
+def test_the_notice_says_the_towns_own_retention(client: Client, town: Town) -> None:
+    page = html(client.get(url("portal:privacy_notice", town)))
+    assert "au plus 3 ans après le dernier jour de service" in page  # the defaults
+    assert "le journal des actions du personnel : 5 ans" in page
+    PrivacySettings.objects.create(town=town, retention_years=1)
+    AuditSettings.objects.create(town=town, retention_years=2)
+    page = html(client.get(url("portal:privacy_notice", town)))
+    assert "au plus 1 an après le dernier jour de service" in page
+    assert "le journal des actions du personnel : 2 ans" in page
 
 
 def test_the_parents_menu_has_the_notice(client_for: Callable[[User], Client], parent: User, town: Town) -> None:

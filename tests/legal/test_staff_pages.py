@@ -15,6 +15,7 @@ from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
 from ardoise.legal.models import AccessibilityStatement, ProcessingNotice
 from ardoise.legal.texts import PROCESSINGS
+from ardoise.privacy.models import PrivacySettings
 from ardoise.towns.models import Town
 from tests.billing.test_pdf import pdf_text
 from tests.legal.helpers import filled_notice, html, url
@@ -171,5 +172,13 @@ def test_the_register_and_its_downloads_take_a_fixed_number_of_queries(
     filled_notice(town)
     after = {name: count(name) for name in names}
     assert after == before
-    assert max(after.values()) <= 6
+    assert max(after.values()) <= 7
     print("Register queries:", after)  # noqa: T201 (measured for the report)
+
+
+def test_the_register_says_the_towns_retention_of_a_family_file(
+    client_for: Callable[[User], Client], town_admin: User, town: Town
+) -> None:
+    PrivacySettings.objects.create(town=town, retention_years=4)
+    page = client_for(town_admin).get(url("backoffice:legal_register", town)).content.decode()
+    assert "Dossier : 4 ans après le dernier jour de service" in page
