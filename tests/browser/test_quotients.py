@@ -96,6 +96,8 @@ def test_a_batch_fetches_every_consenting_family_s_qf_with_progress_and_results(
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert QuotientBatch.objects.get().state == BatchState.DONE
     expect(page.locator(".qf-state")).to_contain_text(f"Terminé — {families} familles sur {families}", timeout=10_000)
+    # Only the progress card updates itself (nothing moves under the reader's feet); "Actualiser" shows the results.
+    page.locator("#avancement-card").get_by_role("link", name="Actualiser").click()
     results = page.locator("table.qf-results")
     expect(results.locator("tr", has_text="DUPONT")).to_contain_text("Trouvé")
     expect(results.locator("tr", has_text="DUPONT")).to_contain_text("650")
