@@ -15,10 +15,9 @@ from ardoise.towns.models import Town
 def saved_statement(town: Town) -> AccessibilityStatement | None:
     """The town's statement row, or None. Free when the town came from the TownMiddleware, which reads it with
     the town (`apps.LegalConfig.ready`); one query otherwise."""
-    try:
-        return town.accessibility_statement
-    except AccessibilityStatement.DoesNotExist:
-        return None
+    # The reverse one-to-one raises a DoesNotExist that is also an AttributeError when the town has none.
+    statement: AccessibilityStatement | None = getattr(town, "accessibility_statement", None)
+    return statement
 
 
 def saved_notice(town: Town) -> ProcessingNotice | None:
