@@ -81,12 +81,14 @@ class Notice:
     dpo_address: str
     retention: tuple[str, ...]
     family_years: int
+    audit_years: int
 
 
 def notice(town: Town, family_years: int) -> Notice:
     """The town's processing notice; `family_years` is how long it keeps a departed family's file (the privacy
     app's setting, read by the caller: that app sits above this one)."""
     saved = notice_or_new(town)
+    audit_years = audit_retention_years(town)
     return Notice(
         town=town,
         saved=saved,
@@ -95,8 +97,9 @@ def notice(town: Town, family_years: int) -> Notice:
         dpo_name=saved.dpo_name,
         dpo_email=saved.dpo_email or town.email,
         dpo_address=saved.dpo_address or saved.controller_address or town.address,
-        retention=texts.retention_periods(family_years, audit_retention_years(town), settings.LOG_RETENTION_DAYS),
+        retention=texts.retention_periods(family_years, audit_years, settings.LOG_RETENTION_DAYS),
         family_years=family_years,
+        audit_years=audit_years,
     )
 
 
@@ -122,12 +125,18 @@ def register(town: Town, family_years: int) -> tuple[Notice, list[RegisterLine]]
     security = " ".join(str(measure) for measure in texts.SECURITY)
     if saved.security_measures:
         security = f"{security} {saved.security_measures}"
+    # The town's own periods, as the notice states them (placeholders of texts.PROCESSINGS).
+    periods = {
+        "family_years": texts.years(family_years),
+        "audit_years": texts.years(current.audit_years),
+        "log_days": settings.LOG_RETENTION_DAYS,
+    }
     lines = []
     for processing in texts.PROCESSINGS:
         recipients = str(processing.recipients)
         if saved.recipients:
             recipients = f"{recipients} {saved.recipients}"
-        retention = str(processing.retention) % {"family_years": texts.years(family_years)}
+        retention = str(processing.retention) % periods
         if saved.retention:
             retention = f"{retention} {saved.retention}"
         lines.append(

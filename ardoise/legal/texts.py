@@ -200,7 +200,7 @@ PROCESSINGS: tuple[Processing, ...] = (
         people=_("Responsables légaux, agents."),
         data=_("Courriel, messages et pièces jointes, préférences de notification."),
         recipients=_("Agents de l'accueil ; prestataire d'envoi des courriels (sous-traitant)."),
-        retention=_("Trois ans après le dernier jour de service."),
+        retention=_("%(family_years)s après le dernier jour de service, puis anonymisés."),
     ),
     Processing(
         name=_("Comptes et journal des actions du personnel"),
@@ -210,6 +210,6 @@ PROCESSINGS: tuple[Processing, ...] = (
             "Identifiant, rôles, dates de connexion, actions effectuées (jamais de mot de passe ni de donnée de santé)."
         ),
         recipients=_("Administrateurs de la commune."),
-        retention=_("Un an pour les connexions ; journal des actions : durée des pièces qu'il concerne."),
+        retention=_("Journaux techniques du serveur : %(log_days)s jours ; journal des actions : %(audit_years)s."),
     ),
 )

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ardoise.accounts.models import User
-from ardoise.audit.models import AuditEntry
+from ardoise.audit.models import AuditEntry, AuditSettings
 from ardoise.legal.models import AccessibilityStatement, ProcessingNotice
 from ardoise.legal.texts import PROCESSINGS
 from ardoise.privacy.models import PrivacySettings
@@ -180,5 +180,8 @@ def test_the_register_says_the_towns_retention_of_a_family_file(
     client_for: Callable[[User], Client], town_admin: User, town: Town
 ) -> None:
     PrivacySettings.objects.create(town=town, retention_years=4)
+    AuditSettings.objects.create(town=town, retention_years=2)
     page = client_for(town_admin).get(url("backoffice:legal_register", town)).content.decode()
     assert "Dossier : 4 ans après le dernier jour de service" in page
+    assert "4 ans après le dernier jour de service, puis anonymisés" in page  # the messages
+    assert "journal des actions : 2 ans" in page
