@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.billing.money import ZERO
 
-from .titles import Imputation, Title, TitleLine
+from .titles import Imputation, Title, take_off_from_the_end
 
 # Width of Magnus's CodeTiers: a longer family number would be cut and could name another family.
 DEBTOR_CODE_WIDTH = 15
@@ -59,25 +59,6 @@ class Batch:
     def due_titles(self) -> list[tuple[Title, Decimal]]:
         """The titles with something due and that amount, in the batch's order."""
         return [(title, due) for title in self.titles if (due := self.due(title)) > ZERO]
-
-
-def take_off_from_the_end(amounts: Sequence[Decimal], target: Decimal) -> list[Decimal]:
-    """`amounts` reduced from the last one backwards until they add up to `target` (0 ≤ target ≤ their sum)."""
-    excess = sum(amounts, ZERO) - target
-    reduced = list(amounts)
-    for index in range(len(reduced) - 1, -1, -1):
-        if excess <= ZERO:
-            break
-        taken = min(reduced[index], excess)
-        reduced[index] -= taken
-        excess -= taken
-    return reduced
-
-
-def due_lines(title: Title, due: Decimal) -> list[tuple[TitleLine, Decimal]]:
-    """Each line with the part of `due` it carries, lines carrying nothing left out."""
-    amounts = take_off_from_the_end([line.amount for line in title.lines], due)
-    return [(line, amount) for line, amount in zip(title.lines, amounts, strict=True) if amount > ZERO]
 
 
 def due_by_imputation(title: Title, due: Decimal) -> list[tuple[Imputation, Decimal]]:

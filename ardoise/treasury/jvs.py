@@ -11,9 +11,10 @@ from lxml import etree
 
 from ardoise.billing.money import ZERO
 
-from .batch import Batch, check, due_lines
+from .batch import Batch, check
 from .magnus import CIVILITIES, piece_object
 from .plain_text import amount, upper_text
+from .titles import due_lines
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
 ENCODING = "ISO-8859-1"
@@ -77,7 +78,7 @@ def build(batch: Batch) -> bytes:
         _add(piece_block, "Edition", "01")
         _add(piece_block, "ObjPce", piece_object(title, 160))
         debtor = title.debtor
-        for order, (line, due) in enumerate(due_lines(title, due_amount), start=1):
+        for order, (line, due) in enumerate(due_lines(title.lines, due_amount), start=1):
             imputation = line.imputation
             if imputation is None:  # check() refused such lines
                 continue

@@ -60,7 +60,7 @@ from lxml import etree
 
 from ardoise.directdebit.banking import sepa_text
 
-from .titles import Title, TitleLine
+from .titles import Title, TitleLine, due_lines
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
 ENCODING = "ISO-8859-1"
@@ -192,25 +192,6 @@ def iban_key_is_valid(iban: str) -> bool:
 # Amounts
 
 
-def piece_lines(lines: Sequence[TitleLine], amount: Decimal) -> list[tuple[TitleLine, Decimal]]:
-    """The lines of a title asking `amount` euros in all: each line's amount, less what was paid or
-    credited taken from the last lines first; lines left at 0.00 are dropped (a line of the PES
-    is never 0). `amount` is between 0 and the lines' total."""
-    amount = amount.quantize(CENT)
-    total = sum((line.amount for line in lines), ZERO)
-    if amount < ZERO or amount > total:
-        raise ValueError(f"{amount} is not within 0 and the lines' total {total}.")
-    to_remove = total - amount
-    kept: list[tuple[TitleLine, Decimal]] = []
-    for line in reversed(lines):
-        taken = min(line.amount, to_remove)
-        to_remove -= taken
-        if line.amount - taken > ZERO:
-            kept.append((line, line.amount - taken))
-    kept.reverse()
-    return kept
-
-
 def debit_date(due_on: datetime.date, issued_on: datetime.date) -> datetime.date:
     """When the Trésor may debit a title: its due date, but never less than DEBIT_NOTICE_DAYS after
     the bordereau (the debtor is told first)."""
@@ -297,7 +278,7 @@ def _piece(root: etree._Element, bordereau: Bordereau, number: int, piece: Piece
         _sub(reference, "IdUnique", attachment_id(title))
         _sub(reference, "NomPJ", attachment_name(title))
     _sub(block, "NumeroFacture", latin1_text(title.number, 20))
-    for index, (line, amount) in enumerate(piece_lines(title.lines, piece.amount), start=1):
+    for index, (line, amount) in enumerate(due_lines(title.lines, piece.amount), start=1):
         row = _sub(element, "LigneDePiece")
         line_block = _sub(row, "BlocLignePiece")
         info = _sub(line_block, "InfoLignePiece")

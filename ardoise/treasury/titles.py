@@ -184,6 +184,33 @@ def _imputation(code: ProductCode | None) -> Imputation | None:
     return Imputation(code=code.code, nature=code.nature, function=code.function, label=code.label)
 
 
+# What is due on a title, spread over its lines (PES pieces, Magnus and JVS Millésime exports alike).
+
+
+def take_off_from_the_end(amounts: Sequence[Decimal], target: Decimal) -> list[Decimal]:
+    """`amounts` reduced from the last one backwards until they add up to `target` (0 ≤ target ≤ their sum):
+    what was credited or paid is taken off the last lines first, so the first ones stay whole."""
+    total = sum(amounts, ZERO)
+    if target < ZERO or target > total:
+        raise ValueError(f"{target} is not within 0 and the amounts' total {total}.")
+    excess = total - target
+    reduced = list(amounts)
+    for index in range(len(reduced) - 1, -1, -1):
+        if excess <= ZERO:
+            break
+        taken = min(reduced[index], excess)
+        reduced[index] -= taken
+        excess -= taken
+    return reduced
+
+
+def due_lines(lines: Sequence[TitleLine], due: Decimal) -> list[tuple[TitleLine, Decimal]]:
+    """Each line with the part of `due` it carries; lines carrying nothing are left out (a line
+    of a PES piece or of an export is never 0.00)."""
+    amounts = take_off_from_the_end([line.amount for line in lines], round_money(due))
+    return [(line, amount) for line, amount in zip(lines, amounts, strict=True) if amount > ZERO]
+
+
 def load_titles(town: Town, invoices: "QuerySet[Invoice] | Iterable[Invoice]") -> list[Title]:
     """One Title per invoice of `invoices` (a queryset of the town's invoices), in its order.
 

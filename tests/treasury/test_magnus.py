@@ -16,8 +16,9 @@ from ardoise.billing.models import CreditNote, InvoicingRun, RunStatus
 from ardoise.families.models import Family
 from ardoise.towns.models import Town
 from ardoise.treasury import magnus
-from ardoise.treasury.batch import ExportRefused, take_off_from_the_end
+from ardoise.treasury.batch import ExportRefused
 from ardoise.treasury.export_queries import run_batch
+from ardoise.treasury.titles import take_off_from_the_end
 from tests.factories import FamilyFactory, GuardianFactory
 from tests.treasury.conftest import make_invoice
 from tests.treasury.exports_data import CARE, DEBTOR, batch, line, title
@@ -257,3 +258,9 @@ def test_it_subtracts_a_credit_note_of_a_run_invoice(
     rows = magnus.ecritures(run_batch(town, run)).split(b"\r\n")
 
     assert [fields(row)[29] for row in rows] == ["35.00"]
+
+
+@pytest.mark.parametrize("target", [Decimal("-0.01"), Decimal("30.01")])
+def test_it_refuses_a_target_outside_zero_and_the_total(target):
+    with pytest.raises(ValueError, match="not within 0"):
+        take_off_from_the_end([Decimal("10.00"), Decimal("20.00")], target)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from ardoise.treasury import pes
-from ardoise.treasury.titles import Address, Debtor, DirectDebit, Imputation, Title, TitleLine
+from ardoise.treasury.titles import Address, Debtor, DirectDebit, Imputation, Title, TitleLine, due_lines
 
 PDF = b"%PDF-1.4\n% a tiny invoice\n%%EOF\n"
 CANTEEN = Imputation(code="CANT", nature="7067", function="251", label="Restauration scolaire")
@@ -344,14 +344,14 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), pl
 
 
 @given(st.lists(amounts, min_size=1, max_size=8), st.data())
-def test_piece_lines_ask_exactly_the_amount_without_zero_or_growing_lines(
+def test_due_lines_ask_exactly_the_amount_without_zero_or_growing_lines(
     values: list[Decimal], data: st.DataObject
 ) -> None:
     lines = tuple(line(str(value)) for value in values)
     total = sum(values, Decimal("0.00"))
     amount = data.draw(st.decimals(min_value=Decimal("0.00"), max_value=total, places=2))
 
-    kept = pes.piece_lines(lines, amount)
+    kept = due_lines(lines, amount)
 
     assert sum((value for _, value in kept), Decimal("0.00")) == amount
     assert all(Decimal("0.00") < value <= item.amount for item, value in kept)
