@@ -35,10 +35,8 @@ EXCLUDED: dict[str, str] = {
     "backoffice:absence_document": "download (an absence's certificate)",
     "backoffice:export_families": "download (CSV export)",
     "backoffice:export_attendance": "download (CSV export)",
-    "backoffice:invoicing_run_magnus": "download (finance software export)",
-    "backoffice:invoicing_run_jvs": "download (finance software export)",
-    "backoffice:treasury_handover_magnus": "download (finance software export)",
-    "backoffice:treasury_handover_jvs": "download (finance software export)",
+    "backoffice:invoicing_run_export": "download (finance software export)",
+    "backoffice:treasury_handover_export": "download (finance software export)",
     # Pages reached only through a one-time token sent by e-mail.
     "accounts:password_reset": "one-time link from an e-mail (its form is the same as password_change's)",
     "portal:signup_confirm": "one-time link from an e-mail; redirects once used",

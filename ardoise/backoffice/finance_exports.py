@@ -8,7 +8,7 @@ from with the reasons.
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET
@@ -20,7 +20,7 @@ from ardoise.towns.models import Role
 from ardoise.treasury import jvs, magnus
 from ardoise.treasury.access import access_handover
 from ardoise.treasury.batch import Batch, ExportRefused
-from ardoise.treasury.export_queries import handover_batch, run_batch
+from ardoise.treasury.queries import handover_batch, run_batch
 
 FINANCE = (Role.FINANCE,)
 # Each format: how it is written, its file name, its media type.
@@ -31,6 +31,8 @@ FORMATS: dict[str, tuple[Callable[[Batch], bytes], Callable[[Batch], str], str]]
 
 
 def _download(request: AuthedRequest, load: Callable[[], Batch], software: str, back: str) -> HttpResponse:
+    if software not in FORMATS:
+        raise Http404
     write, name, media_type = FORMATS[software]
     try:
         batch = load()
@@ -44,7 +46,9 @@ def _download(request: AuthedRequest, load: Callable[[], Batch], software: str, 
     return response
 
 
-def _run_export(request: AuthedRequest, run_id: int, software: str) -> HttpResponse:
+@require_GET
+@staff_required(*FINANCE)
+def invoicing_run_export(request: AuthedRequest, run_id: int, software: str) -> HttpResponse:
     run = access_run(request.town, run_id)
     back = reverse("backoffice:invoicing_run", args=[request.town.slug, run.pk])
     return _download(request, lambda: run_batch(request.town, run), software, back)
@@ -52,41 +56,17 @@ def _run_export(request: AuthedRequest, run_id: int, software: str) -> HttpRespo
 
 @require_GET
 @staff_required(*FINANCE)
-def invoicing_run_magnus(request: AuthedRequest, run_id: int) -> HttpResponse:
-    return _run_export(request, run_id, "magnus")
-
-
-@require_GET
-@staff_required(*FINANCE)
-def invoicing_run_jvs(request: AuthedRequest, run_id: int) -> HttpResponse:
-    return _run_export(request, run_id, "jvs")
-
-
-def _handover_export(request: AuthedRequest, handover_id: int, software: str) -> HttpResponse:
+def treasury_handover_export(request: AuthedRequest, handover_id: int, software: str) -> HttpResponse:
     handover = access_handover(request.town, handover_id)
     back = reverse("backoffice:treasury_handover", args=[request.town.slug, handover.pk])
     return _download(request, lambda: handover_batch(request.town, handover), software, back)
 
 
-@require_GET
-@staff_required(*FINANCE)
-def treasury_handover_magnus(request: AuthedRequest, handover_id: int) -> HttpResponse:
-    return _handover_export(request, handover_id, "magnus")
-
-
-@require_GET
-@staff_required(*FINANCE)
-def treasury_handover_jvs(request: AuthedRequest, handover_id: int) -> HttpResponse:
-    return _handover_export(request, handover_id, "jvs")
-
-
 urlpatterns = [
-    path("facturation/<int:run_id>/export-magnus/", invoicing_run_magnus, name="invoicing_run_magnus"),
-    path("facturation/<int:run_id>/export-jvs/", invoicing_run_jvs, name="invoicing_run_jvs"),
+    path("facturation/<int:run_id>/export-<slug:software>/", invoicing_run_export, name="invoicing_run_export"),
     path(
-        "tresor-public/bordereaux/<int:handover_id>/export-magnus/",
-        treasury_handover_magnus,
-        name="treasury_handover_magnus",
+        "tresor-public/bordereaux/<int:handover_id>/export-<slug:software>/",
+        treasury_handover_export,
+        name="treasury_handover_export",
     ),
-    path("tresor-public/bordereaux/<int:handover_id>/export-jvs/", treasury_handover_jvs, name="treasury_handover_jvs"),
 ]

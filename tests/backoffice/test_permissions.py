@@ -120,10 +120,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "campaign_new": ADMIN_ONLY,
     "campaign_edit": ADMIN_ONLY,
     # Finance-software exports (Magnus, JVS Millésime) of a run: the money's people.
-    "invoicing_run_magnus": MONEY,
-    "invoicing_run_jvs": MONEY,
-    "treasury_handover_magnus": MONEY,
-    "treasury_handover_jvs": MONEY,
+    "invoicing_run_export": MONEY,
+    "treasury_handover_export": MONEY,
     # Quotient familial: the front desk and finance fetch and type it; the administrator alone sets the token.
     "quotient_settings": ADMIN_ONLY,
     # Charts of money and attendance (charts app): finance's dashboard.
@@ -284,6 +282,7 @@ ID_PARAMETERS: dict[str, Callable[[World], Any]] = {
     "item_id": lambda w: direct_debit.item_of(w.family).pk,
     "mandate_id": lambda w: direct_debit.mandate_of(w.family).pk,
     "handover_id": lambda w: treasury.handover_of(w.family).pk,
+    "software": lambda w: "magnus",
     "export_id": lambda w: treasury.run_export_of(w.family).pk,
     "code_id": lambda w: treasury.product_code_of(w.family).pk,
     "supporting_document_id": lambda w: make_supporting_document(w.family).pk,

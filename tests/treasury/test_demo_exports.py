@@ -7,7 +7,7 @@ import zipfile
 from ardoise.billing.models import InvoicingRun, RunStatus
 from ardoise.demo.builder import build_demo
 from ardoise.treasury import actions, jvs, magnus
-from ardoise.treasury.export_queries import handover_batch, run_batch
+from ardoise.treasury.queries import handover_batch, run_batch
 
 
 def test_the_demo_towns_runs_and_bordereaux_export_to_both_tools(db, settings):

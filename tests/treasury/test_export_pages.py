@@ -38,7 +38,7 @@ def test_it_downloads_a_runs_magnus_export(
     client = client_for(finance_agent)
 
     page = client.get(reverse("backoffice:invoicing_run", args=[town.slug, run.pk])).content.decode()
-    magnus_url = reverse("backoffice:invoicing_run_magnus", args=[town.slug, run.pk])
+    magnus_url = reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "magnus"])
     assert magnus_url in page
     response = client.get(magnus_url)
 
@@ -56,11 +56,23 @@ def test_it_downloads_a_runs_jvs_export(
 ) -> None:  # fmt: skip
     run = issued_run(town, family, canteen)
 
-    response = client_for(town_admin).get(reverse("backoffice:invoicing_run_jvs", args=[town.slug, run.pk]))
+    response = client_for(town_admin).get(reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "jvs"]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml; charset=iso-8859-1"
     assert response.content.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+
+
+def test_a_software_it_does_not_know_answers_404(
+    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
+    finance_agent: Any, client_for: Any,
+) -> None:  # fmt: skip
+    run = issued_run(town, family, canteen)
+
+    url = reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "sage"])
+    response = client_for(finance_agent).get(url)
+
+    assert response.status_code == 404
 
 
 def test_it_sends_back_to_the_run_with_the_reasons_when_refused(
@@ -69,7 +81,7 @@ def test_it_sends_back_to_the_run_with_the_reasons_when_refused(
     run = issued_run(town, family, canteen)
     client = client_for(finance_agent)
 
-    response = client.get(reverse("backoffice:invoicing_run_magnus", args=[town.slug, run.pk]), follow=True)
+    response = client.get(reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "magnus"]), follow=True)
 
     assert response.redirect_chain == [(reverse("backoffice:invoicing_run", args=[town.slug, run.pk]), 302)]
     assert "Les paramètres du Trésor public ne sont pas renseignés" in response.content.decode()
@@ -81,7 +93,9 @@ def test_it_answers_404_for_another_towns_run(
     run = issued_run(town, family, canteen)
     stranger = staff_member(other_town, Role.FINANCE, email="finances@autreville.test")
 
-    response = client_for(stranger).get(reverse("backoffice:invoicing_run_jvs", args=[other_town.slug, run.pk]))
+    response = client_for(stranger).get(
+        reverse("backoffice:invoicing_run_export", args=[other_town.slug, run.pk, "jvs"])
+    )
 
     assert response.status_code == 404
 
@@ -107,8 +121,8 @@ def test_it_downloads_a_handovers_exports_from_the_bordereau_page(
     client = client_for(finance_agent)
 
     page = client.get(reverse("backoffice:treasury_handover", args=[town.slug, handover.pk])).content.decode()
-    magnus_url = reverse("backoffice:treasury_handover_magnus", args=[town.slug, handover.pk])
-    jvs_url = reverse("backoffice:treasury_handover_jvs", args=[town.slug, handover.pk])
+    magnus_url = reverse("backoffice:treasury_handover_export", args=[town.slug, handover.pk, "magnus"])
+    jvs_url = reverse("backoffice:treasury_handover_export", args=[town.slug, handover.pk, "jvs"])
     assert magnus_url in page
     assert jvs_url in page
 
@@ -131,7 +145,7 @@ def test_it_sends_back_to_the_bordereau_when_refused(
     HandoverItem.objects.create(town=town, handover=handover, invoice=invoice, piece_number=1, amount=Decimal("35"))
 
     response = client_for(finance_agent).get(
-        reverse("backoffice:treasury_handover_jvs", args=[town.slug, handover.pk]), follow=True
+        reverse("backoffice:treasury_handover_export", args=[town.slug, handover.pk, "jvs"]), follow=True
     )
 
     assert response.redirect_chain == [(reverse("backoffice:treasury_handover", args=[town.slug, handover.pk]), 302)]

@@ -14,8 +14,8 @@ from ardoise.families.models import Family
 from ardoise.towns.models import Town
 from ardoise.treasury import jvs
 from ardoise.treasury.batch import ExportRefused
-from ardoise.treasury.export_queries import handover_batch, run_batch
 from ardoise.treasury.models import Handover, HandoverItem
+from ardoise.treasury.queries import handover_batch, run_batch
 from tests.factories import FamilyFactory, GuardianFactory
 from tests.treasury.conftest import make_invoice
 from tests.treasury.exports_data import DEBTOR, batch, line, title

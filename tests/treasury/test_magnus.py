@@ -17,7 +17,7 @@ from ardoise.families.models import Family
 from ardoise.towns.models import Town
 from ardoise.treasury import magnus
 from ardoise.treasury.batch import ExportRefused
-from ardoise.treasury.export_queries import run_batch
+from ardoise.treasury.queries import run_batch
 from ardoise.treasury.titles import take_off_from_the_end
 from tests.factories import FamilyFactory, GuardianFactory
 from tests.treasury.conftest import make_invoice
