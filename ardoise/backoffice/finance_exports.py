@@ -17,6 +17,7 @@ from ardoise.billing.access import access_run
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
+from ardoise.towns.replica import reads_from_replica
 from ardoise.treasury import jvs, magnus
 from ardoise.treasury.access import access_handover
 from ardoise.treasury.batch import Batch, ExportRefused
@@ -52,12 +53,14 @@ def _run_export(request: AuthedRequest, run_id: int, software: str) -> HttpRespo
 
 @require_GET
 @staff_required(*FINANCE)
+@reads_from_replica()
 def invoicing_run_magnus(request: AuthedRequest, run_id: int) -> HttpResponse:
     return _run_export(request, run_id, "magnus")
 
 
 @require_GET
 @staff_required(*FINANCE)
+@reads_from_replica()
 def invoicing_run_jvs(request: AuthedRequest, run_id: int) -> HttpResponse:
     return _run_export(request, run_id, "jvs")
 
@@ -70,12 +73,14 @@ def _handover_export(request: AuthedRequest, handover_id: int, software: str) ->
 
 @require_GET
 @staff_required(*FINANCE)
+@reads_from_replica()
 def treasury_handover_magnus(request: AuthedRequest, handover_id: int) -> HttpResponse:
     return _handover_export(request, handover_id, "magnus")
 
 
 @require_GET
 @staff_required(*FINANCE)
+@reads_from_replica()
 def treasury_handover_jvs(request: AuthedRequest, handover_id: int) -> HttpResponse:
     return _handover_export(request, handover_id, "jvs")
 
