@@ -61,7 +61,7 @@ sql() {
 server() {
     local options="-c listen_addresses=127.0.0.1 -p $2 -k $3 -c fsync=off -c full_page_writes=off"
     options+=" -c synchronous_commit=on -c max_connections=50 -c wal_level=replica -c max_wal_senders=4"
-    options+=" -c max_replication_slots=4 -c hot_standby=on"
+    options+=" -c max_replication_slots=4 -c hot_standby=on -c hot_standby_feedback=on"
     if ! as_owner "$bindir/pg_ctl" --pgdata="$1" --log="$3/server.log" --wait --timeout=60 \
         --options="$options" start >/dev/null; then
         echo "pg-replica: the server of $1 did not start; its log:" >&2

@@ -97,8 +97,9 @@ def replica_caught_up(wait: float) -> bool:
     holds every transaction committed so far (with synchronous_commit on, PostgreSQL's default); the
     insert position, which GitLab's load balancer uses, also holds records that no commit has flushed
     yet (a standby snapshot, say), which the primary sends only when its WAL writer wakes: waiting
-    for it took 11.5 s once in thirty seconds of bench/replica.py. False when the replica is not a
-    PostgreSQL standby (promoted, or misconfigured) or cannot be reached: the caller then reads the primary.
+    for it took 11.5 s once in thirty seconds of bench/replica.py. False too when the replica is not a
+    standby (one that never was answers NULL; a promoted one stays at its last replayed position, which
+    the primary soon passes) or cannot be reached: the caller then reads the primary.
     """
     replica = connections[REPLICA]
     if replica.vendor != "postgresql":
