@@ -5,6 +5,7 @@ No replica server here: the router's question "does this read go to the replica?
 scope was open. The real primary and replica are in tests/towns/test_replica_streaming.py.
 """
 
+import datetime
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
+from ardoise.billing.models import InvoicingRun
 from ardoise.bookings.models import Booking
 from ardoise.families.models import Child
 from ardoise.towns import replica
@@ -82,3 +84,17 @@ def test_a_booking_never_reads_in_a_replica_scope(
     assert Booking.objects.filter(child=sarah).count() == 4
     assert in_scope
     assert True not in in_scope
+
+
+@pytest.mark.parametrize("name", ["backoffice:invoicing_run_magnus", "backoffice:invoicing_run_jvs"])
+def test_the_finance_exports_read_the_run_in_a_replica_scope(
+    client_for: Callable[[User], Client], town: Town, finance_agent: User, in_scope: list[bool], name: str
+) -> None:
+    """The run is read in the scope with its invoices (one moment of the primary's history); refused here, as
+    the run is not issued, which reads the run all the same."""
+    run = InvoicingRun.objects.create(
+        town=town, period_start=datetime.date(2027, 2, 1), period_end=datetime.date(2027, 2, 28)
+    )
+    response = client_for(finance_agent).get(reverse(name, args=[town.slug, run.pk]))
+    assert response.status_code == 302
+    assert True in in_scope
