@@ -9,7 +9,7 @@ statistics), and even there it stays on the primary
 - inside a transaction (`transaction.atomic`) on the primary;
 - after the scope has written anything (reads what it just wrote);
 - when the replica has not replayed, within `DATABASE_REPLICA_WAIT_MS`, everything the primary
-  had written when the scope first read: so a report is never older than the click that asked
+  had committed when the scope first read: so a report is never older than the click that asked
   for it (a booking made, then the kitchen counts opened, counts the booking); the replica being
   unreachable falls back to the primary too.
 
