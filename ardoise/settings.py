@@ -140,6 +140,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+# A PostgreSQL streaming replica of the primary for the read-only reports (ardoise/towns/replica.py,
+# docs/scaling.md). Without it every read goes to `default`, as on one machine.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # A replica that does not answer is given up quickly: the report then reads the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # The tests have one database: the replica alias reads `default`'s test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ardoise.towns.replica.PrimaryReplicaRouter"]
+# How long a report waits for the replica to replay what the primary had written when the report began,
+# before it reads the primary instead (milliseconds).
+DATABASE_REPLICA_WAIT_MS = env_int("DATABASE_REPLICA_WAIT_MS", 500)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

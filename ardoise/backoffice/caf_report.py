@@ -35,6 +35,7 @@ from ardoise.calendars.wording import date_fr
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role, Town
+from ardoise.towns.replica import reads_from_replica
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -145,6 +146,7 @@ def _title(report: queries.CafReport) -> str:
 
 @staff_required(*CAF_ROLES)
 @require_GET
+@reads_from_replica()
 def caf_report(request: AuthedRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:
@@ -155,6 +157,7 @@ def caf_report(request: AuthedRequest) -> HttpResponse:
 
 @staff_required(*CAF_ROLES)
 @require_GET
+@reads_from_replica()
 def caf_report_csv(request: AuthedRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:
@@ -186,6 +189,7 @@ def caf_report_csv(request: AuthedRequest) -> HttpResponse:
 
 @staff_required(*CAF_ROLES)
 @require_GET
+@reads_from_replica()
 def caf_report_pdf(request: AuthedRequest) -> HttpResponse:
     form, report = _report(request)
     if report is None:

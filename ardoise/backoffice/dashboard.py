@@ -16,10 +16,12 @@ from ardoise.charts import figures, pictures
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
+from ardoise.towns.replica import reads_from_replica
 
 
 @require_GET
 @staff_required(Role.FINANCE)
+@reads_from_replica()
 def finance_dashboard(request: AuthedRequest) -> HttpResponse:
     town, today = request.town, timezone.localdate()
     months = figures.money_by_month(town, today)

@@ -33,6 +33,7 @@ from ardoise.families.models import Child, Diet, Family, Guardian, Sex
 from ardoise.towns import spreadsheets
 from ardoise.towns.access import may_open, roles_of, staff_required
 from ardoise.towns.models import Role, Site, Town
+from ardoise.towns.replica import rows_from_replica
 
 # Finance exports the families (its payers) and reaches the money exports from here; never health data
 # (may_export_health), so not the attendance either: its absence reasons may be medical.
@@ -332,9 +333,9 @@ def export_families(request: HttpRequest) -> HttpResponse:
         % {"format": form.cleaned_data["format"].upper(), "health": _(", avec données de santé") if health else ""},
     )
     filename = f"familles-{town.slug}-{timezone.localdate():%Y-%m-%d}"
-    return spreadsheet_response(
-        form.cleaned_data["format"], family_header(health), family_rows(town, health=health), filename, _("Familles")
-    )
+    # The rows, read once the response streams, come from the replica; the audit entry above went to the primary.
+    rows = rows_from_replica(family_rows(town, health=health))
+    return spreadsheet_response(form.cleaned_data["format"], family_header(health), rows, filename, _("Familles"))
 
 
 @attendance_export_required
@@ -357,6 +358,8 @@ def export_attendance(request: HttpRequest) -> HttpResponse:
         summary=_("Export des présences du %(start)s au %(end)s")
         % {"start": _date(data["start"]), "end": _date(data["end"])},
     )
-    rows = attendance_rows(town, data["start"], data["end"], site=data["site"], activity=data["activity"])
+    rows = rows_from_replica(
+        attendance_rows(town, data["start"], data["end"], site=data["site"], activity=data["activity"])
+    )
     filename = f"presences-{town.slug}-{data['start']:%Y-%m-%d}-{data['end']:%Y-%m-%d}"
     return spreadsheet_response(data["format"], list(ATTENDANCE_HEADER), rows, filename, _("Présences"))

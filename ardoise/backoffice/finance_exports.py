@@ -17,6 +17,7 @@ from ardoise.billing.access import access_run
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest
 from ardoise.towns.models import Role
+from ardoise.towns.replica import reads_from_replica
 from ardoise.treasury import jvs, magnus
 from ardoise.treasury.access import access_handover
 from ardoise.treasury.batch import Batch, ExportRefused
@@ -48,6 +49,7 @@ def _download(request: AuthedRequest, load: Callable[[], Batch], software: str, 
 
 @require_GET
 @staff_required(*FINANCE)
+@reads_from_replica()
 def invoicing_run_export(request: AuthedRequest, run_id: int, software: str) -> HttpResponse:
     run = access_run(request.town, run_id)
     back = reverse("backoffice:invoicing_run", args=[request.town.slug, run.pk])
@@ -56,6 +58,7 @@ def invoicing_run_export(request: AuthedRequest, run_id: int, software: str) -> 
 
 @require_GET
 @staff_required(*FINANCE)
+@reads_from_replica()
 def treasury_handover_export(request: AuthedRequest, handover_id: int, software: str) -> HttpResponse:
     handover = access_handover(request.town, handover_id)
     back = reverse("backoffice:treasury_handover", args=[request.town.slug, handover.pk])

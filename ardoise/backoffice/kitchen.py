@@ -31,6 +31,7 @@ from ardoise.towns import spreadsheets
 from ardoise.towns.access import staff_required
 from ardoise.towns.http import AuthedRequest, TownRequest
 from ardoise.towns.models import Role, Town
+from ardoise.towns.replica import reads_from_replica
 
 KITCHEN_ROLES = (Role.ADMIN, Role.KITCHEN, Role.FRONT_DESK)
 
@@ -111,6 +112,7 @@ def _context(town: Town, meal_counts: counts.MealCounts) -> dict[str, object]:
 
 @staff_required(*KITCHEN_ROLES)
 @require_GET
+@reads_from_replica()
 def kitchen(request: AuthedRequest) -> HttpResponse:
     town: Town = request.town
     form, period = _period(request)
@@ -131,6 +133,7 @@ def _filename(start: datetime.date, end: datetime.date, extension: str) -> str:
 
 @staff_required(*KITCHEN_ROLES)
 @require_GET
+@reads_from_replica()
 def kitchen_csv(request: AuthedRequest) -> HttpResponse:
     town: Town = request.town
     form, period = _period(request)
@@ -183,6 +186,7 @@ def kitchen_csv(request: AuthedRequest) -> HttpResponse:
 
 @staff_required(*KITCHEN_ROLES)
 @require_GET
+@reads_from_replica()
 def kitchen_pdf(request: AuthedRequest) -> HttpResponse:
     town: Town = request.town
     form, period = _period(request)
