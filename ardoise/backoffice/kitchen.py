@@ -96,8 +96,8 @@ class _FlaggedItems:
         self.items: dict[tuple[str, ...], str] = {}
 
     def item(self, child: counts.FlaggedChild) -> str:
-        key = (child.last_name, child.first_name, child.school_class, child.diet, child.pai_details, child.allergies)
-        key += ("1" if child.has_pai else "",)
+        key: tuple[str, ...] = (child.last_name, child.first_name, child.school_class, child.diet)
+        key += (child.pai_details, child.allergies, "1" if child.has_pai else "")
         found = self.items.get(key)
         if found is None:
             parts = ["<li><strong>", escape(child.full_name), "</strong>"]

@@ -286,7 +286,11 @@ def test_it_never_lets_a_spreadsheet_run_a_parents_text(
 
 
 def test_it_lists_each_flagged_child_with_what_the_kitchen_must_know_and_escapes_a_parents_text(
-    client_for: Callable[[User], Client], kitchen_agent: User, town: Town, menu: dict, children: list[Child]
+    client_for: Callable[[User], Client],
+    kitchen_agent: User,
+    town: Town,
+    menu: dict[str, Activity],
+    children: list[Child],
 ) -> None:
     chloe = children[1]
     chloe.school_class, chloe.allergies = "CE1 <b>", "Arachide <script>alert(1)</script>"
