@@ -36,7 +36,8 @@ server_pid=""
 scale_pids=()
 cleanup() {
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    for pid in "${scale_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+    # `|| true`: a process ended by the signal makes `wait` fail, which must not end the cleanup (set -e).
+    for pid in "${scale_pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
     PYTHON=$py scripts/pg-cluster.sh stop "$pgdir" || true
 }
 trap cleanup EXIT
