@@ -4,6 +4,10 @@
 #   bench/run.sh [rush]      the deadline rush (default)
 #   bench/run.sh invoicing   the month-end invoicing run: preview, issue, PDF rate (bench/invoicing.py)
 #   bench/run.sh pages       staff and parent pages on the big town: time and queries (bench/pages.py)
+#   bench/run.sh scale       two gunicorn instances and two task workers on one database: the rush through a
+#                            proxy (each family's connection to one instance in turn), then an invoicing run whose
+#                            e-mails go to a local SMTP sink; every task run once, every e-mail received once
+#                            (bench/scale.py; CHILDREN 4000, PDF_RENDERER the fake PDF unless given)
 #
 # The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
 # children (`build_demo --children`), gunicorn with production settings on
@@ -20,6 +24,7 @@ cd "$(dirname "$0")/.."
 py=.venv/bin/python
 mode=${1:-rush}
 if [[ $mode == rush ]]; then children=${CHILDREN:-4000}; else children=${CHILDREN:-10000}; fi
+if [[ $mode == scale ]]; then children=${CHILDREN:-4000}; fi
 workers=${WORKERS:-4}
 threads=${THREADS:-2}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -28,8 +33,11 @@ out=bench/results/$mode-$stamp.json
 
 pgdir=$(mktemp -d /tmp/ardoise-bench-pg.XXXXXX)
 server_pid=""
+scale_pids=()
 cleanup() {
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    # `|| true`: a process ended by the signal makes `wait` fail, which must not end the cleanup (set -e).
+    for pid in "${scale_pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
     PYTHON=$py scripts/pg-cluster.sh stop "$pgdir" || true
 }
 trap cleanup EXIT
@@ -75,6 +83,50 @@ pages)
     "$py" manage.py collectstatic --no-input -v 0  # production settings serve hashed static names
     "$py" bench/pages.py "${REPEAT:-20}" >"$out.raw"
     write_result "$out.raw" '{}'
+    exit 0
+    ;;
+scale)
+    free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    "$py" manage.py collectstatic --no-input -v 0
+    smtp_port=$(free_port)
+    export EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend EMAIL_HOST=127.0.0.1 EMAIL_PORT=$smtp_port
+    export ARDOISE_PDF_RENDERER=${PDF_RENDERER:-ardoise.billing.pdf.FakePdfRenderer}
+    "$py" bench/scale.py sink --port "$smtp_port" --out "$pgdir/sink.txt" &
+    scale_pids+=($!)
+    "$py" bench/scale.py mark >"$pgdir/mark.json"
+    ports=()
+    for n in 1 2; do
+        ports+=("$(free_port)")
+        .venv/bin/gunicorn ardoise.wsgi:application --bind "127.0.0.1:${ports[-1]}" --workers "$workers" \
+            --threads "$threads" --log-level warning --access-logfile "$pgdir/access-$n.log" &
+        scale_pids+=($!)
+        "$py" manage.py db_worker --no-reload --worker-id "worker-$n" --interval 0.5 >"$pgdir/worker-$n.log" 2>&1 &
+        scale_pids+=($!)
+    done
+    balance_port=$(free_port)
+    "$py" bench/scale.py balance --port "$balance_port" --to "${ports[0]},${ports[1]}" &
+    scale_pids+=($!)
+    for port in "${ports[@]}"; do
+        for _ in $(seq 100); do
+            curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+            sleep 0.2
+        done
+    done
+    echo "bench: rush of $families families through a proxy to 2 gunicorn instances ($workers workers × $threads threads each)" >&2
+    "$py" bench/rush.py --port "$balance_port" --families "$families" >"$pgdir/rush.json"
+    echo "bench: invoicing run (PDFs and e-mails on the 2 task workers, e-mails to a local SMTP sink)" >&2
+    "$py" bench/scale.py invoice >"$pgdir/invoice.json"
+    "$py" bench/scale.py check --mark "$pgdir/mark.json" --sink "$pgdir/sink.txt" --timeout "${TASKS_TIMEOUT:-1800}" >"$pgdir/check.json"
+    served=$(for n in 1 2; do grep -c ' /demo/api/' "$pgdir/access-$n.log" || true; done | paste -sd, -)
+    "$py" - "$pgdir" "$out.raw" "$served" <<'PY'
+import json, sys
+pgdir, raw, served = sys.argv[1], sys.argv[2], sys.argv[3]
+read = lambda name: json.load(open(f"{pgdir}/{name}.json"))
+result = {"rush": read("rush"), "invoicing": read("invoice"), "check": read("check"),
+          "api_requests_per_instance": [int(n) for n in served.split(",")]}
+json.dump(result, open(raw, "w"))
+PY
+    write_result "$out.raw" "{\"gunicorn\": {\"instances\": 2, \"workers\": $workers, \"threads\": $threads}, \"task_workers\": 2}"
     exit 0
     ;;
 esac

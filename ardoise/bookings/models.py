@@ -85,7 +85,9 @@ class Booking(TownScoped):
             models.UniqueConstraint(fields=["child", "activity", "date"], name="booking_one_per_child_activity_day"),
         ]
         indexes = [
-            models.Index(fields=["town", "activity", "date", "state"]),
+            # The child last, so that the kitchen's counts of a week read this index alone (an index-only
+            # scan on PostgreSQL) rather than one heap page per booking.
+            models.Index(fields=["town", "activity", "date", "state", "child"], name="booking_activity_day_child"),
             models.Index(fields=["town", "child", "date"]),
         ]
 

@@ -207,34 +207,43 @@ def enqueue(ids: Iterable[int]) -> None:
 def deliver(email_id: int) -> bool:
     """Hand one queued e-mail to the mail server; True once it is sent (now or before).
 
-    A failure is recorded on the e-mail, which stays queued.
+    A failure is recorded on the e-mail, which stays queued. The outbox row is locked from
+    the read to the update: the same e-mail queued twice (the automatic retry and staff's
+    retry both due) and taken by two task workers at once is sent by the first, and the
+    second finds it sent. A worker dying mid-send releases the lock and leaves it queued.
     """
-    email = OutgoingEmail.objects.filter(pk=email_id).first()
-    if email is None or email.status == EmailStatus.SENT:
-        return True
-    town = Town.objects.get(pk=email.town_id)
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
-        to=[email.to],
-        reply_to=[town.email] if town.email else None,
-        alternatives=[(email.body_html, "text/html")] if email.body_html else None,
-    )
-    now = timezone.now()
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        logger.warning("E-mail %s to %s not sent: %s", email.pk, email.to, error)
-        OutgoingEmail.objects.filter(pk=email.pk, status=EmailStatus.QUEUED).update(
-            attempts=email.attempts + 1, last_attempt_at=now, last_error=str(error)[:500] or type(error).__name__
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status == EmailStatus.SENT:
+            return True
+        town = Town.objects.get(pk=email.town_id)
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            to=[email.to],
+            reply_to=[town.email] if town.email else None,
+            alternatives=[(email.body_html, "text/html")] if email.body_html else None,
         )
-        return False
-    # A sent access or password link is not kept: it would let whoever reads the outbox into the account.
-    blanked = {"body_text": "", "body_html": ""} if email.kind in SECRET_KINDS else {}
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.SENT, attempts=email.attempts + 1, last_attempt_at=now, sent_at=now, last_error="", **blanked
-    )
-    return True
+        now = timezone.now()
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning("E-mail %s to %s not sent: %s", email.pk, email.to, error)
+            OutgoingEmail.objects.filter(pk=email.pk, status=EmailStatus.QUEUED).update(
+                attempts=email.attempts + 1, last_attempt_at=now, last_error=str(error)[:500] or type(error).__name__
+            )
+            return False
+        # A sent access or password link is not kept: it would let whoever reads the outbox into the account.
+        blanked = {"body_text": "", "body_html": ""} if email.kind in SECRET_KINDS else {}
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.SENT,
+            attempts=email.attempts + 1,
+            last_attempt_at=now,
+            sent_at=now,
+            last_error="",
+            **blanked,
+        )
+        return True
 
 
 @task()

@@ -283,3 +283,24 @@ def test_it_never_lets_a_spreadsheet_run_a_parents_text(
     [chloe_row] = [row for row in rows if "DUPONT Chloé" in row]
     assert chloe_row[-1] == '\'=HYPERLINK("http://x","y")'
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+def test_it_lists_each_flagged_child_with_what_the_kitchen_must_know_and_escapes_a_parents_text(
+    client_for: Callable[[User], Client],
+    kitchen_agent: User,
+    town: Town,
+    menu: dict[str, Activity],
+    children: list[Child],
+) -> None:
+    chloe = children[1]
+    chloe.school_class, chloe.allergies = "CE1 <b>", "Arachide <script>alert(1)</script>"
+    chloe.save()
+    response = client_for(kitchen_agent).get(kitchen_url(town, start="2027-03-09", end="2027-03-09"))
+    html = response.content.decode()
+    assert (
+        "<li><strong>DUPONT Chloé</strong> (CE1 &lt;b&gt;) · Sans porc · <strong>PAI</strong> : Panier repas"
+        " · Allergies : Arachide &lt;script&gt;alert(1)&lt;/script&gt;</li>"
+    ) in html
+    assert "<script>alert" not in html
+    # Sarah (standard diet, nothing to flag) is counted, never listed.
+    assert "DUPONT Sarah" not in html
