@@ -779,7 +779,7 @@ def issue_run(
     reserved for the batch, rows written in bulk): a crash loses at most the batch
     under way (a rerun completes it) and never half an invoice. Should another run
     have billed some of a batch's bookings meanwhile, that batch is issued again
-    family by family, each in its own savepoint, and the families refused are
+    family by family, each in its own transaction, and the families refused are
     skipped. `on_issued(invoice)` is called after the invoice's transaction
     commits (the PDF and e-mail task is enqueued there).
     """
@@ -791,32 +791,31 @@ def issue_run(
     with_credit = families_with_credit(run.town_id)
     for start in range(0, len(drafts), ISSUE_BATCH):
         batch = drafts[start : start + ISSUE_BATCH]
-        with transaction.atomic():
-            try:
-                invoices = issue_families(
-                    run, batch, issued_on=today, due_on=due_on, actor=actor, with_credit=with_credit
-                )
-            except IntegrityError:
-                invoices = []
-                for draft in batch:
-                    try:
-                        invoice = issue_family(
-                            run,
-                            draft,
-                            issued_on=today,
-                            due_on=due_on,
-                            actor=actor,
-                            has_credit=draft.family_id in with_credit,
-                        )
-                    except IntegrityError:
-                        # Another run billed one of these bookings: its invoice stands, this one is not issued.
-                        skipped.append(draft.family_id)
-                        continue
-                    invoices.append(invoice)
-            issued += invoices
-            if on_issued is not None:
-                for invoice in invoices:
-                    transaction.on_commit(lambda invoice=invoice: on_issued(invoice))
+        try:
+            invoices = issue_families(run, batch, issued_on=today, due_on=due_on, actor=actor, with_credit=with_credit)
+        except IntegrityError:
+            # Another run billed some of these bookings meanwhile: the batch left nothing behind; issue it
+            # family by family, each in its own transaction, and skip the families refused.
+            invoices = []
+            for draft in batch:
+                try:
+                    invoice = issue_family(
+                        run,
+                        draft,
+                        issued_on=today,
+                        due_on=due_on,
+                        actor=actor,
+                        has_credit=draft.family_id in with_credit,
+                    )
+                except IntegrityError:
+                    skipped.append(draft.family_id)
+                    continue
+                invoices.append(invoice)
+        issued += invoices
+        if on_issued is not None:
+            for invoice in invoices:
+                # At once if the batch is committed; after the caller's transaction commits if there is one.
+                transaction.on_commit(lambda invoice=invoice: on_issued(invoice))
     with transaction.atomic():
         InvoicingRun.objects.filter(pk=run.pk).update(
             status=RunStatus.ISSUED, issued_at=timezone.now(), issued_by=actor
