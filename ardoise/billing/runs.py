@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Prefetch
@@ -156,9 +156,8 @@ class RunPreview:
         return sum(family.booking_count for family in self.families)
 
 
-# One booking as the run reads it.
-@dataclass(frozen=True, slots=True)
-class _Row:
+# One booking as the run reads it (a named tuple: a run makes one per booking, and tuples are cheap to make).
+class _Row(NamedTuple):
     booking_id: int
     child_id: int
     activity_id: int
@@ -409,6 +408,7 @@ def preview_period(
             by_child_activity[(row.child_id, row.activity_id)].append(row)
 
     ranks = _sibling_ranks(town_id, activity_ids, start, end, children, set(by_child_activity))
+    prices: dict[tuple[int, int | None, bool, bool, int, bool, int], Decimal] = {}
     for (child_id, activity_id), sequence in sorted(
         by_child_activity.items(),
         key=lambda item: (
@@ -435,6 +435,7 @@ def preview_period(
             end,
             billed_weeks.get((child_id, activity_id), frozenset()),
             quotient_timelines.get(family.pk),
+            prices,
         )
         if priced.missing_tariff:
             anomalies.append(
@@ -506,13 +507,22 @@ def _price_sequence(
     end: datetime.date,
     billed_weeks: frozenset[datetime.date] = frozenset(),
     quotient: Timeline | None = None,
+    prices: dict[tuple[int, int | None, bool, bool, int, bool, int], Decimal] | None = None,
 ) -> _Priced:
     """The lines of one child in one activity; `billed_weeks`: the Mondays of the weeks whose Forfait
     semaine an invoice already bills (their other days are covered by it); `quotient`: the family's QF
-    history, each day (a package: its first day) priced at the QF of that day."""
+    history, each day (a package: its first day) priced at the QF of that day; `prices`: the day prices
+    already worked out, shared by the sequences of a run (a town has few distinct ones)."""
+    prices = {} if prices is None else prices
+    persons: dict[int | None, PricedFor] = {who.quotient_familial: who}
+
+    def who_with(quotient_familial: int | None) -> PricedFor:
+        if quotient_familial not in persons:
+            persons[quotient_familial] = replace(who, quotient_familial=quotient_familial)
+        return persons[quotient_familial]
 
     def who_on(day: datetime.date) -> PricedFor:
-        return who if quotient is None else replace(who, quotient_familial=quotient.on(day))
+        return who if quotient is None else who_with(quotient.on(day))
 
     marks: list[AbsenceMark] = [
         ((row.reason_id or 0), row.waiting_days) if row.state in _ABSENT else None for row in sequence
@@ -537,7 +547,20 @@ def _price_sequence(
         unbooked = row.state == BookingState.PRESENT_UNBOOKED
         rank = ranks.get(row.day, 1)
         penalised = unbooked and terms.penalty_price is not None and rank >= terms.penalty_from_nth
-        price = unit_price(terms, who_on(row.day), unbooked=unbooked, unbooked_rank_in_month=rank)
+        person = who_on(row.day)
+        # Keyed by the terms' identity: the run holds each tariff's terms once, and hashing them is dear.
+        key = (
+            id(terms),
+            person.quotient_familial,
+            person.resident,
+            person.has_pai,
+            person.sibling_rank,
+            unbooked,
+            rank,
+        )
+        price = prices.get(key)
+        if price is None:
+            price = prices[key] = unit_price(terms, person, unbooked=unbooked, unbooked_rank_in_month=rank)
         kind: LineKind = "unbooked" if penalised else "waiting" if row.state == BookingState.ABSENT_EXCUSED else "day"
         grouped.setdefault((kind, price), []).append(row.booking_id)
     lines: list[_PricedLine] = [(kind, price, ids, len(ids)) for (kind, price), ids in grouped.items()]
@@ -692,8 +715,13 @@ def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
         cursor.execute(
             f"INSERT INTO {BilledBooking._meta.db_table} (town_id, booking_id, invoice_line_id) "  # noqa: S608 - our table
             "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[])",
-            [town_id, list(booking_ids), list(line_ids)],
+            # Array literals written here: quoting a list of ints element by element costs more than the insert.
+            [town_id, _int_array(booking_ids), _int_array(line_ids)],
         )
+
+
+def _int_array(ids: Iterable[int]) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def _issue_entry(
