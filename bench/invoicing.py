@@ -207,9 +207,7 @@ def main() -> None:
                     "database_cpu_seconds": round(issue_db_cpu, 2),
                     "statements": statements.count,
                     "ratio_to_preview": round(issue_seconds / preview_seconds, 1),
-                    "cpu_ratio_to_preview": round(
-                        (issue_cpu + issue_db_cpu) / (preview_cpu + preview_db_cpu), 1
-                    ),
+                    "cpu_ratio_to_preview": round((issue_cpu + issue_db_cpu) / (preview_cpu + preview_db_cpu), 1),
                     "ratio_to_floor": round(issue_seconds / floor, 1) if floor else None,
                     "invoices_per_second": round(len(result.invoices) / issue_seconds, 1),
                     "peak_rss_mib": round(maxrss_kib / 1024, 1),

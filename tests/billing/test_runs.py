@@ -141,7 +141,8 @@ def test_it_completes_a_run_that_crashed_half_way_without_duplicates(
         calls.extend(entry.action for entry in entries)
         if calls.count("invoice.issue") >= 2:
             raise RuntimeError("power cut")
-        return real_record_all(entries)
+        written: list[AuditEntry] = real_record_all(entries)
+        return written
 
     monkeypatch.setattr(runs.audit, "record_all", crash_on_the_second_invoice)
     with pytest.raises(RuntimeError):
