@@ -4,11 +4,15 @@ Runs in the Django project against DATABASE_URL (a throwaway database: it issues
 invoices). For the last complete month with billable bookings in town `demo`:
 
 1. the floor: one SQL query aggregating the same billable lines (bookings of the
-   month's open states, grouped by family, child and activity), timed;
-2. the run's preview (`billing.runs.preview`): time, and peak Python memory
-   (tracemalloc, in a second pass so that tracing does not slow the timed one);
-3. issuing it (`billing.runs.issue_run`, one transaction per family): time, and
-   the process's peak resident memory (ru_maxrss);
+   month's open states, grouped by family, child and activity), timed twice: the
+   first (cold) run reads the tables into the caches, the second (warm) is the floor
+   the ratios are taken to;
+2. the run's preview (`billing.runs.preview`): time and CPU time of the process,
+   and peak Python memory (tracemalloc, in a second pass so that tracing does not
+   slow the timed one);
+3. issuing it (`billing.runs.issue_run`: a batch of families per transaction,
+   numbers reserved at once, rows written in bulk): time, CPU time of the process,
+   SQL statements, and the process's peak resident memory (ru_maxrss);
 4. PDF rendering with WeasyPrint: `--pdfs` invoices on `--processes` processes,
    invoices per second.
 
@@ -82,6 +86,32 @@ def floor_seconds(run: InvoicingRun, activity_ids: list[int]) -> tuple[float, in
         return time.perf_counter() - started, len(rows)
 
 
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc), 0 elsewhere."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime: fields 14 and 15 of the stat line (the 12th and 13th after the command's name).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Statements:
+    """Counts the SQL statements run through the connection (an execute wrapper: no SQL kept)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def _render(invoice_ids: list[int]) -> int:
     django.db.connections.close_all()
     for invoice in Invoice.objects.filter(pk__in=invoice_ids).select_related("town", "family"):
@@ -118,11 +148,16 @@ def main() -> None:
     run = runs.create_run(town, None, period_start=start, period_end=end, activities=activities)
     run = InvoicingRun.objects.select_related("town").get(pk=run.pk)
 
+    cold_floor, _rows = floor_seconds(run, activity_ids)
+    cpu_started, db_started = time.process_time(), backend_cpu()
     floor, floor_rows = floor_seconds(run, activity_ids)
+    floor_cpu = time.process_time() - cpu_started + backend_cpu() - db_started
 
-    started = time.perf_counter()
+    started, cpu_started, db_started = time.perf_counter(), time.process_time(), backend_cpu()
     preview = runs.preview(run)
     preview_seconds = time.perf_counter() - started
+    preview_cpu = time.process_time() - cpu_started
+    preview_db_cpu = backend_cpu() - db_started
     bookings = preview.booking_count
 
     tracemalloc.start()
@@ -130,9 +165,13 @@ def main() -> None:
     _current, preview_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    started = time.perf_counter()
-    result = runs.issue_run(run, None)
+    statements = Statements()
+    started, cpu_started, db_started = time.perf_counter(), time.process_time(), backend_cpu()
+    with connection.execute_wrapper(statements):
+        result = runs.issue_run(run, None)
     issue_seconds = time.perf_counter() - started
+    issue_cpu = time.process_time() - cpu_started
+    issue_db_cpu = backend_cpu() - db_started
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     invoice_ids = [invoice.pk for invoice in result.invoices[: options.pdfs]]
@@ -148,14 +187,27 @@ def main() -> None:
                 "billed_bookings": bookings,
                 "invoice_lines": preview.line_count,
                 "total_euros": str(preview.total),
-                "floor_query": {"seconds": round(floor, 3), "rows": floor_rows},
+                "floor_query": {
+                    "seconds": round(floor, 3),
+                    "cold_seconds": round(cold_floor, 3),
+                    "cpu_seconds": round(floor_cpu, 3),
+                    "rows": floor_rows,
+                },
                 "preview": {
                     "seconds": round(preview_seconds, 2),
+                    "cpu_seconds": round(preview_cpu, 2),
+                    "database_cpu_seconds": round(preview_db_cpu, 2),
                     "ratio_to_floor": round(preview_seconds / floor, 1) if floor else None,
+                    "cpu_ratio_to_floor": round((preview_cpu + preview_db_cpu) / floor_cpu, 1) if floor_cpu else None,
                     "peak_python_mib": round(preview_peak / 2**20, 1),
                 },
                 "issue": {
                     "seconds": round(issue_seconds, 2),
+                    "cpu_seconds": round(issue_cpu, 2),
+                    "database_cpu_seconds": round(issue_db_cpu, 2),
+                    "statements": statements.count,
+                    "ratio_to_preview": round(issue_seconds / preview_seconds, 1),
+                    "cpu_ratio_to_preview": round((issue_cpu + issue_db_cpu) / (preview_cpu + preview_db_cpu), 1),
                     "ratio_to_floor": round(issue_seconds / floor, 1) if floor else None,
                     "invoices_per_second": round(len(result.invoices) / issue_seconds, 1),
                     "peak_rss_mib": round(maxrss_kib / 1024, 1),

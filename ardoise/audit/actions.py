@@ -45,7 +45,7 @@ def redacted(changes: Any) -> Any:
     return changes
 
 
-def record(
+def entry(
     town: Town,
     actor: User | None,
     action: str,
@@ -53,7 +53,8 @@ def record(
     summary: str = "",
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    """An entry as `record` writes it, not saved yet: `record_all` writes many in one statement."""
+    return AuditEntry(
         town=town,
         actor=actor,
         action=action,
@@ -62,6 +63,24 @@ def record(
         summary=summary[:300] or str(obj)[:300],
         changes=redacted(changes or {}),
     )
+
+
+def record(
+    town: Town,
+    actor: User | None,
+    action: str,
+    obj: Any = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    audit_entry = entry(town, actor, action, obj, summary, changes)
+    audit_entry.save(force_insert=True)
+    return audit_entry
+
+
+def record_all(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """Write entries made by `entry` in one statement (a run's invoices)."""
+    return AuditEntry.objects.bulk_create(entries)
 
 
 def jsonable(value: Any) -> Any:

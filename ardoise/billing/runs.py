@@ -17,9 +17,10 @@ checked): neither free nor billed until decided, reported as an anomaly; once
 decided, the next issue of a run of its period bills it if it is billable.
 
 The preview runs a fixed number of queries whatever the size of the town; issuing
-writes each family's invoice in its own transaction (number, lines, billed
-bookings), so that a crash leaves whole invoices only and a rerun completes the
-others without billing anything twice.
+writes the invoices a batch of families at a time, in one transaction and a fixed
+number of statements per batch (numbers reserved at once, rows written in bulk), so
+that a crash leaves whole invoices only and a rerun completes the others without
+billing anything twice or leaving a gap in the numbers.
 """
 
 import datetime
@@ -27,9 +28,9 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ from django.utils.translation import ngettext
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
+from ardoise.audit.models import AuditEntry
 from ardoise.billing.models import (
     BilledBooking,
     BillingSettings,
@@ -154,9 +156,8 @@ class RunPreview:
         return sum(family.booking_count for family in self.families)
 
 
-# One booking as the run reads it.
-@dataclass(frozen=True, slots=True)
-class _Row:
+# One booking as the run reads it (a named tuple: a run makes one per booking, and tuples are cheap to make).
+class _Row(NamedTuple):
     booking_id: int
     child_id: int
     activity_id: int
@@ -407,6 +408,7 @@ def preview_period(
             by_child_activity[(row.child_id, row.activity_id)].append(row)
 
     ranks = _sibling_ranks(town_id, activity_ids, start, end, children, set(by_child_activity))
+    prices: dict[tuple[int, int | None, bool, bool, int, bool, int], Decimal] = {}
     for (child_id, activity_id), sequence in sorted(
         by_child_activity.items(),
         key=lambda item: (
@@ -433,6 +435,7 @@ def preview_period(
             end,
             billed_weeks.get((child_id, activity_id), frozenset()),
             quotient_timelines.get(family.pk),
+            prices,
         )
         if priced.missing_tariff:
             anomalies.append(
@@ -504,13 +507,22 @@ def _price_sequence(
     end: datetime.date,
     billed_weeks: frozenset[datetime.date] = frozenset(),
     quotient: Timeline | None = None,
+    prices: dict[tuple[int, int | None, bool, bool, int, bool, int], Decimal] | None = None,
 ) -> _Priced:
     """The lines of one child in one activity; `billed_weeks`: the Mondays of the weeks whose Forfait
     semaine an invoice already bills (their other days are covered by it); `quotient`: the family's QF
-    history, each day (a package: its first day) priced at the QF of that day."""
+    history, each day (a package: its first day) priced at the QF of that day; `prices`: the day prices
+    already worked out, shared by the sequences of a run (a town has few distinct ones)."""
+    prices = {} if prices is None else prices
+    persons: dict[int | None, PricedFor] = {who.quotient_familial: who}
+
+    def who_with(quotient_familial: int | None) -> PricedFor:
+        if quotient_familial not in persons:
+            persons[quotient_familial] = replace(who, quotient_familial=quotient_familial)
+        return persons[quotient_familial]
 
     def who_on(day: datetime.date) -> PricedFor:
-        return who if quotient is None else replace(who, quotient_familial=quotient.on(day))
+        return who if quotient is None else who_with(quotient.on(day))
 
     marks: list[AbsenceMark] = [
         ((row.reason_id or 0), row.waiting_days) if row.state in _ABSENT else None for row in sequence
@@ -535,7 +547,20 @@ def _price_sequence(
         unbooked = row.state == BookingState.PRESENT_UNBOOKED
         rank = ranks.get(row.day, 1)
         penalised = unbooked and terms.penalty_price is not None and rank >= terms.penalty_from_nth
-        price = unit_price(terms, who_on(row.day), unbooked=unbooked, unbooked_rank_in_month=rank)
+        person = who_on(row.day)
+        # Keyed by the terms' identity: the run holds each tariff's terms once, and hashing them is dear.
+        key = (
+            id(terms),
+            person.quotient_familial,
+            person.resident,
+            person.has_pai,
+            person.sibling_rank,
+            unbooked,
+            rank,
+        )
+        price = prices.get(key)
+        if price is None:
+            price = prices[key] = unit_price(terms, person, unbooked=unbooked, unbooked_rank_in_month=rank)
         kind: LineKind = "unbooked" if penalised else "waiting" if row.state == BookingState.ABSENT_EXCUSED else "day"
         grouped.setdefault((kind, price), []).append(row.booking_id)
     lines: list[_PricedLine] = [(kind, price, ids, len(ids)) for (kind, price), ids in grouped.items()]
@@ -568,7 +593,7 @@ def _price_sequence(
 # Issuing
 
 
-# Families issued per transaction by issue_run (each family in its own savepoint).
+# Families issued per transaction by issue_run: their numbers reserved at once, their rows written in bulk.
 ISSUE_BATCH = 100
 
 
@@ -595,19 +620,124 @@ def _last_number_in_use(town_id: int, year: int) -> int:
     return max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
 
 
-def next_invoice_number(town_id: int, year: int) -> str:
-    """The next number of the town's year (2027-000123), in the caller's transaction.
+def reserve_invoice_numbers(town_id: int, year: int, count: int) -> list[str]:
+    """The next `count` numbers of the town's year (2027-000123, …), in the caller's transaction.
 
     The counter row stays locked until that transaction ends: a rolled-back
-    invoice gives its number back, and concurrent runs queue instead of colliding.
+    transaction gives its numbers back, and concurrent runs queue instead of colliding.
+    One statement once the year's counter exists (an UPDATE … RETURNING, which takes the lock).
     """
-    # A callable default: the existing numbers are read only when the year's counter is created.
-    counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(
-        town_id=town_id, year=year, defaults={"last_number": lambda: _last_number_in_use(town_id, year)}
+    table = InvoiceCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + %s WHERE town_id = %s AND year = %s "  # noqa: S608 - our table
+            "RETURNING last_number",
+            [count, town_id, year],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        last = int(row[0])
+    else:
+        # A callable default: the existing numbers are read only when the year's counter is created.
+        counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(
+            town_id=town_id, year=year, defaults={"last_number": lambda: _last_number_in_use(town_id, year)}
+        )
+        counter.last_number += count
+        counter.save(update_fields=["last_number"])
+        last = counter.last_number
+    return [f"{year}-{number:06d}" for number in range(last - count + 1, last + 1)]
+
+
+def next_invoice_number(town_id: int, year: int) -> str:
+    """The next number of the town's year, in the caller's transaction (see reserve_invoice_numbers)."""
+    [number] = reserve_invoice_numbers(town_id, year, 1)
+    return number
+
+
+def _new_invoice(
+    run: InvoicingRun, draft: FamilyDraft, number: str, *, issued_on: datetime.date, due_on: datetime.date
+) -> Invoice:
+    return Invoice(
+        town_id=run.town_id,
+        family_id=draft.family_id,
+        run=run,
+        number=number,
+        issued_on=issued_on,
+        due_on=due_on,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        total=draft.total,
+        payer_name=draft.payer_name,
+        payer_address=draft.payer_address,
+        regie_name=run.town.regie_name,
     )
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{year}-{counter.last_number:06d}"
+
+
+def _write_lines(run: InvoicingRun, issued: list[tuple[Invoice, FamilyDraft]]) -> None:
+    """The invoices' lines and billed bookings, in one statement each (a billed booking's
+    uniqueness refuses, with an IntegrityError, a booking another invoice bills already)."""
+    lines = InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            town_id=run.town_id,
+            invoice=invoice,
+            child_id=line.child_id,
+            activity_id=line.activity_id,
+            label=line.label,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+        )
+        for invoice, draft in issued
+        for line in draft.lines
+    )
+    draft_lines = (line for _invoice, draft in issued for line in draft.lines)
+    billed = [
+        (booking_id, line.pk)
+        for line, draft_line in zip(lines, draft_lines, strict=True)
+        for booking_id in draft_line.booking_ids
+    ]
+    _insert_billed(run.town_id, billed)
+
+
+def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
+    """BilledBooking rows (booking id, invoice line id) in one statement. On PostgreSQL the ids go as
+    two arrays (a run bills tens of thousands of bookings: no model instance, no SQL built per row)."""
+    if not billed:
+        return
+    if connection.vendor != "postgresql":
+        BilledBooking.objects.bulk_create(
+            BilledBooking(town_id=town_id, booking_id=booking_id, invoice_line_id=line_id)
+            for booking_id, line_id in billed
+        )
+        return
+    booking_ids, line_ids = zip(*billed, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {BilledBooking._meta.db_table} (town_id, booking_id, invoice_line_id) "  # noqa: S608 - our table
+            "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[])",
+            # Array literals written here: quoting a list of ints element by element costs more than the insert.
+            [town_id, _int_array(booking_ids), _int_array(line_ids)],
+        )
+
+
+def _int_array(ids: Iterable[int]) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
+def _issue_entry(
+    run: InvoicingRun, actor: User | None, invoice: Invoice, draft: FamilyDraft, with_credit: bool
+) -> AuditEntry:
+    """The invoice's audit entry, after credit the family already has (an overpayment, prepaid bookings)
+    settled it. `with_credit=False` says the family has none (the run asked once for the whole town)."""
+    settled = settle_open_invoices(Family(pk=draft.family_id, town_id=run.town_id)) if with_credit else []
+    return audit.entry(
+        run.town,
+        actor,
+        "invoice.issue",
+        invoice,
+        summary=f"Facture {invoice.number} émise ({draft.name}, {invoice.total} €)",
+        changes={"settled_by_credit": f"{sum((a.amount for a in settled), ZERO):.2f}"} if settled else None,
+    )
 
 
 def issue_family(
@@ -625,49 +755,43 @@ def issue_family(
     once for the whole town), which spares a query.
     """
     with transaction.atomic():
-        invoice = Invoice.objects.create(
-            town_id=run.town_id,
-            family_id=draft.family_id,
-            run=run,
-            number=next_invoice_number(run.town_id, issued_on.year),
-            issued_on=issued_on,
-            due_on=due_on,
-            period_start=run.period_start,
-            period_end=run.period_end,
-            total=draft.total,
-            payer_name=draft.payer_name,
-            payer_address=draft.payer_address,
-            regie_name=run.town.regie_name,
-        )
-        lines = InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                town_id=run.town_id,
-                invoice=invoice,
-                child_id=line.child_id,
-                activity_id=line.activity_id,
-                label=line.label,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-            )
-            for line in draft.lines
-        )
-        BilledBooking.objects.bulk_create(
-            BilledBooking(town_id=run.town_id, booking_id=booking_id, invoice_line=line)
-            for line, draft_line in zip(lines, draft.lines, strict=True)
-            for booking_id in draft_line.booking_ids
-        )
-        # Credit the family already has (an overpayment, prepaid bookings) settles the new invoice.
-        settled = settle_open_invoices(Family(pk=draft.family_id, town_id=run.town_id)) if has_credit else []
-        audit.record(
-            run.town,
-            actor,
-            "invoice.issue",
-            invoice,
-            summary=f"Facture {invoice.number} émise ({draft.name}, {invoice.total} €)",
-            changes={"settled_by_credit": f"{sum((a.amount for a in settled), ZERO):.2f}"} if settled else None,
-        )
+        number = next_invoice_number(run.town_id, issued_on.year)
+        invoice = _new_invoice(run, draft, number, issued_on=issued_on, due_on=due_on)
+        invoice.save(force_insert=True)
+        _write_lines(run, [(invoice, draft)])
+        audit.record_all([_issue_entry(run, actor, invoice, draft, has_credit)])
     return invoice
+
+
+def issue_families(
+    run: InvoicingRun,
+    drafts: list[FamilyDraft],
+    *,
+    issued_on: datetime.date,
+    due_on: datetime.date,
+    actor: User | None,
+    with_credit: Collection[int],
+) -> list[Invoice]:
+    """The families' invoices in one transaction, in a number of statements that does not depend on
+    how many there are: their numbers reserved at once (in `drafts`' order, without a gap), then
+    invoices, lines, billed bookings and audit entries each written in one statement. Families with
+    credit settle their new invoice from it, one by one. All or nothing: an IntegrityError (another run
+    billed one of these bookings meanwhile) leaves no invoice and no number used.
+    """
+    with transaction.atomic():
+        numbers = reserve_invoice_numbers(run.town_id, issued_on.year, len(drafts))
+        invoices = Invoice.objects.bulk_create(
+            _new_invoice(run, draft, number, issued_on=issued_on, due_on=due_on)
+            for draft, number in zip(drafts, numbers, strict=True)
+        )
+        issued = list(zip(invoices, drafts, strict=True))
+        for invoice, _draft in issued:
+            invoice._snapshot()  # As Invoice.save leaves it: a later save may fill in the delivery only.
+        _write_lines(run, issued)
+        audit.record_all(
+            _issue_entry(run, actor, invoice, draft, draft.family_id in with_credit) for invoice, draft in issued
+        )
+    return invoices
 
 
 def issue_run(
@@ -679,10 +803,12 @@ def issue_run(
 ) -> IssueResult:
     """Issue what `run` bills now, whole invoices only; safe to run again.
 
-    Families are issued ISSUE_BATCH to a transaction, each in its own savepoint:
-    a crash loses at most the batch under way (a rerun completes it) and never
-    half an invoice, while the disk is synced once per batch rather than once
-    per family. `on_issued(invoice)` is called after the invoice's transaction
+    Families are issued ISSUE_BATCH to a transaction (`issue_families`: numbers
+    reserved for the batch, rows written in bulk): a crash loses at most the batch
+    under way (a rerun completes it) and never half an invoice. Should another run
+    have billed some of a batch's bookings meanwhile, that batch is issued again
+    family by family, each in its own transaction, and the families refused are
+    skipped. `on_issued(invoice)` is called after the invoice's transaction
     commits (the PDF and e-mail task is enqueued there).
     """
     today = today or timezone.localdate()
@@ -692,8 +818,14 @@ def issue_run(
     drafts = [draft for draft in preview(run).families if draft.lines]
     with_credit = families_with_credit(run.town_id)
     for start in range(0, len(drafts), ISSUE_BATCH):
-        with transaction.atomic():
-            for draft in drafts[start : start + ISSUE_BATCH]:
+        batch = drafts[start : start + ISSUE_BATCH]
+        try:
+            invoices = issue_families(run, batch, issued_on=today, due_on=due_on, actor=actor, with_credit=with_credit)
+        except IntegrityError:
+            # Another run billed some of these bookings meanwhile: the batch left nothing behind; issue it
+            # family by family, each in its own transaction, and skip the families refused.
+            invoices = []
+            for draft in batch:
                 try:
                     invoice = issue_family(
                         run,
@@ -704,12 +836,14 @@ def issue_run(
                         has_credit=draft.family_id in with_credit,
                     )
                 except IntegrityError:
-                    # Another run billed one of these bookings meanwhile: its invoice stands, this one is not issued.
                     skipped.append(draft.family_id)
                     continue
-                issued.append(invoice)
-                if on_issued is not None:
-                    transaction.on_commit(lambda invoice=invoice: on_issued(invoice))
+                invoices.append(invoice)
+        issued += invoices
+        if on_issued is not None:
+            for invoice in invoices:
+                # At once if the batch is committed; after the caller's transaction commits if there is one.
+                transaction.on_commit(lambda invoice=invoice: on_issued(invoice))
     with transaction.atomic():
         InvoicingRun.objects.filter(pk=run.pk).update(
             status=RunStatus.ISSUED, issued_at=timezone.now(), issued_by=actor
