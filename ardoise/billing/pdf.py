@@ -8,7 +8,9 @@ look inside. The real engine never fetches anything from the network: only
 Rendering is the month-end worker's main cost, so each thread of a process keeps
 one engine (`get_renderer`): WeasyPrint's URL fetcher (its SSL context alone costs
 tens of milliseconds to build), one font configuration (Pango's font map and its
-caches) and each named stylesheet parsed once.
+caches) and each named stylesheet parsed once. A document rendered with a named
+stylesheet also gets a lean user-agent sheet (`UA_STYLESHEET`) in place of
+WeasyPrint's (see that file for why).
 """
 
 import functools
@@ -30,6 +32,7 @@ from ardoise.payments.providers import config_for
 
 TEMPLATE = "billing/invoice_pdf.html"
 STYLESHEET = "billing/invoice_pdf.css"
+UA_STYLESHEET = "billing/pdf_ua.css"
 
 
 class PdfRenderer(Protocol):
@@ -52,6 +55,7 @@ class WeasyPrintRenderer:
         self.font_config = FontConfiguration()
         self.base_url = (settings.BASE_DIR / "ardoise" / "static").as_uri() + "/"
         self._stylesheets: dict[str, object] = {}
+        self._lean_html = _lean_html(self._stylesheet(UA_STYLESHEET))
 
     def _stylesheet(self, name: str) -> object:
         if name not in self._stylesheets:
@@ -69,11 +73,26 @@ class WeasyPrintRenderer:
     def render(self, html: str, stylesheet: str | None = None) -> bytes:
         from weasyprint import HTML
 
-        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.url_fetcher, media_type="print")
+        kind = self._lean_html if stylesheet else HTML
+        document = kind(string=html, base_url=self.base_url, url_fetcher=self.url_fetcher, media_type="print")
         stylesheets = [self._stylesheet(stylesheet)] if stylesheet else None
         pdf = document.write_pdf(stylesheets=stylesheets, font_config=self.font_config)
         assert pdf is not None
         return pdf
+
+
+def _lean_html(user_agent_sheet: object) -> type:
+    """WeasyPrint's HTML with `user_agent_sheet` as its only user-agent stylesheet.
+
+    `_ua_stylesheets` is WeasyPrint's own hook (its tests override it the same way). Were it renamed,
+    the full sheet would apply again: the same rendering, only slower."""
+    from weasyprint import HTML
+
+    class LeanHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, *args: object, **kwargs: object) -> list[object]:
+            return [user_agent_sheet]
+
+    return LeanHTML
 
 
 class FakePdfRenderer:
