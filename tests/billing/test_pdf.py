@@ -303,6 +303,7 @@ def test_each_thread_keeps_one_engine_and_parses_the_stylesheet_once(invoice: In
     thread = threading.Thread(target=lambda: elsewhere.append(get_renderer()))
     thread.start()
     thread.join()
-    assert elsewhere and elsewhere[0] is not renderer  # WeasyPrint's font map is not shared across threads
+    (other,) = elsewhere
+    assert other is not renderer  # WeasyPrint's font map is not shared across threads
     settings.ARDOISE_PDF_RENDERER = FAKE
     assert isinstance(get_renderer(), FakePdfRenderer)
