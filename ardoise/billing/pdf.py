@@ -4,9 +4,17 @@
 by default; `FakePdfRenderer` returns a minimal valid PDF for tests that do not
 look inside. The real engine never fetches anything from the network: only
 `file:` and `data:` URLs are allowed, and fonts come from the system (DejaVu).
+
+Rendering is the month-end worker's main cost, so each thread of a process keeps
+one engine (`get_renderer`): WeasyPrint's URL fetcher (its SSL context alone costs
+tens of milliseconds to build), one font configuration (Pango's font map and its
+caches) and each named stylesheet parsed once. A document rendered with a named
+stylesheet also gets a lean user-agent sheet (`UA_STYLESHEET`) in place of
+WeasyPrint's (see that file for why).
 """
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,11 +31,14 @@ from ardoise.directdebit.models import CreditorSettings, Mandate, MandateState
 from ardoise.payments.providers import config_for
 
 TEMPLATE = "billing/invoice_pdf.html"
+STYLESHEET = "billing/invoice_pdf.css"
+UA_STYLESHEET = "billing/pdf_ua.css"
 
 
 class PdfRenderer(Protocol):
-    def render(self, html: str) -> bytes:
-        """Turn a self-contained HTML document into PDF bytes."""
+    def render(self, html: str, stylesheet: str | None = None) -> bytes:
+        """Turn an HTML document into PDF bytes, styled by its own `<style>` and, when named, by the
+        stylesheet template `stylesheet` (parsed once per engine)."""
         ...
 
 
@@ -37,24 +48,57 @@ class WeasyPrintRenderer:
     allowed_protocols = ("file", "data")
 
     def __init__(self) -> None:
+        from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
 
         self.url_fetcher = URLFetcher(allowed_protocols=self.allowed_protocols)
+        self.font_config = FontConfiguration()
+        self.base_url = (settings.BASE_DIR / "ardoise" / "static").as_uri() + "/"
+        self._stylesheets: dict[str, object] = {}
+        self._lean_html = _lean_html(self._stylesheet(UA_STYLESHEET))
 
-    def render(self, html: str) -> bytes:
+    def _stylesheet(self, name: str) -> object:
+        if name not in self._stylesheets:
+            from weasyprint import CSS
+
+            self._stylesheets[name] = CSS(
+                string=render_to_string(name),
+                base_url=self.base_url,
+                url_fetcher=self.url_fetcher,
+                font_config=self.font_config,
+                media_type="print",
+            )
+        return self._stylesheets[name]
+
+    def render(self, html: str, stylesheet: str | None = None) -> bytes:
         from weasyprint import HTML
 
-        base_url = (settings.BASE_DIR / "ardoise" / "static").as_uri() + "/"
-        document = HTML(string=html, base_url=base_url, url_fetcher=self.url_fetcher, media_type="print")
-        pdf = document.write_pdf()
+        kind = self._lean_html if stylesheet else HTML
+        document = kind(string=html, base_url=self.base_url, url_fetcher=self.url_fetcher, media_type="print")
+        stylesheets = [self._stylesheet(stylesheet)] if stylesheet else None
+        pdf = document.write_pdf(stylesheets=stylesheets, font_config=self.font_config)
         assert pdf is not None
         return pdf
+
+
+def _lean_html(user_agent_sheet: object) -> type:
+    """WeasyPrint's HTML with `user_agent_sheet` as its only user-agent stylesheet.
+
+    `_ua_stylesheets` is WeasyPrint's own hook (its tests override it the same way). Were it renamed,
+    the full sheet would apply again: the same rendering, only slower."""
+    from weasyprint import HTML
+
+    class LeanHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, *args: object, **kwargs: object) -> list[object]:
+            return [user_agent_sheet]
+
+    return LeanHTML
 
 
 class FakePdfRenderer:
     """A one-page blank PDF, valid but empty: for tests that only need bytes."""
 
-    def render(self, html: str) -> bytes:
+    def render(self, html: str, stylesheet: str | None = None) -> bytes:
         return minimal_pdf()
 
 
@@ -77,10 +121,17 @@ def minimal_pdf() -> bytes:
     return bytes(out)
 
 
+_engines = threading.local()
+
+
 def get_renderer() -> PdfRenderer:
+    """The engine `ARDOISE_PDF_RENDERER` names, made once per thread and kept (see the module's note)."""
     path = settings.ARDOISE_PDF_RENDERER
-    factory: Callable[[], PdfRenderer] = import_string(path)
-    return factory()
+    engines: dict[str, PdfRenderer] = _engines.__dict__.setdefault("by_path", {})
+    if path not in engines:
+        factory: Callable[[], PdfRenderer] = import_string(path)
+        engines[path] = factory()
+    return engines[path]
 
 
 # What the template shows: amounts already formatted French-style.
@@ -164,7 +215,7 @@ def render_invoice_html(invoice: Invoice) -> str:
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as a PDF, rendered now by the configured engine. Nothing is saved."""
-    return get_renderer().render(render_invoice_html(invoice))
+    return get_renderer().render(render_invoice_html(invoice), stylesheet=STYLESHEET)
 
 
 def invoice_pdf_bytes(invoice: Invoice) -> bytes:

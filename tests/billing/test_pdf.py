@@ -4,17 +4,22 @@ import datetime
 import re
 import shutil
 import subprocess
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ardoise.billing.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.pdf import (
+    STYLESHEET,
     FakePdfRenderer,
     WeasyPrintRenderer,
+    get_renderer,
     invoice_pdf_bytes,
     minimal_pdf,
     render_invoice_html,
@@ -234,3 +239,71 @@ def test_it_tells_how_this_town_takes_money(invoice: Invoice, tmp_path: Path) ->
     text = pdf_text(render_invoice_pdf(invoice), tmp_path)
     assert f"mandat {mandate.reference}" in text
     assert "Avec un mandat SEPA" not in text
+
+
+def add_lines(invoice: Invoice, count: int) -> list[str]:
+    """`count` more lines for the invoice's first child, each with its own label; their labels."""
+    child = invoice.lines.order_by("pk").first().child  # type: ignore[union-attr]
+    labels = [f"Sortie n° {number:02d} — musée" for number in range(1, count + 1)]
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            town=invoice.town,
+            invoice=invoice,
+            child=child,
+            activity=None,
+            label=label,
+            quantity=1,
+            unit_price=D("3.00"),
+            amount=D("3.00"),
+        )
+        for label in labels
+    )
+    return labels
+
+
+def test_a_long_invoice_runs_over_pages_and_keeps_every_line(invoice: Invoice, tmp_path: Path) -> None:
+    labels = add_lines(invoice, 70)
+
+    pdf = render_invoice_pdf(invoice)
+
+    text = pdf_text(pdf, tmp_path)
+    pages = re.findall(r"Page (\d+) / (\d+)", text)
+    assert len(pages) >= 2
+    assert pages[0] == ("1", str(len(pages)))
+    assert pages[-1] == (str(len(pages)), str(len(pages)))
+    for label in labels:
+        assert label in text, label
+    for expected in ["Chloé DUPONT", "Sous-total Sarah DUPONT", "Reste à payer", "Talon à joindre", "Trésor public"]:
+        assert expected in text, expected
+    # Every page carries the footer naming the invoice.
+    assert text.count("Facture n° 2015-000012") == len(pages)
+
+
+def test_its_queries_do_not_grow_with_its_lines(invoice: Invoice) -> None:
+    with CaptureQueriesContext(connection) as short:
+        render_invoice_html(invoice)
+    add_lines(invoice, 70)
+    with CaptureQueriesContext(connection) as long:
+        html = render_invoice_html(invoice)
+
+    assert "Sortie n° 70" in html
+    assert len(long.captured_queries) == len(short.captured_queries) <= 6
+
+
+def test_each_thread_keeps_one_engine_and_parses_the_stylesheet_once(invoice: Invoice, settings: Any) -> None:
+    settings.ARDOISE_PDF_RENDERER = "ardoise.billing.pdf.WeasyPrintRenderer"
+    renderer = get_renderer()
+    render_invoice_pdf(invoice)
+    stylesheet = renderer._stylesheets[STYLESHEET]  # type: ignore[attr-defined]
+    render_invoice_pdf(invoice)
+
+    assert get_renderer() is renderer
+    assert renderer._stylesheets[STYLESHEET] is stylesheet  # type: ignore[attr-defined]
+    elsewhere: list[object] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(get_renderer()))
+    thread.start()
+    thread.join()
+    (other,) = elsewhere
+    assert other is not renderer  # WeasyPrint's font map is not shared across threads
+    settings.ARDOISE_PDF_RENDERER = FAKE
+    assert isinstance(get_renderer(), FakePdfRenderer)
