@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "ardoise.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        from ardoise.billing.models import Tariff, TariffBand
+        from ardoise.towns import reference
+
+        # Every planning prices its days: cached per process, forgotten on every change (towns.reference).
+        reference.watch(Tariff, TariffBand)
