@@ -10,6 +10,7 @@ Public interface (kept stable; docs/architecture.md, "The town's reference data"
   as is: model instances are handed out as copies (`copy_of`).
 - `watch(*models)`: every save and delete of these models (each with a `town_id`) counts as a change of
   its town's reference data (`changed`). Each app watches its own models in its `AppConfig.ready`.
+- `is_watched(model)`: whether `model` is watched (generic bulk writers ask before calling `changed`).
 - `changed(town_id)`: what a write that sends no signal (`QuerySet.update`, `bulk_create`, `bulk_update`,
   raw SQL) must call, in the same transaction: `UPDATE towns_town SET reference_version =
   reference_version + 1`, once per transaction and town. Every process sees the new version with the
@@ -121,8 +122,17 @@ def _on_change(sender: type[models.Model], instance: _TownScoped, **kwargs: Any)
     changed(instance.town_id)
 
 
+_watched: set[type[models.Model]] = set()
+
+
+def is_watched(model: type[models.Model]) -> bool:
+    """Whether rows of `model` are the towns' reference data (a bulk write of them must call `changed`)."""
+    return model in _watched
+
+
 def watch(*watched: type[models.Model]) -> None:
     for model in watched:
+        _watched.add(model)
         post_save.connect(_on_change, sender=model, dispatch_uid=f"reference:{model._meta.label}:save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"reference:{model._meta.label}:delete")
 
