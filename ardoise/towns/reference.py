@@ -69,9 +69,9 @@ def _pending(town_id: int) -> bool:
     A change registers a `_Committed` callback; Django drops it when its transaction or savepoint rolls
     back and runs it on commit, so a callback still waiting (and not run) means uncommitted changes.
     """
+    callbacks = (hook[1] for hook in connection.run_on_commit)  # (savepoint ids, callback, robust)
     return any(
-        isinstance(callback, _Committed) and callback.town_id == town_id and not callback.done
-        for _savepoints, callback, _robust in connection.run_on_commit
+        isinstance(callback, _Committed) and callback.town_id == town_id and not callback.done for callback in callbacks
     )
 
 
