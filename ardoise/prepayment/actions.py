@@ -70,7 +70,7 @@ def basket_minutes() -> int:
 
 
 def _prepaid(town: Town) -> bool:
-    return BillingSettings.objects.filter(town=town, prepayment=True).exists()
+    return BillingSettings.objects.using(reference.PRIMARY).filter(town=town, prepayment=True).exists()
 
 
 def in_prepayment(town: Town) -> bool:
