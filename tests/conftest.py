@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from ardoise.accounts.models import User
 from ardoise.families.models import Civility, Family, Sex
+from ardoise.towns import reference
 from ardoise.towns.models import Role, Site, Town, Zone
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFactory, TownFactory, staff_member
 
@@ -53,6 +54,13 @@ factory.random.reseed_random("ardoise")
 def _fast_password_hashing(settings: Any) -> None:
     """MD5 keeps account creation cheap; a test of argon2 sets PASSWORD_HASHERS back itself."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache() -> None:
+    """Each test starts with an empty per-process cache of the towns' reference data (towns.reference):
+    a town id of a rolled-back test may come back in the next one."""
+    reference.forget()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -22,6 +22,7 @@ from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
 from ardoise.audit.actions import changes_between, snapshot
 from ardoise.billing.models import Tariff, TariffBand, TariffMode
+from ardoise.towns import reference
 from ardoise.towns.actions import ConfigurationRefused
 from ardoise.towns.models import Town
 
@@ -167,6 +168,7 @@ def create_tariff(
     TariffBand.objects.bulk_create(
         [TariffBand(town=town, tariff=tariff, qf_max=qf_max, price=price) for qf_max, price in bands]
     )
+    reference.changed(town.pk)  # bulk_create sends no signal (the tariff's save told it already; said anyway)
     previous = (
         Tariff.objects.filter(town=town, activity=activity, valid_from__lt=valid_from).order_by("-valid_from").first()
     )

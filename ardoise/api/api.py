@@ -20,7 +20,7 @@ from pydantic import Field
 
 from ardoise.accounts import api_tokens, throttling
 from ardoise.accounts.models import User
-from ardoise.activities.models import AbsenceReason
+from ardoise.activities import reference as activity_reference
 from ardoise.api import errors, schemas
 from ardoise.billing import pdf, statements
 from ardoise.billing.balance import family_balance
@@ -202,14 +202,14 @@ def list_activities(request: HttpRequest) -> Any:
             "capacity": activity.capacity,
             "deadline_rule": activity.deadline_rule.describe(),
         }
-        for activity in queries.activities_of_family(family, timezone.localdate())
+        for activity in queries.activities_of_family(request.town, family, timezone.localdate())  # type: ignore[attr-defined]
     ]
 
 
 @api.get("absence-reasons", response=list[schemas.AbsenceReasonOut])
 def list_absence_reasons(request: HttpRequest) -> Any:
-    family = family_for(request)
-    return AbsenceReason.objects.filter(town_id=family.town_id)
+    family_for(request)
+    return activity_reference.absence_reasons(request.town)  # type: ignore[attr-defined]
 
 
 # Planning and bookings
@@ -325,7 +325,10 @@ def declare_absence(request: HttpRequest, child_id: int, payload: schemas.Absenc
     (201 with `id` null, `state` "none", `billed` false); after it, the reason's rule applies."""
     family = family_for(request)
     child = access_child(family, child_id)
-    reason = AbsenceReason.objects.filter(town_id=family.town_id, code=payload.reason).first()
+    reason = next(
+        (reason for reason in activity_reference.absence_reasons(request.town) if reason.code == payload.reason),  # type: ignore[attr-defined]
+        None,
+    )
     if reason is None:
         return Status(422, {"detail": _("Motif d'absence inconnu.")})
     booking = Booking.objects.filter(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ardoise.accounts.models import User
+from ardoise.activities import reference as activity_reference
 from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
 from ardoise.billing.pricing import total
@@ -44,6 +45,7 @@ from ardoise.calendars.wording import date_fr
 from ardoise.consents import queries as consent_queries
 from ardoise.documents.requirements import missing_by_change, missing_message
 from ardoise.families.models import Child, Family
+from ardoise.towns.models import Town
 
 # Why a family whose file is not accepted yet books nothing; the portal's pages say the same (portal.signup).
 FILE_NOT_ACCEPTED = gettext_lazy(
@@ -306,19 +308,17 @@ def _capacity_refusals(
     return refusals
 
 
-def _lock(town_id: int, child_ids: set[int], changes: Sequence[Change]) -> None:
+def _lock(town: Town, child_ids: set[int], changes: Sequence[Change]) -> None:
     """Take the locks a batch needs, always in the same order (children, then activities, by id)."""
     # One batch at a time per child: a double click or a retry sent while
     # the first is still running waits, then finds the days already booked.
     list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk"))
     # Bookings of activities with a capacity are counted then written under
     # a lock on the activity row, so that two families racing for the last
-    # place cannot both get it.
-    limited_ids = sorted(
-        Activity.objects.filter(
-            town_id=town_id, pk__in={change.activity_id for change in changes}, capacity__isnull=False
-        ).values_list("pk", flat=True)
-    )
+    # place cannot both get it. Which activities have one: the town's cached
+    # activities, the same the review counts places with.
+    activities = activity_reference.activities(town, {change.activity_id for change in changes})
+    limited_ids = sorted(pk for pk, activity in activities.items() if activity.capacity is not None)
     if limited_ids:
         list(Activity.objects.select_for_update().filter(pk__in=limited_ids).order_by("pk").values_list("pk"))
 
@@ -340,7 +340,7 @@ def apply(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        _lock(child.town_id, {child.pk}, changes)
+        _lock(child.town, {child.pk}, changes)
         result = review(child, changes, now=now, as_staff=as_staff, override_capacity=override_capacity)
         if result.refusals:
             raise BatchRefused(result.refusals)
@@ -387,7 +387,7 @@ def apply_family(
     results: list[tuple[Child, Review]] = []
     with transaction.atomic():
         _lock(
-            family.town_id,
+            family.town,
             {child.pk for child, _changes in batches},
             [change for _child, changes in batches for change in changes],
         )

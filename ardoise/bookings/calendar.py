@@ -1,7 +1,8 @@
 """A family's days as the portal, the API and the booking actions see them.
 
 `FamilyCalendar.load` reads everything a month's planning needs in a fixed
-number of queries (enrollments, closures, tariffs, bookings, school years),
+number of queries (enrollments and bookings; the town's school years, closures,
+activities and tariffs come from its cached reference data, towns.reference),
 whatever the number of children, activities or days; `entry` then answers for
 one child, activity and day with no further query.
 """
@@ -10,17 +11,22 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.db.models import Prefetch
 
 from ardoise.activities.models import Activity
+from ardoise.activities.reference import activities as activities_of_town
 from ardoise.billing.models import Tariff, TariffBand
 from ardoise.billing.pricing import PricedFor, TariffTerms, package_wording, terms_of, terms_on, unit_price
 from ardoise.bookings.models import Booking, BookingState, Enrollment
+from ardoise.calendars import days as calendar_days
 from ardoise.calendars.days import DayStatus, day_status, load_closures
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.opening import ClosureSpan
 from ardoise.families.models import Child, Family
+from ardoise.towns import reference
+from ardoise.towns.models import Town
 
 # How a booking's state reads to a family and in the API ("none": nothing booked).
 NO_BOOKING = "none"
@@ -83,27 +89,32 @@ class FamilyCalendar:
         cls, family: Family, start: datetime.date, end: datetime.date, children: list[Child] | None = None
     ) -> "FamilyCalendar":
         town_id = family.town_id
+        town = family.town
         if children is None:
             children = list(Child.objects.filter(town_id=town_id, family=family).select_related("site"))
-        school_years = list(SchoolYear.objects.filter(town_id=town_id, starts_on__lte=end, ends_on__gte=start))
+        school_years = calendar_days.school_years(town, start, end)
+        years = {year.pk: year for year in school_years}
         # Every enrollment of the family (not only the children shown) so that
         # sibling ranks are right when one child is shown alone.
         family_enrollments = list(
             Enrollment.objects.filter(
-                town_id=town_id,
-                child__family=family,
-                school_year__starts_on__lte=end,
-                school_year__ends_on__gte=start,
-            )
-            .select_related("activity", "school_year", "child")
-            .order_by("activity__starts_at", "activity__label")
+                town_id=town_id, child__family=family, school_year_id__in=list(years)
+            ).select_related("child")
         )
-        activity_ids = {enrollment.activity_id for enrollment in family_enrollments}
-        tariffs: dict[int, list[TariffTerms]] = defaultdict(list)
-        for tariff in Tariff.objects.filter(town_id=town_id, activity_id__in=activity_ids).prefetch_related(
-            Prefetch("bands", queryset=TariffBand.objects.filter(town_id=town_id))
-        ):
-            tariffs[tariff.activity_id].append(terms_of(tariff))
+        activities = activities_of_town(town, {enrollment.activity_id for enrollment in family_enrollments})
+        missing = {enrollment.activity_id for enrollment in family_enrollments} - activities.keys()
+        if missing:
+            # Created by another process after this request read its town: read from the database.
+            activities.update(
+                (activity.pk, activity)
+                for activity in Activity.objects.filter(town_id=town_id, pk__in=missing).select_related("site")
+            )
+        for enrollment in family_enrollments:
+            enrollment.activity = activities[enrollment.activity_id]
+            enrollment.school_year = years[enrollment.school_year_id]
+        family_enrollments.sort(key=lambda enrollment: _activity_order(enrollment.activity))
+        all_tariffs = tariff_terms(town)
+        tariffs: dict[int, list[TariffTerms]] = {pk: list(all_tariffs.get(pk, ())) for pk in activities}
         child_ids = [child.pk for child in children]
         bookings = {
             (booking.child_id, booking.activity_id, booking.date): booking
@@ -118,10 +129,10 @@ class FamilyCalendar:
             children=children,
             start=start,
             end=end,
-            zone=family.town.zone,
+            zone=town.zone,
             school_years=school_years,
             enrollments=enrollments,
-            closures=load_closures(family.town, start, end),
+            closures=load_closures(town, start, end),
             tariffs=tariffs,
             bookings=bookings,
             sibling_ranks=sibling_ranks(family_enrollments),
@@ -182,6 +193,28 @@ class FamilyCalendar:
             (day, [self.entry(child, activity, day, now) for activity in activities])
             for day in daterange(self.start, self.end)
         ]
+
+
+def _activity_order(activity: Activity) -> tuple[bool, datetime.time, str]:
+    """Activities by start time then label (an activity without a start time last)."""
+    return (activity.starts_at is None, activity.starts_at or datetime.time.min, activity.label)
+
+
+def _all_tariff_terms(town: Town) -> MappingProxyType[int, tuple[TariffTerms, ...]]:
+    by_activity: dict[int, list[TariffTerms]] = defaultdict(list)
+    tariffs = (
+        Tariff.objects.using(reference.PRIMARY)
+        .filter(town=town)
+        .prefetch_related(Prefetch("bands", queryset=TariffBand.objects.using(reference.PRIMARY).filter(town=town)))
+    )
+    for tariff in tariffs.order_by("activity_id", "-valid_from"):
+        by_activity[tariff.activity_id].append(terms_of(tariff))
+    return MappingProxyType({pk: tuple(terms) for pk, terms in by_activity.items()})
+
+
+def tariff_terms(town: Town) -> MappingProxyType[int, tuple[TariffTerms, ...]]:
+    """Each activity's tariffs as price terms, newest first, from the town's cached reference data."""
+    return reference.cached(town, "bookings.tariff_terms", _all_tariff_terms)
 
 
 def sibling_ranks(enrollments: list[Enrollment]) -> dict[tuple[int, int], int]:

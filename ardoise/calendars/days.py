@@ -1,8 +1,9 @@
 """A day of an activity as the planning shows it: open or why not, deadline, changeable.
 
 The thin glue between the database and the pure rules of calendars.opening and
-calendars.deadlines: the two loaders read the town's tables, `day_status` reads
-nothing and is what the planning calls for every day and activity.
+calendars.deadlines: the loaders read the town's school years and closures, cached
+per process (towns.reference), `day_status` reads nothing and is what the planning
+calls for every day and activity.
 """
 
 import datetime
@@ -13,6 +14,7 @@ from typing import Protocol
 from ardoise.calendars.deadlines import DeadlineRule, deadline_for, is_changeable
 from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.calendars.opening import ClosedReason, ClosureSpan, closed_reason
+from ardoise.towns import reference
 from ardoise.towns.models import Town
 
 
@@ -43,17 +45,33 @@ class DayStatus:
     changeable: bool  # Open and the deadline not passed at `now`.
 
 
-def load_closures(town: Town, start: datetime.date, end: datetime.date) -> list[ClosureSpan]:
-    """The town's closures overlapping start..end (both included), in one query."""
-    rows = Closure.objects.filter(town=town, starts_on__lte=end, ends_on__gte=start).values_list(
-        "starts_on", "ends_on", "site_id", "activity_id", "label"
+def _all_closures(town: Town) -> tuple[ClosureSpan, ...]:
+    rows = Closure.objects.using(reference.PRIMARY).filter(town=town).order_by("starts_on", "pk")
+    return tuple(
+        ClosureSpan(*row) for row in rows.values_list("starts_on", "ends_on", "site_id", "activity_id", "label")
     )
-    return [ClosureSpan(*row) for row in rows]
+
+
+def _all_school_years(town: Town) -> tuple[SchoolYear, ...]:
+    return tuple(SchoolYear.objects.using(reference.PRIMARY).filter(town=town).order_by("start_year"))
+
+
+def load_closures(town: Town, start: datetime.date, end: datetime.date) -> list[ClosureSpan]:
+    """The town's closures overlapping start..end (both included), from the town's cached reference data."""
+    closures = reference.cached(town, "calendars.closures", _all_closures)
+    return [closure for closure in closures if closure.starts_on <= end and closure.ends_on >= start]
+
+
+def school_years(town: Town, start: datetime.date, end: datetime.date) -> list[SchoolYear]:
+    """The town's school years overlapping start..end, oldest first (copies of the cached ones)."""
+    years = reference.cached(town, "calendars.school_years", _all_school_years)
+    return [reference.copy_of(year) for year in years if year.starts_on <= end and year.ends_on >= start]
 
 
 def school_year_for(town: Town, day: datetime.date) -> SchoolYear | None:
     """The town's school year containing `day`, or None (summer break, year not set up)."""
-    return SchoolYear.objects.filter(town=town, starts_on__lte=day, ends_on__gte=day).first()
+    years = school_years(town, day, day)
+    return years[0] if years else None
 
 
 def day_status(

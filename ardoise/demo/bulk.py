@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from ardoise.towns import reference
+
 BATCH_SIZE = 4000
 
 
@@ -22,6 +24,10 @@ def insert[M: models.Model](objs: Sequence[M], counts: Counter[str]) -> Sequence
     if objs:
         model = type(objs[0])
         model._default_manager.bulk_create(objs, batch_size=BATCH_SIZE)
+        if reference.is_watched(model):
+            # bulk_create sends no signal: the towns' cached reference data is told here.
+            for town_id in {obj.town_id for obj in objs}:  # type: ignore[attr-defined]
+                reference.changed(town_id)
         counts[model._meta.label] += len(objs)
     return objs
 
@@ -83,6 +89,9 @@ class CopyWriter(BulkWriter):
         if not pool:
             pool.extend(reversed(self.reserve_ids(model, self.batch_size)))
         values["id"] = pk = pool.pop()
+        if reference.is_watched(model):
+            town = values.get("town")
+            reference.changed(values["town_id"] if town is None else town.pk)
         self.tuples.setdefault(model, []).append(
             tuple(values[name] if name in values else values.get(attname, default) for name, attname, default in layout)
         )

@@ -38,6 +38,9 @@ class Town(models.Model):
     bill_undeclared_absences = models.BooleanField(_("facturer les absences non justifiées"), default=True)
     # Whether families may create their account and send their file at /<town>/inscription/ (ardoise.signup).
     signup_open = models.BooleanField(_("inscription en ligne ouverte"), default=False, db_default=False)
+    # Bumped in the transaction of every change of the town's reference data (school years, closures,
+    # activities, tariffs…): each process keeps its copy of that data while this is unchanged (towns.reference).
+    reference_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("commune")
