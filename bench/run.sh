@@ -4,6 +4,8 @@
 #   bench/run.sh [rush]      the deadline rush (default)
 #   bench/run.sh invoicing   the month-end invoicing run: preview, issue, PDF rate (bench/invoicing.py)
 #   bench/run.sh pages       staff and parent pages on the big town: time and queries (bench/pages.py)
+#   bench/run.sh api         CPU per API call of the rush, as a multiple of /healthz (bench/api_cpu.py);
+#                            BEFORE=<checkout> also runs that checkout's code on the same town (e.g. main)
 #
 # The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
 # children (`build_demo --children`), gunicorn with production settings on
@@ -19,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 py=.venv/bin/python
 mode=${1:-rush}
-if [[ $mode == rush ]]; then children=${CHILDREN:-4000}; else children=${CHILDREN:-10000}; fi
+if [[ $mode == rush ]]; then children=${CHILDREN:-4000}; elif [[ $mode == api ]]; then children=${CHILDREN:-2000}; else children=${CHILDREN:-10000}; fi
 workers=${WORKERS:-4}
 threads=${THREADS:-2}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -75,6 +77,17 @@ pages)
     "$py" manage.py collectstatic --no-input -v 0  # production settings serve hashed static names
     "$py" bench/pages.py "${REPEAT:-20}" >"$out.raw"
     write_result "$out.raw" '{}'
+    exit 0
+    ;;
+api)
+    echo "bench: CPU per API call on $children children (${API_FAMILIES:-50} families)" >&2
+    if [[ -n ${BEFORE:-} ]]; then
+        "$py" bench/api_cpu.py --families "${API_FAMILIES:-50}" --project "$BEFORE" >"$out.before"
+    fi
+    "$py" bench/api_cpu.py --families "${API_FAMILIES:-50}" >"$out.raw"
+    before='{}'
+    [[ -f $out.before ]] && before="{\"before\": $(cat "$out.before")}" && rm -f "$out.before"
+    write_result "$out.raw" "$before"
     exit 0
     ;;
 esac
