@@ -122,7 +122,7 @@ def main() -> None:
     start, end = today + datetime.timedelta(days=14), today + datetime.timedelta(days=34)
     client = Client()
     tokens: dict[int, str] = {}
-    for round_ in range(max(args.logins, 1)):
+    for _login_round in range(max(args.logins, 1)):
         for family in families:
             if family.pk not in logins:
                 continue
@@ -136,7 +136,7 @@ def main() -> None:
             )
             tokens[family.pk] = response.json()["token"]
     book = True
-    for round_ in range(args.rounds):
+    for _round in range(args.rounds):
         for family in families:
             if family.pk not in tokens:
                 continue

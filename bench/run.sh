@@ -15,7 +15,9 @@
 # bench/results/; copy the figures into docs/benchmarks.md with the machine and date.
 #
 # Settings (environment): CHILDREN (4000), FAMILIES (all of the town's), WORKERS (4 gunicorn
-# workers), THREADS (2 per worker), CLIENTS (2 processes × 16 threads).
+# workers), THREADS (2 per worker), CLIENTS (2 processes × 16 threads); LOGIN_SHARE (0.1: sessions that log
+# in, the others reuse the family's token), RATES (2,4,8,16 sessions/s, STEP_SECONDS each: families/s at
+# p99 <= 250 ms, bench/rush.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,8 +103,18 @@ for _ in $(seq 50); do
     sleep 0.2
 done
 
-echo "bench: rush of $families families on gunicorn ($workers workers × $threads threads)" >&2
-"$py" bench/rush.py --port "$http_port" --families "$families" >"$out.rush"
+# A phone keeps its token across sessions: one token per family, issued directly (no argon2), that the rush's
+# sessions reuse; a share of them (LOGIN_SHARE, 0.1) logs in again.
+"$py" manage.py shell --verbosity 0 -c "
+import json, re
+from ardoise.accounts.api_tokens import issue_token
+from ardoise.accounts.models import User
+users = User.objects.filter(town__slug='demo', email__regex=r'^parent[0-9]+@demo[.]test$')
+print(json.dumps({re.match(r'parent([0-9]+)@', u.email).group(1): issue_token(u)[0] for u in users}))
+" >"$pgdir/tokens.json"
+echo "bench: rush of $families families on gunicorn ($workers workers × $threads threads), then arrivals at ${RATES:-2,4,8,16}/s" >&2
+"$py" bench/rush.py --port "$http_port" --families "$families" --tokens "$pgdir/tokens.json" \
+    --login-share "${LOGIN_SHARE:-0.1}" --rates "${RATES:-2,4,8,16}" --step-seconds "${STEP_SECONDS:-20}" >"$out.rush"
 kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=""
 
