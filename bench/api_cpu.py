@@ -70,7 +70,8 @@ class Meter:
     def __init__(self) -> None:
         self.django: dict[str, list[float]] = {}
         self.backend: dict[str, float] = {}
-        self.queries: dict[str, int] = {}
+        self.queries: dict[str, list[int]] = {}
+        self.refused: dict[str, int] = {}
         self.pid = 0
 
     def call(self, name: str, send: Any) -> Any:
@@ -86,7 +87,8 @@ class Meter:
         spent = time.process_time() - started
         self.backend[name] = self.backend.get(name, 0.0) + backend_cpu(self.pid) - backend_before
         self.django.setdefault(name, []).append(spent)
-        self.queries.setdefault(name, counter.count)
+        self.queries.setdefault(name, []).append(counter.count)
+        self.refused[name] = self.refused.get(name, 0) + (response.status_code == 409)
         assert response.status_code in (200, 409), (name, response.status_code, response.content[:300])
         return response
 
@@ -100,7 +102,10 @@ class Meter:
                 "django_cpu_ms": round(django_ms, 2),
                 "postgres_cpu_ms": round(backend_ms, 2),
                 "cpu_ms": round(django_ms + backend_ms, 2),
-                "queries": self.queries[name],
+                # The first call of a process reads the town's reference data: the median is a warm call's.
+                "queries": statistics.median(self.queries[name]),
+                "queries_max": max(self.queries[name]),
+                "refused_409": self.refused[name],
             }
         floor = calls["healthz"]["cpu_ms"]
         for figures in calls.values():
