@@ -12,12 +12,15 @@ from ardoise.towns.models import Town
 def _all_activities(town: Town) -> MappingProxyType[int, Activity]:
     # In the model's order (site name, start time, label), their sites with them.
     return MappingProxyType(
-        {activity.pk: activity for activity in Activity.objects.filter(town=town).select_related("site")}
+        {
+            activity.pk: activity
+            for activity in Activity.objects.using(reference.PRIMARY).filter(town=town).select_related("site")
+        }
     )
 
 
 def _all_reasons(town: Town) -> tuple[AbsenceReason, ...]:
-    return tuple(AbsenceReason.objects.filter(town=town).order_by("position", "label"))
+    return tuple(AbsenceReason.objects.using(reference.PRIMARY).filter(town=town).order_by("position", "label"))
 
 
 def activities(town: Town, ids: Iterable[int] | None = None) -> dict[int, Activity]:

@@ -6,8 +6,9 @@ class BillingConfig(AppConfig):
     label = "billing"
 
     def ready(self) -> None:
-        from ardoise.billing.models import Tariff, TariffBand
+        from ardoise.billing.models import BillingSettings, Tariff, TariffBand
         from ardoise.towns import reference
 
-        # Every planning prices its days: cached per process, forgotten on every change (towns.reference).
-        reference.watch(Tariff, TariffBand)
+        # Every planning prices its days, and every page asks whether the town is prepaid: cached per process,
+        # forgotten on every change (towns.reference).
+        reference.watch(Tariff, TariffBand, BillingSettings)

@@ -202,8 +202,10 @@ def _activity_order(activity: Activity) -> tuple[bool, datetime.time, str]:
 
 def _all_tariff_terms(town: Town) -> MappingProxyType[int, tuple[TariffTerms, ...]]:
     by_activity: dict[int, list[TariffTerms]] = defaultdict(list)
-    tariffs = Tariff.objects.filter(town=town).prefetch_related(
-        Prefetch("bands", queryset=TariffBand.objects.filter(town=town))
+    tariffs = (
+        Tariff.objects.using(reference.PRIMARY)
+        .filter(town=town)
+        .prefetch_related(Prefetch("bands", queryset=TariffBand.objects.using(reference.PRIMARY).filter(town=town)))
     )
     for tariff in tariffs.order_by("activity_id", "-valid_from"):
         by_activity[tariff.activity_id].append(terms_of(tariff))

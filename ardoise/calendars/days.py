@@ -46,14 +46,14 @@ class DayStatus:
 
 
 def _all_closures(town: Town) -> tuple[ClosureSpan, ...]:
-    rows = Closure.objects.filter(town=town).order_by("starts_on", "pk")
+    rows = Closure.objects.using(reference.PRIMARY).filter(town=town).order_by("starts_on", "pk")
     return tuple(
         ClosureSpan(*row) for row in rows.values_list("starts_on", "ends_on", "site_id", "activity_id", "label")
     )
 
 
 def _all_school_years(town: Town) -> tuple[SchoolYear, ...]:
-    return tuple(SchoolYear.objects.filter(town=town).order_by("start_year"))
+    return tuple(SchoolYear.objects.using(reference.PRIMARY).filter(town=town).order_by("start_year"))
 
 
 def load_closures(town: Town, start: datetime.date, end: datetime.date) -> list[ClosureSpan]:

@@ -41,6 +41,7 @@ from ardoise.families.models import Child, Family
 from ardoise.payments import actions as payments
 from ardoise.payments.providers import provider_for
 from ardoise.prepayment.models import Basket, BasketLine, BasketPayment, BasketState, LineResult
+from ardoise.towns import reference
 from ardoise.towns.models import Town
 
 # Minutes an unpaid basket keeps the deadlines of its creation (settings.PREPAYMENT_BASKET_MINUTES).
@@ -68,9 +69,13 @@ def basket_minutes() -> int:
     return int(getattr(settings, "PREPAYMENT_BASKET_MINUTES", DEFAULT_BASKET_MINUTES))
 
 
+def _prepaid(town: Town) -> bool:
+    return BillingSettings.objects.using(reference.PRIMARY).filter(town=town, prepayment=True).exists()
+
+
 def in_prepayment(town: Town) -> bool:
-    """Whether the town's parents pay when they book (one query)."""
-    return BillingSettings.objects.filter(town=town, prepayment=True).exists()
+    """Whether the town's parents pay when they book (the town's cached reference data, towns.reference)."""
+    return reference.cached(town, "prepayment.in_prepayment", _prepaid)
 
 
 # What the family owes

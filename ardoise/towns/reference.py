@@ -1,13 +1,13 @@
 """The town's reference data, cached per process: what every planning and booking request re-reads and
 what changes a few times a year (school years, closures, activities, absence reasons, tariffs and their
-bands, sites).
+bands, sites, whether the town is prepaid).
 
 Public interface (kept stable; docs/architecture.md, "The town's reference data"):
 
 - `cached(town, name, load)`: `load(town)` computed once per process and kept while the town's
   `reference_version` (read with the town's row, so at no extra query) is unchanged. `load` must return
   immutable data (tuples, frozen dataclasses, `MappingProxyType`) or data the caller never hands out
-  as is: model instances are handed out as copies (`copy_of`).
+  as is: model instances are handed out as copies (`copy_of`). It reads from `PRIMARY`, never a replica.
 - `watch(*models)`: every save and delete of these models (each with a `town_id`) counts as a change of
   its town's reference data (`changed`). Each app watches its own models in its `AppConfig.ready`.
 - `is_watched(model)`: whether `model` is watched (generic bulk writers ask before calling `changed`).
@@ -29,10 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.db.models.signals import post_delete, post_save
 
 from ardoise.towns.models import Town
+
+# The database every loader reads from (`.using(reference.PRIMARY)`): a read replica's lag would be kept under the
+# primary's version, stale until the next change.
+PRIMARY = DEFAULT_DB_ALIAS
 
 
 @dataclass

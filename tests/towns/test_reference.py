@@ -24,11 +24,12 @@ from hypothesis import strategies as st
 from ardoise.accounts.models import User
 from ardoise.activities import reference as activity_reference
 from ardoise.activities.models import AbsenceReason, Activity
-from ardoise.billing.models import Tariff, TariffBand
+from ardoise.billing.models import BillingSettings, Tariff, TariffBand
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.calendars.days import load_closures
 from ardoise.calendars.models import Closure, SchoolYear
 from ardoise.families.models import Child, Family
+from ardoise.prepayment.actions import in_prepayment
 from ardoise.towns import reference
 from ardoise.towns.models import Site, Town
 from tests.api.test_api import Api, login
@@ -54,6 +55,7 @@ REFERENCE_TABLES = (
     "activities_absencereason",
     "billing_tariff",
     "towns_site",
+    "billing_billingsettings",
 )
 PLANNING_QUERIES = 8
 
@@ -377,3 +379,15 @@ def test_it_refuses_nothing_for_a_town_without_reference_data(other_town: Town) 
     assert activity_reference.activities(other_town) == {}
     assert activity_reference.absence_reasons(other_town) == []
     assert list(AbsenceReason.objects.filter(town=other_town)) == []
+
+
+def test_it_sees_the_town_switched_to_prepayment(town: Town) -> None:
+    assert in_prepayment(Town.objects.get(pk=town.pk)) is False
+    with CaptureQueriesContext(connection) as again:
+        assert in_prepayment(Town.objects.get(pk=town.pk)) is False
+    assert reference_reads(again) == []
+    settings = BillingSettings.objects.create(town=town, prepayment=True)
+    assert in_prepayment(Town.objects.get(pk=town.pk)) is True
+    settings.prepayment = False
+    settings.save()
+    assert in_prepayment(Town.objects.get(pk=town.pk)) is False
