@@ -167,8 +167,18 @@ SILENCED_SYSTEM_CHECKS = [
     # (SECURE_HSTS_PRELOAD) instead of a warning that every deployment must face.
     "security.W021",
 ]
+# ARGON2_PROFILE: `django` (default: Django's argon2id parameters) or `owasp` (19 MiB, t=2, p=1: a cheaper
+# login, measured in docs/benchmarks.md); a security decision, see the README. Hashes of either profile verify
+# under the other and are rehashed with the configured one at the next login.
+ARGON2_PROFILE = env_str("ARGON2_PROFILE", "django")
+ARGON2_HASHERS = {
+    "django": "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "owasp": "ardoise.accounts.hashers.OwaspArgon2PasswordHasher",
+}
+if ARGON2_PROFILE not in ARGON2_HASHERS:
+    raise RuntimeError(f"ARGON2_PROFILE must be one of {', '.join(ARGON2_HASHERS)}, not {ARGON2_PROFILE!r}.")
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ARGON2_HASHERS[ARGON2_PROFILE],
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

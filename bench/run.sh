@@ -8,6 +8,8 @@
 #                            proxy (each family's connection to one instance in turn), then an invoicing run whose
 #                            e-mails go to a local SMTP sink; every task run once, every e-mail received once
 #                            (bench/scale.py; CHILDREN 4000, PDF_RENDERER the fake PDF unless given)
+#   bench/run.sh api         CPU per API call of the rush, as a multiple of /healthz (bench/api_cpu.py);
+#                            BEFORE=<checkout> also runs that checkout's code on the same town (e.g. main)
 #
 # The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
 # children (`build_demo --children`), gunicorn with production settings on
@@ -17,14 +19,19 @@
 # bench/results/; copy the figures into docs/benchmarks.md with the machine and date.
 #
 # Settings (environment): CHILDREN (4000), FAMILIES (all of the town's), WORKERS (4 gunicorn
-# workers), THREADS (2 per worker), CLIENTS (2 processes × 16 threads).
+# workers), THREADS (2 per worker), CLIENTS (2 processes × 16 threads); LOGIN_SHARE (0.1: sessions that log
+# in, the others reuse the family's token), RATES (2,4,8,16 sessions/s, STEP_SECONDS each: families/s at
+# p99 <= 250 ms, bench/rush.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 py=.venv/bin/python
 mode=${1:-rush}
-if [[ $mode == rush ]]; then children=${CHILDREN:-4000}; else children=${CHILDREN:-10000}; fi
-if [[ $mode == scale ]]; then children=${CHILDREN:-4000}; fi
+case $mode in
+rush | scale) children=${CHILDREN:-4000} ;;
+api) children=${CHILDREN:-2000} ;;
+*) children=${CHILDREN:-10000} ;;
+esac
 workers=${WORKERS:-4}
 threads=${THREADS:-2}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -129,6 +136,17 @@ PY
     write_result "$out.raw" "{\"gunicorn\": {\"instances\": 2, \"workers\": $workers, \"threads\": $threads}, \"task_workers\": 2}"
     exit 0
     ;;
+api)
+    echo "bench: CPU per API call on $children children (${API_FAMILIES:-50} families)" >&2
+    if [[ -n ${BEFORE:-} ]]; then
+        "$py" bench/api_cpu.py --families "${API_FAMILIES:-50}" --project "$BEFORE" >"$out.before"
+    fi
+    "$py" bench/api_cpu.py --families "${API_FAMILIES:-50}" >"$out.raw"
+    before='{}'
+    [[ -f $out.before ]] && before="{\"before\": $(cat "$out.before")}" && rm -f "$out.before"
+    write_result "$out.raw" "$before"
+    exit 0
+    ;;
 esac
 
 http_port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -140,8 +158,18 @@ for _ in $(seq 50); do
     sleep 0.2
 done
 
-echo "bench: rush of $families families on gunicorn ($workers workers × $threads threads)" >&2
-"$py" bench/rush.py --port "$http_port" --families "$families" >"$out.rush"
+# A phone keeps its token across sessions: one token per family, issued directly (no argon2), that the rush's
+# sessions reuse; a share of them (LOGIN_SHARE, 0.1) logs in again.
+"$py" manage.py shell --verbosity 0 -c "
+import json, re
+from ardoise.accounts.api_tokens import issue_token
+from ardoise.accounts.models import User
+users = User.objects.filter(town__slug='demo', email__regex=r'^parent[0-9]+@demo[.]test$')
+print(json.dumps({re.match(r'parent([0-9]+)@', u.email).group(1): issue_token(u)[0] for u in users}))
+" >"$pgdir/tokens.json"
+echo "bench: rush of $families families on gunicorn ($workers workers × $threads threads), then arrivals at ${RATES:-2,4,8,16}/s" >&2
+"$py" bench/rush.py --port "$http_port" --families "$families" --tokens "$pgdir/tokens.json" \
+    --login-share "${LOGIN_SHARE:-0.1}" --rates "${RATES:-2,4,8,16}" --step-seconds "${STEP_SECONDS:-20}" >"$out.rush"
 kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=""
 

@@ -21,10 +21,12 @@ def access_guardian(family: Family, guardian_id: int) -> Guardian:
 
 
 def access_child(family: Family, child_id: int) -> Child:
-    """A child of this family, or 404."""
-    return object_or_404(
+    """A child of this family, or 404; its `family` is the one given (not read again, nor its town)."""
+    child = object_or_404(
         Child.objects.filter(town_id=family.town_id, family=family).select_related("site"), pk=child_id
     )
+    child.family = family
+    return child
 
 
 def access_person(child: Child, person_id: int) -> AuthorisedPerson:

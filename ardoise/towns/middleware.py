@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.shortcuts import get_object_or_404
 
+from ardoise.accounts import api_tokens
 from ardoise.towns.models import Town
 
 # Relations of the town that every page reads (names of one-to-one relations), added by the apps that own them
@@ -39,12 +40,28 @@ class TownMiddleware:
         request.town = None  # type: ignore[attr-defined]
         if slug is None:
             return
-        towns = Town.objects.select_related(*TOWN_RELATED) if TOWN_RELATED else Town.objects.all()
-        town = get_object_or_404(towns, slug=slug)
+        town = self.api_caller(request, slug) if in_api else None
+        if town is None:
+            towns = Town.objects.select_related(*TOWN_RELATED) if TOWN_RELATED else Town.objects.all()
+            town = get_object_or_404(towns, slug=slug)
         request.town = town  # type: ignore[attr-defined]
         user = request.user
         if user.is_authenticated and getattr(user, "town_id", None) != town.pk:
             raise Http404
+
+    @staticmethod
+    def api_caller(request: HttpRequest, slug: str) -> Town | None:
+        """For an API call with a bearer token: the town, read with the live token and its caller in one query.
+
+        The token (or None when it is not a live token of this town) goes to `request.api_token`, which the
+        API's authentication reads instead of querying again; without a live token the town is read alone.
+        """
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        found = api_tokens.token_of_town(slug, token, tuple(TOWN_RELATED))
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.town if found is not None else None
 
 
 class PageContentSecurityPolicyMiddleware(ContentSecurityPolicyMiddleware):
