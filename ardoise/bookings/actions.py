@@ -348,7 +348,8 @@ def _lock(town: Town, child_ids: set[int], changes: Sequence[Change]) -> None:
         return
     # One batch at a time per child: a double click or a retry sent while
     # the first is still running waits, then finds the days already booked.
-    list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk"))
+    if child_ids:
+        list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk"))
     # Bookings of activities with a capacity are counted then written under
     # a lock on the activity row, so that two families racing for the last
     # place cannot both get it. Which activities have one: the town's cached
@@ -404,6 +405,7 @@ def apply_family(
     weekly_patterns: Sequence[WeeklyPattern] = (),
     notify: bool = True,
     base_url: str = "",
+    children_locked: bool = False,
 ) -> list[tuple[Child, Review]]:
     """The one door for a family's booking changes: every child's batch in one transaction, all or nothing.
 
@@ -414,17 +416,24 @@ def apply_family(
     With `notify`, the guardians get the booking confirmation once the
     transaction commits, its links under `base_url` (the site's root, as
     `request.build_absolute_uri("/")` gives it).
+
+    `children_locked`: the caller has opened the transaction and read the batches' children with their lock
+    (`families.access.access_child(..., for_update=True)`, the JSON API): the changes are applied in that
+    transaction, without a savepoint, and the children are not locked again (a BatchRefused then leaves
+    the caller's transaction to roll back).
     """
     now = now or timezone.now()
     batches = [(child, list(changes)) for child, changes in batches]
     children = [child for child, _changes in batches] + [pattern.child for pattern in weekly_patterns]
     if any(child.family_id != family.pk or child.town_id != family.town_id for child in children):
         raise ValueError("Every child of a family batch must be of that family.")
+    if children_locked and not transaction.get_connection().in_atomic_block:
+        raise ValueError("Children locked by the caller: the caller's transaction must be open.")
     results: list[tuple[Child, Review]] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=not children_locked):
         _lock(
             family.town,
-            {child.pk for child, _changes in batches},
+            set() if children_locked else {child.pk for child, _changes in batches},
             [change for _child, changes in batches for change in changes],
         )
         refusals: list[Refusal] = []
