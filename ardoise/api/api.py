@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -297,17 +298,21 @@ def quote_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn
 @api.post("children/{child_id}/bookings", response={200: schemas.BatchOut, 409: schemas.BatchErrorOut})
 def apply_bookings(request: HttpRequest, child_id: int, payload: schemas.BatchIn) -> Any:
     family = family_for(request)
-    child = access_child(family, child_id)
-    if unpaid := prepayment.payment_required(child, changes_of(payload), now=timezone.now()):
-        return Status(409, {"detail": str(prepayment.PAYMENT_REQUIRED_DETAIL), "errors": errors_out(unpaid)})
+    changes = changes_of(payload)
     try:
-        # The one door, as on the portal: the same rules, and the same confirmation e-mail.
-        ((_child, review),) = actions.apply_family(
-            family,
-            [(child, changes_of(payload))],
-            actor=request.auth,  # type: ignore[attr-defined]
-            base_url=request.build_absolute_uri("/"),
-        )
+        with transaction.atomic():
+            # The child read and locked in one statement, in the transaction the changes are applied in.
+            child = access_child(family, child_id, for_update=True)
+            if unpaid := prepayment.payment_required(child, changes, now=timezone.now()):
+                return Status(409, {"detail": str(prepayment.PAYMENT_REQUIRED_DETAIL), "errors": errors_out(unpaid)})
+            # The one door, as on the portal: the same rules, and the same confirmation e-mail.
+            ((_child, review),) = actions.apply_family(
+                family,
+                [(child, changes)],
+                actor=request.auth,  # type: ignore[attr-defined]
+                base_url=request.build_absolute_uri("/"),
+                children_locked=True,
+            )
     except actions.BatchRefused as refused:
         return Status(
             409,

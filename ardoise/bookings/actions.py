@@ -15,10 +15,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,7 +44,7 @@ from ardoise.bookings.models import (
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.consents import queries as consent_queries
-from ardoise.documents.requirements import missing_by_change, missing_message
+from ardoise.documents.requirements import missing_by_change, missing_message, needed_documents_exist
 from ardoise.families.models import Child, Family
 from ardoise.towns.models import Town
 
@@ -85,6 +86,8 @@ class Outcome:
     changes_something: bool
     # A booked day under a flat package: the package and its price ("Forfait semaine 45,00 €").
     price_wording: str = ""
+    # The day's stored row as the review read it (None: no row yet); under the batch's lock, what `_write` changes.
+    booking: Booking | None = None
 
 
 @dataclass
@@ -132,7 +135,9 @@ def review(
         result.refusals.append(Refusal(end, changes[-1].activity_id, "invalid", _("Période trop longue.")))
         return result
     if calendar is None:
-        calendar = FamilyCalendar.load(child.family, start, end, children=[child])
+        calendar = FamilyCalendar.load(
+            child.family, start, end, children=[child], enrollment_flags=_requirement_flags()
+        )
     if not calendar.family.is_accepted:
         # A family that signed up online books nothing until staff accept its file (ardoise.signup).
         first = changes[0]
@@ -215,18 +220,34 @@ def review(
                 entry.state,
                 changes_something,
                 price_wording=entry.price_wording if change.book else "",
+                booking=calendar.bookings.get((child.pk, activity.pk, change.date)),
             )
         )
-    _refuse_unmet_requirements(child, result, booked_here)
+    _refuse_unmet_requirements(child, result, booked_here, calendar)
     full = _capacity_refusals(child, activities, booked_here)
     (result.over_capacity if override_capacity else result.refusals).extend(full)
     return result
 
 
-def _refuse_unmet_requirements(child: Child, result: Review, booked_here: Counter[tuple[int, datetime.date]]) -> None:
+def _requirement_flags() -> dict[str, Any]:
+    """What the review's calendar reads with each enrollment: whether its activity needs a consent, a document."""
+    return {
+        NEEDS_CONSENT: consent_queries.needed_by_activity(OuterRef("activity_id")),
+        NEEDS_DOCUMENT: needed_documents_exist(OuterRef("activity_id")),
+    }
+
+
+NEEDS_CONSENT = "needs_consent"
+NEEDS_DOCUMENT = "needs_document"
+
+
+def _refuse_unmet_requirements(
+    child: Child, result: Review, booked_here: Counter[tuple[int, datetime.date]], calendar: FamilyCalendar
+) -> None:
     """Days newly booked of an activity whose needs the child does not meet on that day are refused ("invalid"),
     naming what is missing: a consent not given (a withdrawal counts at once), else a supporting document
-    without a valid one. One look-up each for the whole batch, and none when nothing is newly booked."""
+    without a valid one. One look-up each for the whole batch, and none when nothing is newly booked or
+    when the calendar's enrollments say that no activity booked needs one (`_requirement_flags`)."""
     new_days = [
         (outcome.activity.pk, outcome.change.date)
         for outcome in result.outcomes
@@ -234,8 +255,20 @@ def _refuse_unmet_requirements(child: Child, result: Review, booked_here: Counte
     ]
     if not new_days:
         return
-    missing_consents = consent_queries.missing_for_booking(child, {activity_id for activity_id, _day in new_days})
-    missing_documents = missing_by_change(child, new_days)
+    flags = {
+        enrollment.activity_id: enrollment
+        for enrollment in calendar.enrollments.get(child.pk, [])
+        if hasattr(enrollment, NEEDS_CONSENT)
+    }
+
+    def needs(activity_id: int, flag: str) -> bool:
+        # Unknown (a calendar loaded without the flags): looked up.
+        return activity_id not in flags or bool(getattr(flags[activity_id], flag))
+
+    consent_ids = {activity_id for activity_id, _day in new_days if needs(activity_id, NEEDS_CONSENT)}
+    document_days = [(activity_id, day) for activity_id, day in new_days if needs(activity_id, NEEDS_DOCUMENT)]
+    missing_consents = consent_queries.missing_for_booking(child, consent_ids)
+    missing_documents = missing_by_change(child, document_days) if document_days else {}
     if not missing_consents and not missing_documents:
         return
     kept = []
@@ -310,9 +343,13 @@ def _capacity_refusals(
 
 def _lock(town: Town, child_ids: set[int], changes: Sequence[Change]) -> None:
     """Take the locks a batch needs, always in the same order (children, then activities, by id)."""
+    if not connection.features.has_select_for_update:
+        # SQLite: the transaction's BEGIN IMMEDIATE already holds the database's one write lock until its end.
+        return
     # One batch at a time per child: a double click or a retry sent while
     # the first is still running waits, then finds the days already booked.
-    list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk"))
+    if child_ids:
+        list(Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk").values_list("pk"))
     # Bookings of activities with a capacity are counted then written under
     # a lock on the activity row, so that two families racing for the last
     # place cannot both get it. Which activities have one: the town's cached
@@ -368,6 +405,7 @@ def apply_family(
     weekly_patterns: Sequence[WeeklyPattern] = (),
     notify: bool = True,
     base_url: str = "",
+    children_locked: bool = False,
 ) -> list[tuple[Child, Review]]:
     """The one door for a family's booking changes: every child's batch in one transaction, all or nothing.
 
@@ -378,17 +416,24 @@ def apply_family(
     With `notify`, the guardians get the booking confirmation once the
     transaction commits, its links under `base_url` (the site's root, as
     `request.build_absolute_uri("/")` gives it).
+
+    `children_locked`: the caller has opened the transaction and read the batches' children with their lock
+    (`families.access.access_child(..., for_update=True)`, the JSON API): the changes are applied in that
+    transaction, without a savepoint, and the children are not locked again (a BatchRefused then leaves
+    the caller's transaction to roll back).
     """
     now = now or timezone.now()
     batches = [(child, list(changes)) for child, changes in batches]
     children = [child for child, _changes in batches] + [pattern.child for pattern in weekly_patterns]
     if any(child.family_id != family.pk or child.town_id != family.town_id for child in children):
         raise ValueError("Every child of a family batch must be of that family.")
+    if children_locked and not transaction.get_connection().in_atomic_block:
+        raise ValueError("Children locked by the caller: the caller's transaction must be open.")
     results: list[tuple[Child, Review]] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=not children_locked):
         _lock(
             family.town,
-            {child.pk for child, _changes in batches},
+            set() if children_locked else {child.pk for child, _changes in batches},
             [change for _child, changes in batches for change in changes],
         )
         refusals: list[Refusal] = []
@@ -433,20 +478,12 @@ def _save(child: Child, result: Review, actor: User, as_staff: bool, now: dateti
 def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, now: datetime.datetime) -> None:
     if not outcomes:
         return
-    existing = {
-        (booking.activity_id, booking.date): booking
-        for booking in Booking.objects.filter(
-            town_id=child.town_id,
-            child=child,
-            activity_id__in={outcome.activity.pk for outcome in outcomes},
-            date__in={outcome.change.date for outcome in outcomes},
-        )
-    }
+    # The rows as the review read them, under the batch's lock: not read again.
     to_create: list[Booking] = []
     to_update: dict[str, list[Booking]] = {}  # new state -> the existing bookings that take it
     for outcome in outcomes:
         state = BookingState.CANCELLED if outcome.state == NO_BOOKING else outcome.state
-        booking = existing.get((outcome.activity.pk, outcome.change.date))
+        booking = outcome.booking
         if booking is None:
             to_create.append(
                 Booking(

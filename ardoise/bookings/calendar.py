@@ -9,9 +9,11 @@ one child, activity and day with no further query.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from django.db.models import Prefetch
 
@@ -86,8 +88,15 @@ class FamilyCalendar:
 
     @classmethod
     def load(
-        cls, family: Family, start: datetime.date, end: datetime.date, children: list[Child] | None = None
+        cls,
+        family: Family,
+        start: datetime.date,
+        end: datetime.date,
+        children: list[Child] | None = None,
+        enrollment_flags: Mapping[str, Any] | None = None,
     ) -> "FamilyCalendar":
+        """`enrollment_flags`: annotations read with each enrollment (name -> expression on its row), in the
+        same query."""
         town_id = family.town_id
         town = family.town
         if children is None:
@@ -97,9 +106,9 @@ class FamilyCalendar:
         # Every enrollment of the family (not only the children shown) so that
         # sibling ranks are right when one child is shown alone.
         family_enrollments = list(
-            Enrollment.objects.filter(
-                town_id=town_id, child__family=family, school_year_id__in=list(years)
-            ).select_related("child")
+            Enrollment.objects.filter(town_id=town_id, child__family=family, school_year_id__in=list(years))
+            .select_related("child")
+            .annotate(**(enrollment_flags or {}))
         )
         activities = activities_of_town(town, {enrollment.activity_id for enrollment in family_enrollments})
         missing = {enrollment.activity_id for enrollment in family_enrollments} - activities.keys()

@@ -49,7 +49,12 @@ class ChildLines:
 
 
 def guardians_of(family: Family) -> list[Guardian]:
-    return list(Guardian.objects.filter(town_id=family.town_id, family=family).order_by("position", "pk"))
+    """The family's guardians with their notification preferences (one query)."""
+    return list(
+        Guardian.objects.filter(town_id=family.town_id, family=family)
+        .select_related("notification_preference")
+        .order_by("position", "pk")
+    )
 
 
 def _lines(changed: Sequence[tuple[Child, Sequence["Outcome"]]]) -> tuple[list[ChildLines], Decimal]:

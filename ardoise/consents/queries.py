@@ -6,8 +6,9 @@ What counts is decided by `rules` (pure); these functions fetch the facts in a f
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from ardoise.consents import rules
@@ -80,6 +81,12 @@ def awaiting(family: Family) -> bool:
         ).values_list("pk", "kind_id", "child_id", "version", "given", "answered_at")
     ]
     return bool(rules.still_to_answer(kinds, child_ids, answers))
+
+
+def needed_by_activity(activity_id: Any) -> Exists:
+    """Whether the activity `activity_id` (an id or an `OuterRef`) needs an active consent: one EXISTS, to read
+    with a row that names the activity (`bookings.actions` reads it with the child's enrollments)."""
+    return Exists(ConsentKind.needed_by.through.objects.filter(activity_id=activity_id, consentkind__active=True))
 
 
 def missing_for_booking(child: Child, activity_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -8,8 +8,9 @@ count for every child; a child's count for that child only.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils.translation import gettext as _
 
 from ardoise.activities.models import Activity
@@ -40,6 +41,12 @@ def _facts(child: Child, type_ids: Iterable[int]) -> dict[int, list[Fact]]:
     for document in documents:
         facts[document.document_type_id].append(fact_of(document))
     return facts
+
+
+def needed_documents_exist(activity_id: Any) -> Exists:
+    """Whether the activity `activity_id` (an id or an `OuterRef`) needs some document type (for some child):
+    one EXISTS, to read with a row that names the activity."""
+    return Exists(DocumentType.activities.through.objects.filter(activity_id=activity_id))
 
 
 def missing_by_change(

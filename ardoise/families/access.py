@@ -20,11 +20,15 @@ def access_guardian(family: Family, guardian_id: int) -> Guardian:
     return object_or_404(Guardian.objects.filter(town_id=family.town_id, family=family), pk=guardian_id)
 
 
-def access_child(family: Family, child_id: int) -> Child:
-    """A child of this family, or 404; its `family` is the one given (not read again, nor its town)."""
-    child = object_or_404(
-        Child.objects.filter(town_id=family.town_id, family=family).select_related("site"), pk=child_id
-    )
+def access_child(family: Family, child_id: int, *, for_update: bool = False) -> Child:
+    """A child of this family, or 404; its `family` is the one given (not read again, nor its town).
+
+    `for_update`: the child's row is locked until the current transaction ends (read and lock in one statement).
+    """
+    children = Child.objects.filter(town_id=family.town_id, family=family).select_related("site")
+    if for_update:
+        children = children.select_for_update(of=("self",))
+    child = object_or_404(children, pk=child_id)
     child.family = family
     return child
 

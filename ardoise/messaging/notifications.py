@@ -131,11 +131,23 @@ def wanted_by(guardians: list[Guardian], kind: str) -> list[Guardian]:
     if not is_optional(kind):
         return with_address
     field = OPTIONAL[Kind(kind)]
-    refused = set(
-        NotificationPreference.objects.filter(
-            guardian__in=[guardian.pk for guardian in with_address], **{field: False}
-        ).values_list("guardian_id", flat=True)
+    # Guardians read with their preferences (`select_related("notification_preference")`) cost no query.
+    preference = Guardian.notification_preference.related
+    unknown = [guardian.pk for guardian in with_address if not preference.is_cached(guardian)]
+    refused = (
+        set(
+            NotificationPreference.objects.filter(guardian__in=unknown, **{field: False}).values_list(
+                "guardian_id", flat=True
+            )
+        )
+        if unknown
+        else set()
     )
+    for guardian in with_address:
+        if preference.is_cached(guardian):
+            chosen = preference.get_cached_value(guardian)
+            if chosen is not None and not getattr(chosen, field):
+                refused.add(guardian.pk)
     return [guardian for guardian in with_address if guardian.email_consent and guardian.pk not in refused]
 
 

@@ -441,7 +441,7 @@ def payment_required(
     Cancellations and days already booked pass; elsewhere, nothing is refused here.
     """
     booking = [change for change in changes if change.book]
-    if not booking or not BillingSettings.objects.filter(town_id=child.town_id, prepayment=True).exists():
+    if not booking or not in_prepayment(child.family.town):
         return []
     review = bookings.review(child, booking, now=now)
     return [
