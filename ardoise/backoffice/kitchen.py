@@ -12,6 +12,7 @@ What counts as a meal is decided in `bookings.counts`.
 
 import datetime
 import io
+from html import escape
 from typing import Any
 
 from django import forms
@@ -19,7 +20,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,6 +89,7 @@ def _query(start: datetime.date, end: datetime.date) -> str:
 class _FlaggedItems:
     """The `<li>` items of the children with an allergy or a PAI, as HTML written here rather than in the
     template: a town's week lists thousands of them, and the template engine took most of the page's time.
+    `escape` is the standard library's (what Django's `escape` returns, without its lazy-text wrapper).
     Each child's item is written once for the whole period (the same child eats on several days)."""
 
     def __init__(self) -> None:
@@ -133,7 +134,7 @@ def _day_html(
     rows, lists = [], []
     for site in meal_counts.sites:
         reason = meal_counts.closed.get((day, site.pk))
-        closed = f' <span class="muted">({escape(reason.label)})</span>' if reason else ""
+        closed = f' <span class="muted">({escape(str(reason.label))})</span>' if reason else ""
         figures = _figures_html(meal_counts.cell(day, site.pk).figures())
         rows.append(f'<tr><th scope="row">{escape(site.name)}{closed}</th>{figures}</tr>')
         children = meal_counts.flagged.get((day, site.pk))
