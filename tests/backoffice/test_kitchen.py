@@ -307,7 +307,7 @@ def test_it_lists_each_flagged_child_with_what_the_kitchen_must_know_and_escapes
 
 
 def test_it_escapes_a_site_name_in_the_rows_and_headings_written_in_python(
-    client_for: Callable[[User], Client], kitchen_agent: User, town: Town, site: Site, menu: dict
+    client_for: Callable[[User], Client], kitchen_agent: User, town: Town, site: Site, menu: dict[str, Activity]
 ) -> None:
     site.name = 'École "A" & <B>'
     site.save()
