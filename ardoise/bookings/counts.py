@@ -52,6 +52,13 @@ class Tally:
         if allergic:
             self.allergies += n
 
+    def merge(self, other: "Tally") -> None:
+        self.total += other.total
+        for diet, n in other.diets.items():
+            self.diets[diet] = self.diets.get(diet, 0) + n
+        self.pai += other.pai
+        self.allergies += other.allergies
+
     def diet_counts(self) -> list[int]:
         """The counts in the order of Diet's choices (the columns of the page and exports)."""
         return [self.diets.get(value, 0) for value in DIETS]
@@ -174,14 +181,13 @@ def meal_counts(town: Town, start: datetime.date, end: datetime.date) -> MealCou
     by_site: dict[int, Tally] = defaultdict(Tally)
     total = Tally()
     for row in rows:
-        args = (row["n"], row["child__diet"], row["child__has_pai"], row["allergic"])
-        for tally in (
-            cells[(row["date"], row["activity__site_id"])],
-            by_day[row["date"]],
-            by_site[row["activity__site_id"]],
-            total,
-        ):
-            tally.add(*args)
+        cells[(row["date"], row["activity__site_id"])].add(
+            row["n"], row["child__diet"], row["child__has_pai"], row["allergic"]
+        )
+    # The day, site and period totals from the cells (a few hundred) rather than from every row.
+    for (day, site_id), cell in cells.items():
+        for tally in (by_day[day], by_site[site_id], total):
+            tally.merge(cell)
     flagged: dict[tuple[datetime.date, int], list[FlaggedChild]] = defaultdict(list)
     for values in (
         meals.filter(Q(child__has_pai=True) | ~Q(child__allergies=""))

@@ -304,3 +304,16 @@ def test_it_lists_each_flagged_child_with_what_the_kitchen_must_know_and_escapes
     assert "<script>alert" not in html
     # Sarah (standard diet, nothing to flag) is counted, never listed.
     assert "DUPONT Sarah" not in html
+
+
+def test_it_escapes_a_site_name_in_the_rows_and_headings_written_in_python(
+    client_for: Callable[[User], Client], kitchen_agent: User, town: Town, site: Site, menu: dict[str, Activity]
+) -> None:
+    site.name = 'École "A" & <B>'
+    site.save()
+    response = client_for(kitchen_agent).get(kitchen_url(town, start="2027-03-09", end="2027-03-09"))
+    html = response.content.decode()
+    name = "École &quot;A&quot; &amp; &lt;B&gt;"
+    assert f'<tr><th scope="row">{name}</th><td class="num">3</td>' in html
+    assert f'<h3 class="kitchen-flagged__title">Allergies et PAI — {name}</h3>' in html
+    assert "<B>" not in html
