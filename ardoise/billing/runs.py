@@ -707,7 +707,7 @@ def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[in
             for invoice_id, line in drafted
         )
         return [line.pk for line in lines]
-    lines = [line for _invoice_id, line in drafted]
+    draft_lines = [line for _invoice_id, line in drafted]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {InvoiceLine._meta.db_table} "  # noqa: S608 - our table
@@ -717,13 +717,13 @@ def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[in
             [
                 town_id,
                 _array_literal(invoice_id for invoice_id, _line in drafted),
-                _nullable_array_literal(line.child_id for line in lines),
-                _nullable_array_literal(line.activity_id for line in lines),
-                [line.label for line in lines],
-                _array_literal(line.quantity for line in lines),
+                _nullable_array_literal(line.child_id for line in draft_lines),
+                _nullable_array_literal(line.activity_id for line in draft_lines),
+                [line.label for line in draft_lines],
+                _array_literal(line.quantity for line in draft_lines),
                 # Decimals as text: a numeric array literal, exact.
-                _array_literal(line.unit_price for line in lines),
-                _array_literal(line.amount for line in lines),
+                _array_literal(line.unit_price for line in draft_lines),
+                _array_literal(line.amount for line in draft_lines),
             ],
         )
         return [row[0] for row in cursor.fetchall()]
