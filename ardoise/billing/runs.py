@@ -676,27 +676,57 @@ def _new_invoice(
 def _write_lines(run: InvoicingRun, issued: list[tuple[Invoice, FamilyDraft]]) -> None:
     """The invoices' lines and billed bookings, in one statement each (a billed booking's
     uniqueness refuses, with an IntegrityError, a booking another invoice bills already)."""
-    lines = InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            town_id=run.town_id,
-            invoice=invoice,
-            child_id=line.child_id,
-            activity_id=line.activity_id,
-            label=line.label,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-        )
-        for invoice, draft in issued
-        for line in draft.lines
-    )
-    draft_lines = (line for _invoice, draft in issued for line in draft.lines)
+    drafted = [(invoice.pk, line) for invoice, draft in issued for line in draft.lines]
+    line_ids = _insert_lines(run.town_id, drafted)
     billed = [
-        (booking_id, line.pk)
-        for line, draft_line in zip(lines, draft_lines, strict=True)
-        for booking_id in draft_line.booking_ids
+        (booking_id, line_id)
+        for line_id, (_invoice_id, line) in zip(line_ids, drafted, strict=True)
+        for booking_id in line.booking_ids
     ]
     _insert_billed(run.town_id, billed)
+
+
+def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[int]:
+    """InvoiceLine rows (invoice id, draft line) in one statement, their ids in the same order. On
+    PostgreSQL the columns go as arrays (no model instance per line: a run writes one per child,
+    activity and price); the ids come back in the order of the arrays, as bulk_create relies on too."""
+    if not drafted:
+        return []
+    if connection.vendor != "postgresql":
+        lines = InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                town_id=town_id,
+                invoice_id=invoice_id,
+                child_id=line.child_id,
+                activity_id=line.activity_id,
+                label=line.label,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+            )
+            for invoice_id, line in drafted
+        )
+        return [line.pk for line in lines]
+    draft_lines = [line for _invoice_id, line in drafted]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {InvoiceLine._meta.db_table} "  # noqa: S608 - our table
+            "(town_id, invoice_id, child_id, activity_id, label, quantity, unit_price, amount) "
+            "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::integer[], "
+            "%s::numeric[], %s::numeric[]) RETURNING id",
+            [
+                town_id,
+                _array_literal(invoice_id for invoice_id, _line in drafted),
+                _nullable_array_literal(line.child_id for line in draft_lines),
+                _nullable_array_literal(line.activity_id for line in draft_lines),
+                [line.label for line in draft_lines],
+                _array_literal(line.quantity for line in draft_lines),
+                # Decimals as text: a numeric array literal, exact.
+                _array_literal(line.unit_price for line in draft_lines),
+                _array_literal(line.amount for line in draft_lines),
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
@@ -716,12 +746,17 @@ def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
             f"INSERT INTO {BilledBooking._meta.db_table} (town_id, booking_id, invoice_line_id) "  # noqa: S608 - our table
             "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[])",
             # Array literals written here: quoting a list of ints element by element costs more than the insert.
-            [town_id, _int_array(booking_ids), _int_array(line_ids)],
+            [town_id, _array_literal(booking_ids), _array_literal(line_ids)],
         )
 
 
-def _int_array(ids: Iterable[int]) -> str:
-    return "{" + ",".join(map(str, ids)) + "}"
+def _array_literal(values: Iterable[int | Decimal]) -> str:
+    """An array literal of numbers (ints, or Decimals written exactly)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _nullable_array_literal(values: Iterable[int | None]) -> str:
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
 
 
 def _issue_entry(

@@ -208,3 +208,30 @@ def test_it_numbers_invoices_one_to_n_whatever_the_batches_and_wherever_a_crash_
         assert AuditEntry.objects.filter(town=town, action="invoice.issue").count() == families
         assert InvoiceCounter.objects.get(town=town, year=2027).last_number == families
         transaction.set_rollback(True)
+
+
+def test_it_writes_each_line_as_drafted(town: Town, children: list[Child], meals: Activity) -> None:
+    # On PostgreSQL the lines go as arrays: a label with quotes, commas and braces, a line without a
+    # child or activity, and prices in cents come back as they were drafted, each with its bookings.
+    child = children[0]
+    booking_ids = (book_day(child, meals, 8).pk, book_day(child, meals, 9).pk)
+    run = new_march_run(town, meals)
+    lines = [
+        runs.DraftLine(child.pk, "", meals.pk, 'Repas, "midi" {}', 2, Decimal("3.15"), Decimal("6.30"), booking_ids),
+        runs.DraftLine(None, "", None, "Remise", 1, Decimal("0.01"), Decimal("0.01"), ()),  # type: ignore[arg-type]
+    ]
+    family = child.family
+    draft = runs.FamilyDraft(family.pk, family.number, family.name, family.name, "", (), lines)
+    [invoice] = runs.issue_families(run, [draft], issued_on=TODAY, due_on=TODAY, actor=None, with_credit=())
+    written = [
+        (line.child_id, line.activity_id, line.label, line.quantity, line.unit_price, line.amount)
+        for line in InvoiceLine.objects.filter(invoice=invoice).order_by("pk")
+    ]
+    assert written == [
+        (child.pk, meals.pk, 'Repas, "midi" {}', 2, Decimal("3.15"), Decimal("6.30")),
+        (None, None, "Remise", 1, Decimal("0.01"), Decimal("0.01")),
+    ]
+    first_line = InvoiceLine.objects.filter(invoice=invoice).order_by("pk")[0]
+    assert set(BilledBooking.objects.values_list("booking_id", "invoice_line_id")) == {
+        (booking_id, first_line.pk) for booking_id in booking_ids
+    }
