@@ -32,24 +32,9 @@ database=ardoise
 primary=$dir/primary
 replica=$dir/replica
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [[ -z $bindir || ! -x $bindir/initdb || ! -x $bindir/pg_basebackup ]]; then
-    echo "pg-replica: no PostgreSQL server found under /usr/lib/postgresql/*/bin (run scripts/system-deps.sh)" >&2
-    exit 1
-fi
-
-as_owner() {
-    if [[ $(id -u) -eq 0 ]]; then
-        # cd first: the postgres user may not be allowed into the caller's directory.
-        (cd "$dir" && runuser -u postgres -- "$@")
-    else
-        "$@"
-    fi
-}
-
-free_port() {
-    "${PYTHON:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# bindir, require_programs, as_owner, free_port
+source "$(dirname "$0")/pg-common.sh"
+require_programs initdb pg_basebackup
 
 # sql PORT QUERY: one value, unaligned, as the superuser.
 sql() {
