@@ -717,8 +717,8 @@ def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[in
             [
                 town_id,
                 _array_literal(invoice_id for invoice_id, _line in drafted),
-                _nullable_array_literal(line.child_id for line in draft_lines),
-                _nullable_array_literal(line.activity_id for line in draft_lines),
+                _array_literal(line.child_id for line in draft_lines),
+                _array_literal(line.activity_id for line in draft_lines),
                 [line.label for line in draft_lines],
                 _array_literal(line.quantity for line in draft_lines),
                 # Decimals as text: a numeric array literal, exact.
@@ -750,12 +750,8 @@ def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
         )
 
 
-def _array_literal(values: Iterable[int | Decimal]) -> str:
-    """An array literal of numbers (ints, or Decimals written exactly)."""
-    return "{" + ",".join(map(str, values)) + "}"
-
-
-def _nullable_array_literal(values: Iterable[int | None]) -> str:
+def _array_literal(values: Iterable[int | Decimal | None]) -> str:
+    """An array literal of numbers (ints, or Decimals written exactly; None as NULL)."""
     return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
 
 
