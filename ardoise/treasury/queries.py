@@ -6,6 +6,9 @@ settings, then `titles.load_titles`'s six, and a handover's items), whatever the
 returns a `batch.Batch` for `magnus` and `jvs`; what cannot be exported is `ExportRefused`.
 """
 
+import datetime
+from decimal import Decimal
+
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +18,7 @@ from ardoise.towns.models import Town
 
 from .batch import Batch, ExportRefused
 from .models import Handover, HandoverItem, ProductCode, RunExport, TreasurySettings
-from .titles import load_titles
+from .titles import Title, load_titles
 
 
 def latest_run_export(run: InvoicingRun) -> RunExport | None:
@@ -61,6 +64,29 @@ def _settings(town: Town) -> TreasurySettings:
     return found
 
 
+def _batch(
+    town: Town,
+    settings: TreasurySettings,
+    reference: str,
+    dated: datetime.date,
+    year: int,
+    titles: list[Title],
+    frozen_due: dict[int, Decimal],
+) -> Batch:
+    """A batch of `titles` with the town's identifiers from its treasury settings."""
+    return Batch(
+        reference=reference,
+        dated=dated,
+        year=year,
+        collectivity_label=settings.label or town.name,
+        siret=settings.siret,
+        collectivity_code=settings.collectivity_code,
+        budget_code=settings.budget_code,
+        titles=tuple(titles),
+        frozen_due=frozen_due,
+    )
+
+
 def run_batch(town: Town, run: InvoicingRun) -> Batch:
     """The issued invoices of `run`, by number; dated the day the run was issued."""
     if run.status != RunStatus.ISSUED or run.issued_at is None:
@@ -68,16 +94,7 @@ def run_batch(town: Town, run: InvoicingRun) -> Batch:
     settings = _settings(town)
     dated = timezone.localdate(run.issued_at)
     titles = load_titles(town, Invoice.objects.filter(town=town, run=run).order_by("number"))
-    return Batch(
-        reference=f"facturation-{run.pk}",
-        dated=dated,
-        year=dated.year,
-        collectivity_label=settings.label or town.name,
-        siret=settings.siret,
-        collectivity_code=settings.collectivity_code,
-        budget_code=settings.budget_code,
-        titles=tuple(titles),
-    )
+    return _batch(town, settings, f"facturation-{run.pk}", dated, dated.year, titles, {})
 
 
 def handover_batch(town: Town, handover: Handover) -> Batch:
@@ -87,15 +104,7 @@ def handover_batch(town: Town, handover: Handover) -> Batch:
     invoices = Invoice.objects.filter(town=town, handover_item__handover=handover).order_by(
         "handover_item__piece_number"
     )
+    reference = f"bordereau-{handover.year}-{handover.number}"
+    titles = load_titles(town, invoices)
     dated = timezone.localdate(handover.created_at)
-    return Batch(
-        reference=f"bordereau-{handover.year}-{handover.number}",
-        dated=dated,
-        year=handover.year,
-        collectivity_label=settings.label or town.name,
-        siret=settings.siret,
-        collectivity_code=settings.collectivity_code,
-        budget_code=settings.budget_code,
-        titles=tuple(load_titles(town, invoices)),
-        frozen_due=dict(items),
-    )
+    return _batch(town, settings, reference, dated, handover.year, titles, dict(items))
