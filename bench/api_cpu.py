@@ -44,24 +44,9 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from measure import QueryCounter, backend_cpu, backend_pid  # noqa: E402
 
 PASSWORD = "demo-parent"  # noqa: S105 - the demo town's published password (DEMO.md)
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def backend_cpu(pid: int) -> float:
-    """Seconds of CPU (user + system) the PostgreSQL backend `pid` has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 class Meter:
@@ -72,13 +57,11 @@ class Meter:
         self.backend: dict[str, float] = {}
         self.queries: dict[str, list[int]] = {}
         self.refused: dict[str, int] = {}
-        self.pid = 0
+        self.pid: int | None = None
 
     def call(self, name: str, send: Any) -> Any:
-        if not self.pid or connection.connection is None:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.pid = cursor.fetchone()[0]
+        if self.pid is None or connection.connection is None:
+            self.pid = backend_pid()
         counter = QueryCounter()
         backend_before = backend_cpu(self.pid)
         started = time.process_time()

@@ -40,6 +40,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
+from measure import QueryCounter, backend_cpu, backend_pid  # noqa: E402
 
 from ardoise.activities.models import Activity  # noqa: E402
 from ardoise.billing import runs  # noqa: E402
@@ -86,30 +87,9 @@ def floor_seconds(run: InvoicingRun, activity_ids: list[int]) -> tuple[float, in
         return time.perf_counter() - started, len(rows)
 
 
-def backend_cpu() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc), 0 elsewhere."""
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # utime and stime: fields 14 and 15 of the stat line (the 12th and 13th after the command's name).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Statements:
-    """Counts the SQL statements run through the connection (an execute wrapper: no SQL kept)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.count += 1
-        return execute(sql, params, many, context)
+def connection_cpu() -> float:
+    """CPU seconds this connection's PostgreSQL backend has used so far (0 on another database)."""
+    return backend_cpu(backend_pid())
 
 
 def _render(invoice_ids: list[int]) -> tuple[int, float]:
@@ -155,15 +135,15 @@ def main() -> None:
     run = InvoicingRun.objects.select_related("town").get(pk=run.pk)
 
     cold_floor, _rows = floor_seconds(run, activity_ids)
-    cpu_started, db_started = time.process_time(), backend_cpu()
+    cpu_started, db_started = time.process_time(), connection_cpu()
     floor, floor_rows = floor_seconds(run, activity_ids)
-    floor_cpu = time.process_time() - cpu_started + backend_cpu() - db_started
+    floor_cpu = time.process_time() - cpu_started + connection_cpu() - db_started
 
-    started, cpu_started, db_started = time.perf_counter(), time.process_time(), backend_cpu()
+    started, cpu_started, db_started = time.perf_counter(), time.process_time(), connection_cpu()
     preview = runs.preview(run)
     preview_seconds = time.perf_counter() - started
     preview_cpu = time.process_time() - cpu_started
-    preview_db_cpu = backend_cpu() - db_started
+    preview_db_cpu = connection_cpu() - db_started
     bookings = preview.booking_count
 
     tracemalloc.start()
@@ -171,13 +151,13 @@ def main() -> None:
     _current, preview_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    statements = Statements()
-    started, cpu_started, db_started = time.perf_counter(), time.process_time(), backend_cpu()
+    statements = QueryCounter()
+    started, cpu_started, db_started = time.perf_counter(), time.process_time(), connection_cpu()
     with connection.execute_wrapper(statements):
         result = runs.issue_run(run, None)
     issue_seconds = time.perf_counter() - started
     issue_cpu = time.process_time() - cpu_started
-    issue_db_cpu = backend_cpu() - db_started
+    issue_db_cpu = connection_cpu() - db_started
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     invoice_ids = [invoice.pk for invoice in result.invoices[: options.pdfs]]

@@ -31,22 +31,12 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from measure import QueryCounter  # noqa: E402
 
 from ardoise.accounts.models import User  # noqa: E402
 from ardoise.bookings.models import Booking, BookingState  # noqa: E402
 from ardoise.families.models import Child, Family  # noqa: E402
 from ardoise.towns.models import Town  # noqa: E402
-
-
-class QueryCounter:
-    """Counts the statements a request sends (an execute wrapper: works whatever DEBUG says)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
