@@ -57,20 +57,22 @@ def test_it_answers_get_activities_in_few_queries(api: Api) -> None:
     assert len(found) <= ACTIVITIES_QUERIES, "\n".join(found)
 
 
+def queries_to_book(api: Api, child: Child, activity: Activity, days: list[datetime.date]) -> list[str]:
+    """The statements of booking `days` (all refused would fail: each day must come back booked)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = book(api, child, activity, days)
+    assert response.status_code == 200, response.content
+    assert [change["state"] for change in response.json()["changes"]] == ["booked"] * len(days)
+    return [query["sql"] for query in captured.captured_queries]
+
+
 def test_it_books_in_the_same_few_queries_whatever_the_days(api: Api, children: list[Child], meals: Activity) -> None:
     sarah = children[0]
     book(api, sarah, meals, [NEXT_MONDAY + datetime.timedelta(days=1)])  # warms the town's reference cache
 
-    def queries_to_book(days: list[datetime.date]) -> list[str]:
-        with CaptureQueriesContext(connection) as captured:
-            response = book(api, sarah, meals, days)
-        assert response.status_code == 200, response.content
-        assert [change["state"] for change in response.json()["changes"]] == ["booked"] * len(days)
-        return [query["sql"] for query in captured.captured_queries]
-
-    one_day = queries_to_book([NEXT_MONDAY])
+    one_day = queries_to_book(api, sarah, meals, [NEXT_MONDAY])
     later = NEXT_MONDAY + datetime.timedelta(days=21)  # after Easter Monday
-    many = queries_to_book(week(NEXT_MONDAY + datetime.timedelta(days=7)) + week(later))
+    many = queries_to_book(api, sarah, meals, week(NEXT_MONDAY + datetime.timedelta(days=7)) + week(later))
     assert len(one_day) == len(many) <= BOOKINGS_QUERIES, "\n".join(many)
 
 
@@ -82,14 +84,7 @@ def test_it_books_in_the_same_few_queries_for_one_child_or_three(
     first = NEXT_MONDAY + datetime.timedelta(days=7)
     book(api, sarah, meals, [NEXT_MONDAY + datetime.timedelta(days=1)])  # warms the town's reference cache
 
-    def queries_to_book(days: list[datetime.date]) -> list[str]:
-        with CaptureQueriesContext(connection) as captured:
-            response = book(api, sarah, meals, days)
-        assert response.status_code == 200, response.content
-        assert [change["state"] for change in response.json()["changes"]] == ["booked"] * len(days)
-        return [query["sql"] for query in captured.captured_queries]
-
-    alone = queries_to_book(week(first))
+    alone = queries_to_book(api, sarah, meals, week(first))
     year = Enrollment.objects.get(child=sarah).school_year
     for number in range(2):
         EnrollmentFactory(
@@ -97,5 +92,6 @@ def test_it_books_in_the_same_few_queries_for_one_child_or_three(
         )
     assert family.children.count() == 3
     book(api, sarah, meals, [NEXT_MONDAY + datetime.timedelta(days=2)])  # warms the cache again (a new site)
-    with_siblings = queries_to_book(week(NEXT_MONDAY + datetime.timedelta(days=21)))  # after Easter Monday
+    after_easter_monday = NEXT_MONDAY + datetime.timedelta(days=21)
+    with_siblings = queries_to_book(api, sarah, meals, week(after_easter_monday))
     assert len(alone) == len(with_siblings) <= BOOKINGS_QUERIES, "\n".join(with_siblings)
