@@ -24,9 +24,8 @@ from ardoise.accounts.models import User
 from ardoise.activities import reference as activity_reference
 from ardoise.api import errors, schemas
 from ardoise.billing import pdf, statements
-from ardoise.billing.balance import balance_sql, family_balance
+from ardoise.billing.balance import Balance, family_balance
 from ardoise.billing.models import Invoice
-from ardoise.billing.money import round_money
 from ardoise.bookings import actions, queries
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.bookings.models import Booking, Request
@@ -170,9 +169,9 @@ def get_family(request: HttpRequest) -> Any:
     # The balance rides on the guardians' query (a scalar subquery, computed once): 3 queries in all,
     # with the town, token and family of the request.
     guardians = list(
-        family.guardians.filter(town_id=family.town_id).annotate(balance=balance_sql(family.pk, family.town_id))
+        family.guardians.filter(town_id=family.town_id).annotate(balance=Balance(family.pk, family.town_id))
     )
-    balance = round_money(guardians[0].balance) if guardians else family_balance(family)
+    balance = guardians[0].balance if guardians else family_balance(family)
     return {
         "number": family.number,
         "name": family.name,

@@ -20,8 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,9 +32,7 @@ from ardoise.accounts import actions as account_actions
 from ardoise.admissions import actions as admissions
 from ardoise.backoffice import data_access, direct_debits, family_forms
 from ardoise.backoffice import quotients as quotient_pages
-from ardoise.billing.balance import family_balance
-from ardoise.billing.models import CreditNote, Invoice, Payment
-from ardoise.billing.money import ZERO
+from ardoise.billing.balance import Balance, family_balance
 from ardoise.billing.statements import last_movements
 from ardoise.bookings import enrollments
 from ardoise.bookings.access import access_enrollment
@@ -53,24 +50,14 @@ from ardoise.towns.models import Role, Town
 # Who keeps family records (administrators hold every role's pages).
 RECORD_KEEPERS = (Role.FRONT_DESK,)
 PER_PAGE = 25
-MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
 # Search
 
 
-def _summed(queryset: QuerySet, group: str, field: str) -> Coalesce:  # type: ignore[type-arg]
-    summed = queryset.values(group).order_by().annotate(s=Sum(field)).values("s")
-    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
 def with_balance(families: QuerySet[Family], town: Town) -> QuerySet[Family]:
-    """Each family's balance (invoices − credit notes − payments), summed in the same query."""
-    return families.annotate(
-        balance=_summed(Invoice.objects.filter(town=town, family=OuterRef("pk")), "family", "total")
-        - _summed(CreditNote.objects.filter(town=town, invoice__family=OuterRef("pk")), "invoice__family", "amount")
-        - _summed(Payment.objects.filter(town=town, family=OuterRef("pk")), "family", "amount")
-    )
+    """Each family's balance (`billing.balance`: refunds and reversals included), in the same query."""
+    return families.annotate(balance=Balance(F("pk"), town.pk))
 
 
 def search_families(town: Town, text: str, *, archived: bool = False) -> QuerySet[Family]:

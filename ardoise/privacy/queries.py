@@ -10,16 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DateField, DateTimeField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import DateField, DateTimeField, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from ardoise.accounts.models import User
-from ardoise.billing.balance import sum_of
-from ardoise.billing.models import CreditNote, Invoice, Payment
+from ardoise.billing.balance import Balance
+from ardoise.billing.models import Invoice, Payment
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import Family
 from ardoise.messaging.models import Thread
-from ardoise.payments.models import PaymentReversal, Refund
 from ardoise.privacy import retention
 from ardoise.privacy.models import DEFAULT_RETENTION_YEARS, PrivacySettings, Pseudonymisation
 from ardoise.towns.models import Town
@@ -88,13 +87,7 @@ def _rows(town: Town, family_ids: list[int] | None) -> Iterable[Mapping[str, Any
             last_message=_latest(
                 Thread.objects.filter(town=town, family=family), "family", "last_message_at", DateTimeField()
             ),
-            invoiced=sum_of(Invoice.objects.filter(town=town, family=family).values("family"), "total"),
-            credited=sum_of(
-                CreditNote.objects.filter(town=town, invoice__family=family).values("invoice__family"), "amount"
-            ),
-            paid=sum_of(Payment.objects.filter(town=town, family=family).values("family"), "amount"),
-            refunded=sum_of(Refund.objects.filter(town=town, family=family).values("family"), "amount"),
-            reversed=sum_of(PaymentReversal.objects.filter(town=town, family=family).values("family"), "amount"),
+            balance=Balance(F("pk"), town.pk),
         )
         .order_by("number")
         .values(
@@ -107,11 +100,7 @@ def _rows(town: Town, family_ids: list[int] | None) -> Iterable[Mapping[str, Any
             "last_payment_day",
             "last_login",
             "last_message",
-            "invoiced",
-            "credited",
-            "paid",
-            "refunded",
-            "reversed",
+            "balance",
         )
     )
 
@@ -131,13 +120,7 @@ def candidates(
         anchor = retention.anchor_of(row["last_service_day"], created_on)
         if not retention.is_past_retention(anchor, years, today):
             continue
-        balance = (
-            Decimal(row["invoiced"])
-            - Decimal(row["credited"])
-            - Decimal(row["paid"])
-            + Decimal(row["refunded"])
-            + Decimal(row["reversed"])
-        )
+        balance = row["balance"]
         instants = [row["last_login"], row["last_message"]]
         days = [
             *(day for day in (row["last_service_day"], row["last_invoice_day"], row["last_payment_day"]) if day),

@@ -52,6 +52,7 @@ from hypothesis.stateful import (
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
+from ardoise.backoffice.families import with_balance
 from ardoise.billing import runs, statements
 from ardoise.billing.actions import CreditNoteRefused, issue_credit_note
 from ardoise.billing.balance import family_balance
@@ -1109,6 +1110,9 @@ class MoneyMachine(RuleBasedStateMachine):
     def balance_is_the_sum_of_operations(self) -> None:
         for model in self.families:
             assert family_balance(model.family) == model.balance, model.family.number
+        # The same rule over the whole town in one query (the family list, the retention list), to the cent.
+        listed = dict(with_balance(Family.objects.filter(town=self.town), self.town).values_list("pk", "balance"))
+        assert listed == {model.family.pk: model.balance for model in self.families}
 
     @invariant()
     def statements_add_up(self) -> None:
