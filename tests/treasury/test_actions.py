@@ -17,6 +17,7 @@ from ardoise.towns.models import Town
 from ardoise.treasury import actions, pes
 from ardoise.treasury.models import BordereauCounter, Handover, HandoverItem, ProductCode, TreasurySettings
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory
+from tests.treasury import conftest as treasury_data
 from tests.treasury.conftest import make_invoice
 
 TODAY = datetime.date(2027, 3, 10)
@@ -216,10 +217,7 @@ def test_it_hands_over_with_a_constant_number_of_queries(
     town: Town, site: Any, treasury_settings: Any, product_codes: Any, canteen: Activity
 ) -> None:
     def families(n: int, month: int) -> None:
-        for index in range(n):
-            family = FamilyFactory(town=town, number=f"Q{month}-{index}")
-            ChildFactory(family=family, site=site)
-            GuardianFactory(family=family)
+        for family in treasury_data.more_families(town, n, site):
             invoice = make_invoice(family, [(canteen, 2, "3.50")], issued_on=datetime.date(2027, month, 20))
             invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(b"%PDF-1.4 stored"), save=False)
             invoice.save()
@@ -244,14 +242,8 @@ def test_it_hands_over_with_a_constant_number_of_queries(
 
 @pytest.fixture
 def issued_run(town: Town, family: Family, parent: Any, canteen: Activity) -> InvoicingRun:
-    run = InvoicingRun.objects.create(
-        town=town,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        status=RunStatus.ISSUED,
-    )
-    invoice = make_invoice(family, [(canteen, 10, "3.50")], run=run)
-    pay(invoice, "35.00")
+    run = treasury_data.issued_run(town, [family], [(canteen, 10, "3.50")], issued_at=None)
+    pay(run.invoices.get(), "35.00")
     return run
 
 

@@ -1,40 +1,30 @@
 """A run's Magnus and JVS Millésime downloads: the finance user gets the file, or the reasons on the run's page."""
 
-import datetime
 import io
 import zipfile
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice, InvoicingRun, RunStatus
+from ardoise.billing.models import InvoicingRun
 from ardoise.families.models import Family
 from ardoise.towns.models import Role, Town
-from ardoise.treasury.models import Handover, HandoverItem
 from tests.factories import staff_member
-from tests.treasury.conftest import make_invoice
+from tests.treasury.conftest import issued_run, make_handover, make_invoice
 
 
-def issued_run(town: Town, family: Family, canteen: Activity) -> InvoicingRun:
-    run = InvoicingRun.objects.create(
-        town=town,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        status=RunStatus.ISSUED,
-        issued_at=datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC),
-    )
-    invoice = make_invoice(family, [(canteen, 10, "3.50")])
-    Invoice.objects.filter(pk=invoice.pk).update(run=run)
-    return run
+def run_of(town: Town, family: Family, canteen: Activity) -> InvoicingRun:
+    return issued_run(town, [family], [(canteen, 10, "3.50")])
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_downloads_a_runs_magnus_export(
-    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
-    finance_agent: Any, client_for: Any,
-) -> None:  # fmt: skip
-    run = issued_run(town, family, canteen)
+    town: Town, family: Family, canteen: Activity, finance_agent: Any, client_for: Any
+) -> None:
+    run = run_of(town, family, canteen)
     client = client_for(finance_agent)
 
     page = client.get(reverse("backoffice:invoicing_run", args=[town.slug, run.pk])).content.decode()
@@ -50,11 +40,11 @@ def test_it_downloads_a_runs_magnus_export(
     assert client.get(magnus_url).content == response.content
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_downloads_a_runs_jvs_export(
-    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
-    town_admin: Any, client_for: Any,
-) -> None:  # fmt: skip
-    run = issued_run(town, family, canteen)
+    town: Town, family: Family, canteen: Activity, town_admin: Any, client_for: Any
+) -> None:
+    run = run_of(town, family, canteen)
 
     response = client_for(town_admin).get(reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "jvs"]))
 
@@ -63,11 +53,11 @@ def test_it_downloads_a_runs_jvs_export(
     assert response.content.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
 
 
+@pytest.mark.usefixtures("exportable")
 def test_a_software_it_does_not_know_answers_404(
-    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
-    finance_agent: Any, client_for: Any,
-) -> None:  # fmt: skip
-    run = issued_run(town, family, canteen)
+    town: Town, family: Family, canteen: Activity, finance_agent: Any, client_for: Any
+) -> None:
+    run = run_of(town, family, canteen)
 
     url = reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "sage"])
     response = client_for(finance_agent).get(url)
@@ -78,7 +68,7 @@ def test_a_software_it_does_not_know_answers_404(
 def test_it_sends_back_to_the_run_with_the_reasons_when_refused(
     town: Town, family: Family, parent: Any, canteen: Activity, finance_agent: Any, client_for: Any
 ) -> None:
-    run = issued_run(town, family, canteen)
+    run = run_of(town, family, canteen)
     client = client_for(finance_agent)
 
     response = client.get(reverse("backoffice:invoicing_run_export", args=[town.slug, run.pk, "magnus"]), follow=True)
@@ -90,7 +80,7 @@ def test_it_sends_back_to_the_run_with_the_reasons_when_refused(
 def test_it_answers_404_for_another_towns_run(
     town: Town, other_town: Town, family: Family, canteen: Activity, client_for: Any
 ) -> None:
-    run = issued_run(town, family, canteen)
+    run = run_of(town, family, canteen)
     stranger = staff_member(other_town, Role.FINANCE, email="finances@autreville.test")
 
     response = client_for(stranger).get(
@@ -100,24 +90,11 @@ def test_it_answers_404_for_another_towns_run(
     assert response.status_code == 404
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_downloads_a_handovers_exports_from_the_bordereau_page(
-    town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, product_codes: Any,
-    finance_agent: Any, client_for: Any,
-) -> None:  # fmt: skip
-    handover = Handover.objects.create(
-        town=town,
-        number=4,
-        year=2027,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        invoice_count=1,
-        total=Decimal("35.00"),
-        pes=b"",
-        file_name="x.xml",
-        created_at=datetime.datetime(2027, 3, 10, 9, 0, tzinfo=datetime.UTC),
-    )
-    invoice = make_invoice(family, [(canteen, 10, "3.50")])
-    HandoverItem.objects.create(town=town, handover=handover, invoice=invoice, piece_number=1, amount=Decimal("35"))
+    town: Town, family: Family, canteen: Activity, finance_agent: Any, client_for: Any
+) -> None:
+    handover = make_handover(town, 4, [(make_invoice(family, [(canteen, 10, "3.50")]), Decimal("35.00"))])
     client = client_for(finance_agent)
 
     page = client.get(reverse("backoffice:treasury_handover", args=[town.slug, handover.pk])).content.decode()
@@ -137,12 +114,7 @@ def test_it_sends_back_to_the_bordereau_when_refused(
     town: Town, family: Family, parent: Any, canteen: Activity, treasury_settings: Any, finance_agent: Any,
     client_for: Any,
 ) -> None:  # fmt: skip
-    handover = Handover.objects.create(
-        town=town, number=5, year=2027, period_start=datetime.date(2027, 2, 1), period_end=datetime.date(2027, 2, 28),
-        invoice_count=1, total=Decimal("35.00"), pes=b"", file_name="x.xml",
-    )  # fmt: skip
-    invoice = make_invoice(family, [(canteen, 10, "3.50")])
-    HandoverItem.objects.create(town=town, handover=handover, invoice=invoice, piece_number=1, amount=Decimal("35"))
+    handover = make_handover(town, 5, [(make_invoice(family, [(canteen, 10, "3.50")]), Decimal("35.00"))])
 
     response = client_for(finance_agent).get(
         reverse("backoffice:treasury_handover_export", args=[town.slug, handover.pk, "jvs"]), follow=True

@@ -1,7 +1,6 @@
 """The JVS Millésime import file: exact bytes, encoding, widths, refusals, query count."""
 
 import dataclasses
-import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,15 +8,12 @@ import pytest
 from lxml import etree
 
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice, InvoicingRun, RunStatus
 from ardoise.families.models import Family
 from ardoise.towns.models import Town
 from ardoise.treasury import jvs
 from ardoise.treasury.batch import ExportRefused
-from ardoise.treasury.models import Handover, HandoverItem
 from ardoise.treasury.queries import handover_batch, run_batch
-from tests.factories import FamilyFactory, GuardianFactory
-from tests.treasury.conftest import make_invoice
+from tests.treasury.conftest import issued_run, make_handover, make_invoice, more_families
 from tests.treasury.exports_data import DEBTOR, batch, line, title
 
 # One title, one line: every element of the file, in order.
@@ -193,39 +189,19 @@ def test_it_refuses_a_batch_it_cannot_write(changes, expected):
 # From the database
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_exports_a_handover_for_the_amounts_handed_over_in_constant_queries(
     town: Town,
     family: Family,
-    parent: Any,
     canteen: Activity,
     evening_care: Activity,
-    treasury_settings: Any,
-    product_codes: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    handover = Handover.objects.create(
-        town=town,
-        number=3,
-        year=2027,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        invoice_count=0,
-        total=Decimal("0.00"),
-        pes=b"",
-        file_name="x.xml",
-        created_at=datetime.datetime(2027, 3, 10, 9, 0, tzinfo=datetime.UTC),
-    )
-    families: list[Family] = [family, *(FamilyFactory(town=town) for _ in range(3))]
-    invoices = []
-    for member in families:
-        if member != family:
-            GuardianFactory(family=member)
-        invoices.append(make_invoice(member, [(canteen, 10, "3.50"), (evening_care, 4, "2.10")]))
+    families: list[Family] = [family, *more_families(town, 3)]
+    invoices = [make_invoice(member, [(canteen, 10, "3.50"), (evening_care, 4, "2.10")]) for member in families]
     # Pièces numbered against the invoices' order; each handed over for 39.00 + its pièce number.
-    for piece, invoice in enumerate(reversed(invoices), start=1):
-        HandoverItem.objects.create(
-            town=town, handover=handover, invoice=invoice, piece_number=piece, amount=Decimal("39.00") + piece
-        )
+    pieces = [(invoice, Decimal("39.00") + piece) for piece, invoice in enumerate(reversed(invoices), start=1)]
+    handover = make_handover(town, 3, pieces)
 
     with django_assert_num_queries(7):
         content = jvs.build(handover_batch(town, handover))
@@ -241,30 +217,19 @@ def test_it_exports_a_handover_for_the_amounts_handed_over_in_constant_queries(
     assert numbers[::2] == [invoice.number for invoice in reversed(invoices)]
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_exports_a_run_in_the_same_number_of_queries_whatever_its_size(
     town: Town,
     family: Family,
-    parent: Any,
     canteen: Activity,
     evening_care: Activity,
-    treasury_settings: Any,
-    product_codes: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    run = InvoicingRun.objects.create(
-        town=town,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        status=RunStatus.ISSUED,
-        issued_at=datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC),
-    )
+    run = issued_run(town, [], [])
     counts = []
     for size in (1, 6):
-        for _ in range(size):
-            member = FamilyFactory(town=town)
-            GuardianFactory(family=member)
-            invoice = make_invoice(member, [(canteen, 2, "3.50")])
-            Invoice.objects.filter(pk=invoice.pk).update(run=run)
+        for member in more_families(town, size):
+            make_invoice(member, [(canteen, 2, "3.50")], run=run)
         with django_assert_num_queries(6) as captured:
             jvs.build(run_batch(town, run))
         counts.append(len(captured.captured_queries))

@@ -19,8 +19,7 @@ from ardoise.treasury import magnus
 from ardoise.treasury.batch import ExportRefused
 from ardoise.treasury.queries import run_batch
 from ardoise.treasury.titles import take_off_from_the_end
-from tests.factories import FamilyFactory, GuardianFactory
-from tests.treasury.conftest import make_invoice
+from tests.treasury.conftest import issued_run, more_families
 from tests.treasury.exports_data import CARE, DEBTOR, batch, line, title
 
 E = '""'
@@ -186,35 +185,20 @@ def test_it_zips_both_files_the_same_way_every_time():
 # From the database
 
 
-def issued_run(town: Town, families: list[Family], canteen: Activity, evening_care: Activity) -> InvoicingRun:
-    run = InvoicingRun.objects.create(
-        town=town,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        status=RunStatus.ISSUED,
-        issued_at=datetime.datetime(2027, 3, 1, 0, 30, tzinfo=datetime.UTC),
-    )
-    for family in families:
-        invoice = make_invoice(family, [(canteen, 10, "3.50"), (evening_care, 4, "2.10")])
-        type(invoice).objects.filter(pk=invoice.pk).update(run=run)
-    return run
+def run_of(town: Town, families: list[Family], canteen: Activity, evening_care: Activity) -> InvoicingRun:
+    return issued_run(town, families, [(canteen, 10, "3.50"), (evening_care, 4, "2.10")])
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_exports_a_run_in_a_constant_number_of_queries(
     town: Town,
     family: Family,
-    parent: Any,
     canteen: Activity,
     evening_care: Activity,
-    treasury_settings: Any,
-    product_codes: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    small = issued_run(town, [family], canteen, evening_care)
-    others = [FamilyFactory(town=town) for _ in range(4)]
-    for other in others:
-        GuardianFactory(family=other)
-    large = issued_run(town, [family, *others], canteen, evening_care)
+    small = run_of(town, [family], canteen, evening_care)
+    large = run_of(town, [family, *more_families(town, 4)], canteen, evening_care)
 
     with django_assert_num_queries(6) as one:
         magnus.archive(run_batch(town, small))
@@ -231,7 +215,7 @@ def test_it_exports_a_run_in_a_constant_number_of_queries(
 def test_it_refuses_a_draft_run_or_a_town_without_settings(
     town: Town, family: Family, canteen: Activity, evening_care: Activity, product_codes: Any
 ) -> None:
-    run = issued_run(town, [family], canteen, evening_care)
+    run = run_of(town, [family], canteen, evening_care)
     with pytest.raises(ExportRefused, match="paramètres du Trésor public ne sont pas renseignés"):
         run_batch(town, run)
     InvoicingRun.objects.filter(pk=run.pk).update(status=RunStatus.DRAFT, issued_at=None)
@@ -240,16 +224,14 @@ def test_it_refuses_a_draft_run_or_a_town_without_settings(
         run_batch(town, run)
 
 
+@pytest.mark.usefixtures("exportable")
 def test_it_subtracts_a_credit_note_of_a_run_invoice(
     town: Town,
     family: Family,
-    parent: Any,
     canteen: Activity,
     evening_care: Activity,
-    treasury_settings: Any,
-    product_codes: Any,
 ) -> None:
-    run = issued_run(town, [family], canteen, evening_care)
+    run = run_of(town, [family], canteen, evening_care)
     invoice = run.invoices.get()
     CreditNote.objects.create(
         town=town, invoice=invoice, number="AV-1", issued_on=datetime.date(2027, 3, 2), amount="8.40", reason="x"

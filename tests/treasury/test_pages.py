@@ -13,13 +13,12 @@ from django.urls import reverse
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
-from ardoise.billing.models import Invoice, InvoicingRun, RunStatus
+from ardoise.billing.models import Invoice, InvoicingRun
 from ardoise.families.models import Family
 from ardoise.towns.models import Town
 from ardoise.treasury import pes
 from ardoise.treasury.models import Handover, ProductCode, RunExport, TreasurySettings
-from tests.factories import ChildFactory, FamilyFactory, GuardianFactory
-from tests.treasury.conftest import make_invoice
+from tests.treasury.conftest import issued_run, make_invoice, more_families
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -85,10 +84,7 @@ def test_the_page_reads_a_constant_number_of_queries(
     town: Town, site: Any, finance: Client, canteen: Activity, treasury_settings: Any, product_codes: Any
 ) -> None:
     def add(n: int) -> None:
-        for _index in range(n):
-            family = FamilyFactory(town=town)
-            ChildFactory(family=family, site=site)
-            GuardianFactory(family=family)
+        for family in more_families(town, n, site):
             make_invoice(family, [(canteen, 2, "3.50")])
 
     add(1)
@@ -107,10 +103,7 @@ def test_the_bordereau_page_reads_a_constant_number_of_queries(
     town: Town, site: Any, finance: Client, canteen: Activity, treasury_settings: Any, product_codes: Any
 ) -> None:
     def hand_over(n: int, month: int) -> Handover:
-        for _index in range(n):
-            family = FamilyFactory(town=town)
-            ChildFactory(family=family, site=site)
-            GuardianFactory(family=family)
+        for family in more_families(town, n, site):
             make_invoice(family, [(canteen, 2, "3.50")], issued_on=datetime.date(2027, month, 20))
         finance.post(url(town, "treasury_hand_over"), {"month": f"2027-{month:02d}"})
         return Handover.objects.get(town=town, period_start=datetime.date(2027, month, 1))
@@ -195,13 +188,7 @@ def test_the_run_page_exports_to_pes_and_downloads_the_same_file(
     treasury_settings: Any,
     product_codes: Any,
 ) -> None:
-    run = InvoicingRun.objects.create(
-        town=town,
-        period_start=datetime.date(2027, 2, 1),
-        period_end=datetime.date(2027, 2, 28),
-        status=RunStatus.ISSUED,
-    )
-    make_invoice(family, [(canteen, 10, "3.50")], run=run)
+    run = issued_run(town, [family], [(canteen, 10, "3.50")], issued_at=None)
     assert "Exporter en PES V2" in finance.get(url(town, "invoicing_run", run.pk)).content.decode()
 
     response = finance.post(url(town, "treasury_run_export", run.pk))
