@@ -8,6 +8,10 @@
 #                                         DATABASE_REPLICA_URL=postgres://…  (the replica)
 #                                     so that `export $(scripts/pg-replica.sh start DIR)` sets both
 #   scripts/pg-replica.sh stop DIR    stop both servers and delete DIR
+#   scripts/pg-replica.sh stop-replica DIR / start-replica DIR
+#                                     stop the replica alone (fast: its sessions are cut, as by a
+#                                     crash or the network), then start it again on its port, to see
+#                                     what the application does meanwhile
 #
 # What a real deployment needs is all here, on a small scale (docs/scaling.md, "Primary and a
 # streaming replica"): the primary writes enough WAL for a standby (wal_level=replica), lets a
@@ -22,7 +26,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|stop-replica|start-replica DIR" >&2
     exit 2
 }
 (($# == 2)) || usage
@@ -126,8 +130,18 @@ stop() {
     echo "pg-replica: stopped and removed $dir" >&2
 }
 
+stop_replica() {
+    as_owner "$bindir/pg_ctl" --pgdata="$replica/data" --mode=fast --wait stop >/dev/null
+}
+
+start_replica() {
+    server "$replica/data" "$(cat "$replica/port")" "$replica"
+}
+
 case $action in
     start) start ;;
     stop) stop ;;
+    stop-replica) stop_replica ;;
+    start-replica) start_replica ;;
     *) usage ;;
 esac

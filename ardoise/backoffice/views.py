@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import STATES_HOLDING_A_PLACE, Booking, BookingState, Request, RequestKind, RequestStatus
 from ardoise.charts import figures, pictures
+from ardoise.charts.svg import RenderedChart
 from ardoise.signup.queries import waiting_families
 from ardoise.towns.access import staff_required
-from ardoise.towns.models import Role, Site, StaffRole
+from ardoise.towns.models import Role, Site, StaffRole, Town
 from ardoise.towns.replica import reads_from_replica
 
 # Roles that see every site of the town (a site agent only sees theirs).
@@ -117,6 +118,15 @@ def _days(
     return result
 
 
+@reads_from_replica()
+def _year_charts(town: Town, today: datetime.date, own_sites: set[int] | None, *, money: bool) -> list[RenderedChart]:
+    """The year's attendance (of `own_sites` only, if given) and, for `money`, what overdue invoices still ask."""
+    charts = [pictures.attendance_chart(figures.attendance(town, today, own_sites))]
+    if money:
+        charts.append(pictures.unpaid_chart(figures.unpaid_by_age(town, today)))
+    return charts
+
+
 @staff_required()
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -168,12 +178,8 @@ def home(request: HttpRequest) -> HttpResponse:
     # Pictures where people look: the year's attendance (their sites only for a site agent), and for those
     # who see money what overdue invoices still ask.
     # The year's figures from the replica: the rest of the page (today's counts, what waits) from the primary.
-    with reads_from_replica():
-        charts = [pictures.attendance_chart(figures.attendance(town, today, own_sites))]
-        if held & MONEY_ROLES:
-            charts.append(pictures.unpaid_chart(figures.unpaid_by_age(town, today)))
     context = {
-        "charts": charts,
+        "charts": _year_charts(town, today, own_sites, money=bool(held & MONEY_ROLES)),
         "dashboard_url": url_if_exists("backoffice:finance_dashboard", slug) if held & MONEY_ROLES else "",
         "roles": roles,
         "today": today,

@@ -11,7 +11,9 @@ statistics), and even there it stays on the primary
 - when the replica has not replayed, within `DATABASE_REPLICA_WAIT_MS`, everything the primary
   had committed when the scope first read: so a report is never older than the click that asked
   for it (a booking made, then the kitchen counts opened, counts the booking); the replica being
-  unreachable falls back to the primary too.
+  unreachable falls back to the primary too;
+- when the replica fails during the report (stopped, the network cut): a report view logs it and
+  runs again on the primary, once (`reads_from_replica` as a decorator).
 
 A booking, a payment, a form: none is in such a scope, so none ever reads the replica. Without
 `DATABASE_REPLICA_URL` there is no `replica` alias and every read goes to `default`, as before.
@@ -22,16 +24,17 @@ checks: who may see a report is read from the primary, what they see from the re
 `rows_from_replica(rows)` is for a streamed download, whose rows are read after its view returned.
 """
 
+import contextlib
+import functools
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.db.models import Model
 
 REPLICA = "replica"
@@ -52,19 +55,54 @@ class Scope:
 _current: ContextVar[Scope | None] = ContextVar("ardoise_replica_scope", default=None)
 
 
-@contextmanager
-def reads_from_replica() -> Iterator[Scope]:
-    """Reads inside go to the replica, but for the cases of the module's docstring. Nested: the outer scope."""
-    scope = _current.get()
-    if scope is not None:
-        yield scope
-        return
-    scope = Scope()
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
+class reads_from_replica:  # noqa: N801 - used as a function, `with reads_from_replica():` or `@reads_from_replica()`
+    """Reads inside go to the replica, but for the cases of the module's docstring. Nested: the outer scope.
+
+    As a decorator it also survives the replica failing during the report: when a read on the
+    replica fails for the connection (OperationalError, InterfaceError: the replica stopped, the
+    network cut) before the report wrote anything, the failure is logged and the report runs
+    again, once, on the primary. A `with` block cannot be run again: its failure goes up.
+    """
+
+    def __init__(self) -> None:
+        self._token: Token[Scope | None] | None = None
+
+    def __enter__(self) -> Scope:
+        scope = _current.get()
+        if scope is not None:
+            return scope
+        scope = Scope()
+        self._token = _current.set(scope)
+        return scope
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
+
+    def __call__[**P, R](self, function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def report(*args: P.args, **kwargs: P.kwargs) -> R:
+            outer = _current.get() is not None
+            with reads_from_replica() as scope:
+                try:
+                    return function(*args, **kwargs)
+                except (OperationalError, InterfaceError):
+                    if outer or not replica_failed(scope):
+                        raise
+                    logger.warning("The replica failed during a report: reading the primary.", exc_info=True)
+                    with contextlib.suppress(DatabaseError):
+                        connections[REPLICA].close()
+                    scope.caught_up = False  # the rest of the scope reads the primary
+                    return function(*args, **kwargs)
+
+        return report
+
+
+def replica_failed(scope: Scope) -> bool:
+    """Whether the scope was reading the replica, wrote nothing yet (so running it again writes nothing
+    twice), and the replica's connection is the one that failed."""
+    return bool(scope.caught_up) and not scope.wrote and has_replica() and connections[REPLICA].errors_occurred
 
 
 def rows_from_replica[T](rows: Iterable[T]) -> Iterator[T]:

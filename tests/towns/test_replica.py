@@ -4,14 +4,16 @@ The real primary and streaming replica are in test_replica_streaming.py; here th
 declared present and caught up (or not) so that each rule is seen on its own.
 """
 
+import logging
 from collections.abc import Iterator
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
 
 from ardoise.families.models import Family
 from ardoise.towns import replica
 from ardoise.towns.replica import REPLICA, PrimaryReplicaRouter, reads_from_replica, rows_from_replica
+from tests.factories import FamilyFactory
 
 router = PrimaryReplicaRouter()
 
@@ -106,3 +108,64 @@ def test_without_a_replica_every_read_is_on_the_primary(monkeypatch: pytest.Monk
 def test_it_migrates_the_primary_only() -> None:
     assert router.allow_migrate(DEFAULT_DB_ALIAS, "families")
     assert not router.allow_migrate(REPLICA, "families")
+
+
+@pytest.fixture
+def unusable_replica(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A `replica` connection whose database cannot be opened, said present and caught up: its first read fails.
+
+    Out of a transaction (the report may read the replica). The connection is made from settings
+    that declare the alias, which are then put back: Django's test case forbids connecting to an
+    alias of the settings that the test did not ask for, and flushing an unusable one would fail.
+    """
+    saved = connections.settings
+    connections.settings = connections.configure_settings(
+        {**saved, REPLICA: {"ENGINE": "django.db.backends.sqlite3", "NAME": "/nonexistent/replica.sqlite3"}}
+    )
+    unusable = connections[REPLICA]
+    connections.settings = saved
+    monkeypatch.setattr(replica, "has_replica", lambda: True)
+    monkeypatch.setattr(replica, "replica_caught_up", lambda wait: True)
+    try:
+        yield
+    finally:
+        unusable.close()
+        del connections[REPLICA]
+
+
+def test_a_report_whose_replica_fails_reads_the_primary_once(
+    unusable_replica: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    FamilyFactory(name="DUPONT")
+    calls: list[str] = []
+
+    @reads_from_replica()
+    def report() -> list[str]:
+        calls.append(router.db_for_read(Family))
+        return list(Family.objects.values_list("name", flat=True))
+
+    with caplog.at_level(logging.WARNING, logger="ardoise.towns.replica"):
+        assert report() == ["DUPONT"]
+    assert calls == [REPLICA, DEFAULT_DB_ALIAS]
+    assert [record.getMessage() for record in caplog.records] == [
+        "The replica failed during a report: reading the primary."
+    ]
+    # The next report tries the replica again: it may be back.
+    with pytest.raises(OperationalError), reads_from_replica():  # a `with` block is not run again
+        list(Family.objects.all())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_of_the_primary_in_a_report_is_not_retried(replica_present: list[float]) -> None:
+    calls = 0
+
+    @reads_from_replica()
+    def report() -> None:
+        nonlocal calls
+        calls += 1
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+    with pytest.raises(DatabaseError):
+        report()
+    assert calls == 1

@@ -12,6 +12,7 @@ means no query at all reached it.
 
 import datetime
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import Booking
 from ardoise.families.models import Child
+from ardoise.towns import replica
 from ardoise.towns.models import Role, Town
 from ardoise.towns.replica import REPLICA, replica_caught_up
 from tests.factories import (
@@ -73,7 +75,7 @@ def servers() -> Iterator[dict[str, str]]:
     try:
         started = pg_replica("start", folder)
         assert started.returncode == 0, started.stderr
-        yield dict(line.split("=", 1) for line in started.stdout.split())
+        yield {**dict(line.split("=", 1) for line in started.stdout.split()), "DIR": folder}
     finally:
         pg_replica("stop", folder)
 
@@ -208,6 +210,50 @@ def test_the_kitchen_counts_are_read_from_the_replica(place: Place, settings: An
     assert not touches_bookings(on_primary)  # the primary: the session, the town, who may see the counts
     # The replica's queries: the "caught up?" question, then the report itself.
     assert "pg_last_wal_replay_lsn" in on_replica.captured_queries[0]["sql"]
+
+
+@pytest.fixture
+def replica_stops_mid_report(servers: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The replica answers that it has caught up, then stops (fast: its sessions are cut) before the report
+    reads anything from it; started again afterwards for the other tests."""
+    caught_up = replica.replica_caught_up
+
+    def then_stopped(wait: float) -> bool:
+        assert caught_up(wait)
+        stopped = pg_replica("stop-replica", servers["DIR"])
+        assert stopped.returncode == 0, stopped.stderr
+        return True
+
+    monkeypatch.setattr(replica, "replica_caught_up", then_stopped)
+    try:
+        yield
+    finally:
+        connections[REPLICA].close()
+        started = pg_replica("start-replica", servers["DIR"])
+        assert started.returncode == 0, started.stderr
+        replayed()
+
+
+def test_a_replica_failing_mid_report_serves_the_report_from_the_primary(
+    place: Place, replica_stops_mid_report: None, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.DATABASE_REPLICA_WAIT_MS = 20_000
+    with time_machine.travel(NOW, tick=False):
+        BookingFactory(child=place.child, activity=place.meals, date=NEXT_MONDAY)
+        client = Client()
+        client.force_login(place.kitchen_agent)
+        with (
+            CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+            caplog.at_level(logging.WARNING, logger="ardoise.towns.replica"),
+        ):
+            response = client.get(kitchen_url(place.town, NEXT_MONDAY))
+    assert response.status_code == 200
+    assert "— 1 repas" in response.content.decode()  # the booking, counted on the primary
+    assert touches_bookings(on_primary)
+    assert [record.getMessage() for record in caplog.records] == [
+        "The replica failed during a report: reading the primary."
+    ]
+    assert caplog.records[0].exc_info is not None  # the replica's error, for whoever reads the log
 
 
 def test_a_booking_never_reads_the_replica_and_the_report_after_it_counts_it(
