@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from ardoise.backoffice.decision_forms import SelectionDecisionForm, refusal_reason
 from ardoise.bookings import decisions
 from ardoise.bookings.models import Absence, Request, RequestKind, RequestStatus
 from ardoise.bookings.uploads import sniff
@@ -64,34 +65,12 @@ class QueueFilters(forms.Form):
         return query.urlencode()
 
 
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("accept", gettext_lazy("Accepter")), ("refuse", gettext_lazy("Refuser"))],
-        error_messages={"required": gettext_lazy("Choisissez d'accepter ou de refuser.")},
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus (envoyé à la famille)"),
-        required=False,
-        max_length=decisions.MAX_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+class DecisionForm(SelectionDecisionForm):
+    selection = "request"
+    nothing_selected = gettext_lazy("Sélectionnez au moins une demande.")
+    reason = refusal_reason(decisions.MAX_REASON)
     override_capacity = forms.BooleanField(label=gettext_lazy("Dépasser la capacité"), required=False)
     back = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            ids = sorted({int(value) for value in self.data.getlist("request")})
-        except (TypeError, ValueError):
-            raise forms.ValidationError(_("La sélection est invalide : rechargez la page.")) from None
-        if not ids:
-            raise forms.ValidationError(_("Sélectionnez au moins une demande."))
-        if any(value <= 0 or value >= 2**63 for value in ids):
-            raise forms.ValidationError(_("La sélection est invalide : rechargez la page."))
-        cleaned["requests"] = ids
-        if cleaned.get("decision") == "refuse" and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", _("Indiquez le motif du refus : il est envoyé à la famille."))
-        return cleaned
 
 
 @dataclass
@@ -173,7 +152,7 @@ def request_decide(request: HttpRequest) -> HttpResponse:
     problems: list[decisions.Problem] = []
     over_capacity = False
     if form.is_valid():
-        ids = form.cleaned_data["requests"]
+        ids = form.cleaned_data["selected"]
         base_url = request.build_absolute_uri("/")
         try:
             if form.cleaned_data["decision"] == "accept":

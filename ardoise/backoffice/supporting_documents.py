@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.activities.models import Activity
+from ardoise.backoffice import decision_forms
+from ardoise.backoffice.decision_forms import SelectionDecisionForm
 from ardoise.backoffice.exports import spreadsheet_response
 from ardoise.documents import actions, reminders
 from ardoise.documents.access import access_document_type, access_town_document
@@ -34,47 +36,14 @@ from ardoise.towns.models import Role
 
 desk_required = staff_required(Role.FRONT_DESK)  # and the administrator, always
 admin_required = staff_required(Role.ADMIN)
-MAX_REASON = 1000
 
 
-def _selected(data: Any) -> list[str]:
-    """The ids of the documents ticked in the queue (the form's data is the POST's QueryDict)."""
-    return list(data.getlist("document")) if isinstance(data, QueryDict) else []
+class BulkDecisionForm(SelectionDecisionForm):
+    selection = "document"
+    nothing_selected = gettext_lazy("Sélectionnez au moins une pièce.")
 
 
-class BulkDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("accept", gettext_lazy("Accepter")), ("refuse", gettext_lazy("Refuser"))],
-        error_messages={"required": gettext_lazy("Choisissez d'accepter ou de refuser.")},
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus (envoyé à la famille)"),
-        required=False,
-        max_length=MAX_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            ids = sorted({int(value) for value in _selected(self.data)})
-        except (TypeError, ValueError):
-            raise forms.ValidationError(_("La sélection est invalide : rechargez la page.")) from None
-        if not ids:
-            raise forms.ValidationError(_("Sélectionnez au moins une pièce."))
-        if any(value <= 0 or value >= 2**63 for value in ids):
-            raise forms.ValidationError(_("La sélection est invalide : rechargez la page."))
-        cleaned["documents"] = ids
-        if cleaned.get("decision") == "refuse" and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", _("Indiquez le motif du refus : il est envoyé à la famille."))
-        return cleaned
-
-
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("accept", gettext_lazy("Accepter")), ("refuse", gettext_lazy("Refuser"))],
-        error_messages={"required": gettext_lazy("Choisissez d'accepter ou de refuser.")},
-    )
+class DecisionForm(decision_forms.DecisionForm):
     valid_from = forms.DateField(
         label=gettext_lazy("Valable à partir du"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -86,26 +55,14 @@ class DecisionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": gettext_lazy("Date invalide.")},
     )
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus (envoyé à la famille)"),
-        required=False,
-        max_length=MAX_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("decision") == "refuse" and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", _("Indiquez le motif du refus : il est envoyé à la famille."))
-        return cleaned
 
 
-def _queue_context(request: AuthedRequest, form: forms.Form | None = None) -> dict[str, Any]:
+def _queue_context(request: AuthedRequest, form: BulkDecisionForm | None = None) -> dict[str, Any]:
     town = request.town
     return {
         "documents": list(pending_documents(town)),
         "form": form or BulkDecisionForm(),
-        "selected": set(_selected(form.data)) if form is not None else set(),
+        "selected": set(form.selected()) if form is not None else set(),
         "types_open": may_open(types, roles_of(request.user, town)),
     }
 
@@ -126,7 +83,7 @@ def decide_many(request: AuthedRequest) -> HttpResponse:
             decided = actions.decide_many(
                 request.town,
                 request.user,
-                form.cleaned_data["documents"],
+                form.cleaned_data["selected"],
                 actions.Decision(accept, form.cleaned_data["reason"]),
                 base_url=request.build_absolute_uri("/"),
             )
