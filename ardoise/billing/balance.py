@@ -71,7 +71,7 @@ class Balance(Expression):
         amount = round_money(Decimal(value))
         return amount if amount else ZERO
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         family_sql, family_params = compiler.compile(self.family)
         town_sql, town_params = compiler.compile(self.town)
         invoice, credit_note, payment = Invoice._meta.db_table, CreditNote._meta.db_table, Payment._meta.db_table
@@ -101,7 +101,7 @@ class Balance(Expression):
                 params.append(self.before)
             selects.append(f"SELECT {amount} AS amount FROM {source} WHERE {where}")  # noqa: S608 - our own names
         union = " UNION ALL ".join(selects)
-        return f"(SELECT COALESCE(SUM(o.amount), 0) FROM ({union}) o)", params  # noqa: S608 - our own names
+        return f"(SELECT COALESCE(SUM(o.amount), 0) FROM ({union}) o)", tuple(params)  # noqa: S608 - our own names
 
 
 def family_balance(family: Family, before: datetime.date | None = None) -> Decimal:

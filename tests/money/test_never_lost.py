@@ -1111,7 +1111,8 @@ class MoneyMachine(RuleBasedStateMachine):
         for model in self.families:
             assert family_balance(model.family) == model.balance, model.family.number
         # The same rule over the whole town in one query (the family list, the retention list), to the cent.
-        listed = dict(with_balance(Family.objects.filter(town=self.town), self.town).values_list("pk", "balance"))
+        families = with_balance(Family.objects.filter(town=self.town), self.town)
+        listed = dict(families.values_list("pk", "balance"))  # type: ignore[misc]  # the annotation
         assert listed == {model.family.pk: model.balance for model in self.families}
 
     @invariant()

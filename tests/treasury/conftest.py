@@ -6,7 +6,7 @@ Dates: invoices of February 2027 (issued 28 February), handed over in March 2027
 import datetime
 import itertools
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -77,7 +77,7 @@ def issued_run(
 
 def more_families(town: Town, count: int, site: Site | None = None) -> list[Family]:
     """`count` more families of `town`, each with a guardian (its titles' debtor) and, with `site`, a child there."""
-    families = [FamilyFactory(town=town) for _ in range(count)]
+    families = cast("list[Family]", [FamilyFactory(town=town) for _ in range(count)])  # factories make models
     for family in families:
         GuardianFactory(family=family)
         if site is not None:
