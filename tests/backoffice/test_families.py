@@ -14,6 +14,7 @@ from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
 from ardoise.bookings.models import Booking, BookingState
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
+from ardoise.payments.models import Refund, RefundMethod
 from ardoise.towns.models import Site, Town
 from tests.directdebit.matrix import mandate_of
 from tests.factories import BookingFactory, ChildFactory, FamilyFactory, GuardianFactory
@@ -62,6 +63,21 @@ def test_it_shows_children_and_balance_in_the_results(client_for: ClientFor, fro
     page = search(client_for(front_desk), family.town, q="DUPONT")
     assert "Sarah, Chloé" in page
     assert "120,60" in page
+
+
+def test_the_results_count_refunds_as_the_family_page_does(
+    client_for: ClientFor, front_desk: User, family: Family
+) -> None:
+    from tests.factories import seed_001_account
+
+    seed_001_account(family)
+    Refund.objects.create(
+        town=family.town, family=family, number="RB-1", refunded_on=datetime.date(2026, 9, 30),
+        amount="10.00", method=RefundMethod.TRANSFER, reason="Trop-perçu rendu",
+    )  # fmt: skip
+    client = client_for(front_desk)
+    assert "130,60" in search(client, family.town, q="DUPONT")  # 120.60 owed, 10.00 given back
+    assert "130,60" in client.get(reverse("backoffice:family", args=[family.town.slug, family.pk])).content.decode()
 
 
 def test_it_never_finds_another_towns_family(client_for: ClientFor, front_desk: User, stranger: User) -> None:
