@@ -19,7 +19,7 @@ from django.utils.crypto import constant_time_compare
 
 from ardoise.accounts.models import ApiToken, User
 from ardoise.towns.models import Town
-from ardoise.towns.rows import Columns
+from ardoise.towns.rows import Columns, column_of
 
 
 def digest_of(token: str) -> str:
@@ -72,9 +72,9 @@ class _CallerStatement:
             rel: Any = Town._meta.get_field(name)
             columns = Columns(rel.related_model, f"r{index}")
             self.town_related.append((rel, columns))
-            on = f"r{index}.{quote(rel.field.column)} = w.{quote('id')}"
+            on = f"r{index}.{quote(column_of(rel.field))} = w.{quote('id')}"
             joins.append(f"LEFT OUTER JOIN {quote(columns.table)} r{index} ON {on}")
-        guardian_user, family_id = quote(self.guardian_rel.field.column), quote(self.family_field.column)
+        guardian_user, family_id = quote(column_of(self.guardian_rel.field)), quote(column_of(self.family_field))
         joins += [
             f"LEFT OUTER JOIN {quote(self.guardian.table)} g ON g.{guardian_user} = u.{quote('id')}",
             f"LEFT OUTER JOIN {quote(self.family.table)} f ON f.{quote('id')} = g.{family_id}",

@@ -16,7 +16,7 @@ from ardoise.billing.balance import balance_sql, family_balance
 from ardoise.billing.money import round_money
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.towns.models import Site
-from ardoise.towns.rows import Columns, convert, converters
+from ardoise.towns.rows import Columns, column_of, convert, converters
 
 GUARDIAN_FIELDS = ["id", "civility", "first_name", "last_name", "email", "mobile_phone", "home_phone", "work_phone"]
 CHILD_FIELDS = ["id", "first_name", "last_name", "birth_date"]
@@ -34,7 +34,7 @@ class _Statements:
             f"SELECT {self.guardian.select(quote)}, ({self.balance.sql}) FROM {quote(self.guardian.table)} g "  # noqa: S608
             f"WHERE g.{family} = %s AND g.{town} = %s ORDER BY {self.guardian.order_by(quote)}"
         )
-        site_id = quote(Child._meta.get_field("site").column)  # type: ignore[union-attr]
+        site_id = quote(column_of(Child._meta.get_field("site")))
         self.children_sql = (
             f"SELECT {self.child.select(quote)}, {self.site.select(quote)} FROM {quote(self.child.table)} c "  # noqa: S608
             f"INNER JOIN {quote(self.site.table)} s ON s.{quote('id')} = c.{site_id} "

@@ -15,6 +15,7 @@ gives their names, in the database's order.
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
 
@@ -232,8 +233,8 @@ def _flagged(
         .order_by("last_name", "first_name")
         .values_list("pk", "first_name", "last_name", "school_class", "diet", "has_pai", "pai_details", "allergies")
     )
-    rank = {}
-    by_id = {}
+    rank: dict[int, int] = {}
+    by_id: dict[int, list[Any]] = {}
     for position, (pk, *child) in enumerate(details):
         rank[pk] = position
         by_id[pk] = child

@@ -32,16 +32,24 @@ def convert(db: str, found: Sequence[Converter], expression: Expression, value: 
     return value
 
 
+def column_of(field: Any) -> str:
+    """The database column of a model's field (a concrete field, or the field of a reverse relation)."""
+    column = field.column
+    assert isinstance(column, str), field
+    return column
+
+
 class Columns:
     """The concrete fields of `model` (all, or those named in `fields`), read under the table alias `alias`:
     their select list, their values and the model instance (deferring the fields not read)."""
 
-    def __init__(self, model: type[Model], alias: str, fields: Sequence[str] | None = None) -> None:
-        self.model = model
+    def __init__(self, model: type[Model] | None, alias: str, fields: Sequence[str] | None = None) -> None:
+        assert model is not None
+        self.model: type[Model] = model
         self.alias = alias
         # In the model's order of fields, whatever the order of `fields` (what `Model.from_db` expects).
         wanted = None if fields is None else {model._meta.get_field(name).name for name in fields}
-        self.fields: tuple[Field, ...] = tuple(
+        self.fields: tuple[Field[Any, Any], ...] = tuple(
             field for field in model._meta.concrete_fields if wanted is None or field.name in wanted
         )
         self.names = [field.attname for field in self.fields]
@@ -55,15 +63,15 @@ class Columns:
         return len(self.fields)
 
     def select(self, quote: Callable[[str], str]) -> str:
-        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+        return ", ".join(f"{self.alias}.{quote(column_of(field))}" for field in self.fields)
 
     def order_by(self, quote: Callable[[str], str]) -> str:
         """The model's default ordering (`Meta.ordering`, plain field names) on this alias."""
         terms = []
-        for name in self.model._meta.ordering:
+        for name in self.model._meta.ordering or ():
             assert isinstance(name, str), name
             descending = name.startswith("-")
-            column = self.model._meta.get_field(name.lstrip("-")).column  # type: ignore[union-attr]
+            column = column_of(self.model._meta.get_field(name.lstrip("-")))
             terms.append(f"{self.alias}.{quote(column)}" + (" DESC" if descending else ""))
         return ", ".join(terms)
 
