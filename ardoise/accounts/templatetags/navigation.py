@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.urls import NoReverseMatch, get_urlconf, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -83,7 +84,7 @@ class NavEntry:
 
 
 @functools.cache
-def _view_of(name: str, urlconf: str | None) -> Callable[..., Any]:
+def _view_of(name: str, urlconf: Any) -> Callable[..., Any]:
     """The view of a URL name, whatever the town (the same for every town's address): resolved once per process
     rather than on each page (a staff menu has two dozen entries)."""
     return resolve(reverse(name, args=["town"], urlconf=urlconf), urlconf=urlconf).func
@@ -110,7 +111,7 @@ def main_nav(context: template.Context) -> list[NavEntry]:
             url = reverse(name, args=[town.slug])
         except NoReverseMatch:
             continue
-        if held and not may_open(_view_of(name, get_urlconf()), held):
+        if held and not may_open(_view_of(name, get_urlconf() or settings.ROOT_URLCONF), held):
             continue
         # The home entry is current on itself only; the others on their sub-pages too
         # (the booking review is part of the planning).
