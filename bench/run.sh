@@ -97,6 +97,7 @@ pages)
     ;;
 kitchen)
     "$py" manage.py collectstatic --no-input -v 0
+    [[ -n ${BEFORE:-} ]] && (cd "$BEFORE" && "$OLDPWD/$py" manage.py collectstatic --no-input -v 0)
     [[ -n ${VACUUM:-} ]] && psql "$DATABASE_URL" -q -c "VACUUM ANALYZE"
     echo "bench: kitchen counts on $children children${BEFORE:+, alternating with $BEFORE}" >&2
     echo '{"runs": [' >"$out.raw"
