@@ -10,6 +10,9 @@
 #                            (bench/scale.py; CHILDREN 4000, PDF_RENDERER the fake PDF unless given)
 #   bench/run.sh api         CPU per API call of the rush, as a multiple of /healthz (bench/api_cpu.py);
 #                            BEFORE=<checkout> also runs that checkout's code on the same town (e.g. main)
+#   bench/run.sh kitchen     the kitchen counts of the next school days: wall, CPU (Django and PostgreSQL) and
+#                            queries (bench/kitchen_cpu.py); BEFORE=<checkout> alternates with that checkout's code
+#                            on the same town (PAIRS pairs, 2 by default); VACUUM=1 vacuums the town first
 #
 # The rush: a throwaway PostgreSQL cluster, a generated town of $CHILDREN
 # children (`build_demo --children`), gunicorn with production settings on
@@ -89,6 +92,24 @@ pages)
     echo "bench: staff and parent pages on $children children" >&2
     "$py" manage.py collectstatic --no-input -v 0  # production settings serve hashed static names
     "$py" bench/pages.py "${REPEAT:-20}" >"$out.raw"
+    write_result "$out.raw" '{}'
+    exit 0
+    ;;
+kitchen)
+    "$py" manage.py collectstatic --no-input -v 0
+    [[ -n ${BEFORE:-} ]] && (cd "$BEFORE" && "$OLDPWD/$py" manage.py collectstatic --no-input -v 0)
+    [[ -n ${VACUUM:-} ]] && psql "$DATABASE_URL" -q -c "VACUUM ANALYZE"
+    echo "bench: kitchen counts on $children children${BEFORE:+, alternating with $BEFORE}" >&2
+    echo '{"runs": [' >"$out.raw"
+    for pair in $(seq "${PAIRS:-2}"); do
+        ((pair > 1)) && echo ',' >>"$out.raw"
+        if [[ -n ${BEFORE:-} ]]; then
+            "$py" bench/kitchen_cpu.py --repeat "${REPEAT:-20}" --project "$BEFORE" >>"$out.raw"
+            echo ',' >>"$out.raw"
+        fi
+        "$py" bench/kitchen_cpu.py --repeat "${REPEAT:-20}" >>"$out.raw"
+    done
+    echo '], "vacuumed": '"$([[ -n ${VACUUM:-} ]] && echo true || echo false)"'}' >>"$out.raw"
     write_result "$out.raw" '{}'
     exit 0
     ;;

@@ -30,6 +30,12 @@ def activities(town: Town, ids: Iterable[int] | None = None) -> dict[int, Activi
     return {pk: reference.copy_of(activity) for pk, activity in every.items() if wanted is None or pk in wanted}
 
 
+def activities_of_code(town: Town, code: str) -> dict[int, Activity]:
+    """The town's activities of `code` (e.g. every site's `repas`), in the model's order."""
+    every = reference.cached(town, "activities.activities", _all_activities)
+    return {pk: reference.copy_of(activity) for pk, activity in every.items() if activity.code == code}
+
+
 def absence_reasons(town: Town) -> list[AbsenceReason]:
     """The town's absence reasons in their order (position, label)."""
     return [reference.copy_of(reason) for reason in reference.cached(town, "activities.absence_reasons", _all_reasons)]

@@ -23,8 +23,8 @@ from ardoise.accounts import api_tokens, throttling
 from ardoise.accounts.models import User
 from ardoise.activities import reference as activity_reference
 from ardoise.api import errors, schemas
+from ardoise.api.family import family_card
 from ardoise.billing import pdf, statements
-from ardoise.billing.balance import Balance, family_balance
 from ardoise.billing.models import Invoice
 from ardoise.bookings import actions, queries
 from ardoise.bookings.calendar import FamilyCalendar
@@ -164,40 +164,7 @@ def delete_token(request: HttpRequest) -> Any:
 
 @api.get("family", response=schemas.FamilyOut)
 def get_family(request: HttpRequest) -> Any:
-    family = family_for(request)
-    children = family.children.filter(town_id=family.town_id).select_related("site")
-    # The balance rides on the guardians' query (a scalar subquery, computed once): 3 queries in all,
-    # with the town, token and family of the request.
-    guardians = list(
-        family.guardians.filter(town_id=family.town_id).annotate(balance=Balance(family.pk, family.town_id))
-    )
-    balance = guardians[0].balance if guardians else family_balance(family)
-    return {
-        "number": family.number,
-        "name": family.name,
-        "balance": money(balance),
-        "guardians": [
-            {
-                "id": guardian.pk,
-                "civility": guardian.civility,
-                "first_name": guardian.first_name,
-                "last_name": guardian.last_name,
-                "email": guardian.email,
-                "phone": guardian.phone,
-            }
-            for guardian in guardians
-        ],
-        "children": [
-            {
-                "id": child.pk,
-                "first_name": child.first_name,
-                "last_name": child.last_name,
-                "birth_date": child.birth_date,
-                "site": {"id": child.site.pk, "name": child.site.name},
-            }
-            for child in children
-        ],
-    }
+    return family_card(family_for(request))
 
 
 @api.get("activities", response=list[schemas.ActivityOut])

@@ -95,12 +95,10 @@ class _FlaggedItems:
     def __init__(self) -> None:
         self.pai = escape(_("PAI"))
         self.allergies = escape(_("Allergies :"))
-        self.items: dict[tuple[str, ...], str] = {}
+        self.items: dict[int, str] = {}
 
     def item(self, child: counts.FlaggedChild) -> str:
-        key: tuple[str, ...] = (child.last_name, child.first_name, child.school_class, child.diet)
-        key += (child.pai_details, child.allergies, "1" if child.has_pai else "")
-        found = self.items.get(key)
+        found = self.items.get(child.child_id)
         if found is None:
             parts = ["<li><strong>", escape(child.full_name), "</strong>"]
             if child.school_class:
@@ -114,7 +112,7 @@ class _FlaggedItems:
             if child.allergies:
                 parts += [" · ", self.allergies, " ", escape(child.allergies)]
             parts.append("</li>")
-            found = self.items[key] = "".join(parts)
+            found = self.items[child.child_id] = "".join(parts)
         return found
 
     def html(self, children: list[counts.FlaggedChild]) -> SafeString:

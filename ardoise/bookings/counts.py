@@ -5,24 +5,28 @@ mark other activities as meals yet) in state booked, present or
 present_unbooked. A day waiting for staff (requested) is not counted, nor an
 absence (absence_pending, absent_excused, absent_billed), a refusal or a cancellation.
 
-`meal_counts` reads everything in a constant number of queries: the meal
-activities, the closures, the school years, one grouped query for the counts
-and one for the children with allergies or a PAI.
+`meal_counts` reads everything in two queries whatever the period and the town: the meal
+activities, the closures and the school years come from the town's cached reference data
+(towns.reference); one grouped read of the period's meals gives the counts and which children
+with an allergy or a PAI eat where; one read of the town's children with an allergy or a PAI
+gives their names, in the database's order.
 """
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
 
+from ardoise.activities import reference as activity_reference
 from ardoise.activities.models import Activity
 from ardoise.bookings.calendar import daterange
 from ardoise.bookings.models import Booking, BookingState
-from ardoise.calendars.days import load_closures
+from ardoise.calendars.days import load_closures, school_years
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.opening import ClosedReason, ClosureSpan, closed_reason
-from ardoise.families.models import Diet
+from ardoise.families.models import Child, Diet
 from ardoise.towns.models import Site, Town
 
 MEAL_ACTIVITY_CODE = "repas"
@@ -68,12 +72,13 @@ class Tally:
         return [self.total, *self.diet_counts(), self.pai, self.allergies]
 
 
-@dataclass(frozen=True)
-class FlaggedChild:
-    """A child eating that day whose allergy or PAI the kitchen must know by name."""
+class FlaggedChild(NamedTuple):
+    """A child eating that day whose allergy or PAI the kitchen must know by name (a named tuple: a town's
+    week has thousands, which a frozen dataclass took several milliseconds to build)."""
 
     day: datetime.date
     site_id: int
+    child_id: int
     first_name: str
     last_name: str
     school_class: str
@@ -109,13 +114,9 @@ class MealCounts:
 
 
 def _meal_activities(town: Town) -> list[Activity]:
-    return list(
-        Activity.objects.filter(town=town, code=MEAL_ACTIVITY_CODE).select_related("site").order_by("site__name")
-    )
-
-
-def _zones(town: Town, start: datetime.date, end: datetime.date) -> list[SchoolYear]:
-    return list(SchoolYear.objects.filter(town=town, starts_on__lte=end, ends_on__gte=start))
+    """The town's meal activities with their sites, in the order of their sites' names (the town's cached
+    reference data: no query once read)."""
+    return list(activity_reference.activities_of_code(town, MEAL_ACTIVITY_CODE).values())
 
 
 def _zone_on(day: datetime.date, years: list[SchoolYear], town: Town) -> str:
@@ -145,7 +146,7 @@ def default_period(town: Town, today: datetime.date) -> tuple[datetime.date, dat
     activities = _meal_activities(town)
     horizon = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
     closures = load_closures(town, today, horizon)
-    years = _zones(town, today, horizon)
+    years = school_years(town, today, horizon)
     found: list[datetime.date] = []
     for day in daterange(today, horizon):
         if any(_reason(day, activity, years, town, closures) is None for activity in activities):
@@ -161,51 +162,42 @@ def meal_counts(town: Town, start: datetime.date, end: datetime.date) -> MealCou
     """Meal counts of every site of `town` from `start` to `end` (both included)."""
     activities = _meal_activities(town)
     closures = load_closures(town, start, end)
-    years = _zones(town, start, end)
+    years = school_years(town, start, end)
     sites = [activity.site for activity in activities]
-    meals = Booking.objects.filter(
-        town=town, activity__code=MEAL_ACTIVITY_CODE, date__range=(start, end), state__in=COUNTED_STATES
-    )
+    flagged_child = Q(child__has_pai=True) | ~Q(child__allergies="")
+    # One grouped read of the period's meals: each group's count by site, day, diet, PAI and allergy, and the
+    # children the kitchen must know by name as groups of their own (one per child and day), so that the
+    # bookings are read once for the counts and the names alike.
     rows = (
-        meals.annotate(
+        Booking.objects.filter(
+            town=town, activity__code=MEAL_ACTIVITY_CODE, date__range=(start, end), state__in=COUNTED_STATES
+        )
+        .annotate(
             allergic=Case(
                 When(child__allergies="", then=Value(False)), default=Value(True), output_field=BooleanField()
-            )
+            ),
+            flagged_id=Case(When(flagged_child, then=F("child_id")), default=None, output_field=IntegerField()),
         )
-        .values("date", "activity__site_id", "child__diet", "child__has_pai", "allergic")
+        .values_list("date", "activity__site_id", "child__diet", "child__has_pai", "allergic", "flagged_id")
         .annotate(n=Count("*"))  # not Count("id"): the index alone answers (see Booking's indexes)
         .order_by()
     )
+    groups: Counter[tuple[datetime.date, int, str, bool, bool]] = Counter()
+    eating: dict[tuple[datetime.date, int], list[int]] = defaultdict(list)
+    for day, site_id, diet, has_pai, allergic, flagged_id, n in rows:
+        groups[(day, site_id, diet, has_pai, allergic)] += n
+        if flagged_id is not None:
+            eating[(day, site_id)].append(flagged_id)
     cells: dict[tuple[datetime.date, int], Tally] = defaultdict(Tally)
+    for (day, site_id, diet, has_pai, allergic), n in groups.items():
+        cells[(day, site_id)].add(n, diet, has_pai, allergic)
     by_day: dict[datetime.date, Tally] = defaultdict(Tally)
     by_site: dict[int, Tally] = defaultdict(Tally)
     total = Tally()
-    for row in rows:
-        cells[(row["date"], row["activity__site_id"])].add(
-            row["n"], row["child__diet"], row["child__has_pai"], row["allergic"]
-        )
     # The day, site and period totals from the cells (a few hundred) rather than from every row.
     for (day, site_id), cell in cells.items():
         for tally in (by_day[day], by_site[site_id], total):
             tally.merge(cell)
-    flagged: dict[tuple[datetime.date, int], list[FlaggedChild]] = defaultdict(list)
-    for values in (
-        meals.filter(Q(child__has_pai=True) | ~Q(child__allergies=""))
-        .order_by("date", "activity__site__name", "child__last_name", "child__first_name")
-        .values_list(
-            "date",
-            "activity__site_id",
-            "child__first_name",
-            "child__last_name",
-            "child__school_class",
-            "child__diet",
-            "child__has_pai",
-            "child__pai_details",
-            "child__allergies",
-        )
-    ):
-        child = FlaggedChild(*values)
-        flagged[(child.day, child.site_id)].append(child)
     closed: dict[tuple[datetime.date, int], ClosedReason] = {}
     days = []
     for day in daterange(start, end):
@@ -225,5 +217,33 @@ def meal_counts(town: Town, start: datetime.date, end: datetime.date) -> MealCou
         by_day=dict(by_day),
         by_site=dict(by_site),
         total=total,
-        flagged=dict(flagged),
+        flagged=_flagged(town, days, sites, eating) if eating else {},
     )
+
+
+def _flagged(
+    town: Town, days: list[datetime.date], sites: list[Site], eating: dict[tuple[datetime.date, int], list[int]]
+) -> dict[tuple[datetime.date, int], list[FlaggedChild]]:
+    """The children of `eating` (ids by day and site) by name, per day and site in the page's order (day, site
+    name), each list by last and first name. The town's flagged children are read once, in the database's
+    order of names, whatever the number of days they eat."""
+    details = (
+        Child.objects.filter(town=town)
+        .filter(Q(has_pai=True) | ~Q(allergies=""))
+        .order_by("last_name", "first_name")
+        .values_list("pk", "first_name", "last_name", "school_class", "diet", "has_pai", "pai_details", "allergies")
+    )
+    rank: dict[int, int] = {}
+    by_id: dict[int, list[Any]] = {}
+    for position, (pk, *child) in enumerate(details):
+        rank[pk] = position
+        by_id[pk] = child
+    flagged: dict[tuple[datetime.date, int], list[FlaggedChild]] = {}
+    site_ids = [site.pk for site in sites]
+    for day in days:
+        for site_id in site_ids:
+            # (A child whose allergy and PAI were removed between the two reads is no longer listed.)
+            ids = sorted((pk for pk in eating.get((day, site_id), ()) if pk in rank), key=rank.__getitem__)
+            if ids:
+                flagged[(day, site_id)] = [FlaggedChild(day, site_id, pk, *by_id[pk]) for pk in ids]
+    return flagged

@@ -86,7 +86,7 @@ def test_it_answers_an_exception_in_an_endpoint_with_json(
     def broken(*args: object, **kwargs: object) -> None:
         raise exception
 
-    monkeypatch.setattr("ardoise.api.api.Balance", broken)
+    monkeypatch.setattr("ardoise.api.api.family_card", broken)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = api.get("family")
     assert_json_error(response, status)
