@@ -172,7 +172,9 @@ def test_it_queues_a_password_link_and_keeps_no_copy_once_sent(
         forgot(town, "marie.dupont@example.test")
     [email] = notifications.queued(town)
     assert email.kind == Kind.PASSWORD
-    assert "/password/reset/" in email.body_text
+    # Queued with its link in its context, not rendered by the request.
+    assert (email.template, email.body_text) == ("emails/password", "")
+    assert "/password/reset/" in str(email.context)
     # Staff see that it waits, not the link into the parent's account.
     page = client_for(front_desk).get(reverse("backoffice:outbox", args=[town.slug])).content.decode()
     assert "marie.dupont@example.test" in page
@@ -187,7 +189,7 @@ def test_it_queues_a_password_link_and_keeps_no_copy_once_sent(
     assert b"/password/reset/" in server.inbox.envelopes[0].content
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
-    assert (email.body_text, email.body_html) == ("", "")
+    assert (email.body_text, email.body_html, email.context) == ("", "", {})
 
 
 def test_it_writes_once_to_guardians_sharing_an_address(
