@@ -172,8 +172,9 @@ class OutgoingEmail(TownScoped):
     kind = models.CharField(max_length=40)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
-    template = models.CharField(max_length=100, blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    # Defaults in the database too: code that writes its bodies itself (one a rolling upgrade still runs) can queue.
+    template = models.CharField(max_length=100, blank=True, default="", db_default="")
+    context = models.JSONField(default=dict, db_default={}, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
