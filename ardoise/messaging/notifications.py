@@ -230,9 +230,15 @@ def render(email: OutgoingEmail, town: Town) -> tuple[str, str]:
         )
 
 
+# E-mails per task: those queued together (a booking's confirmation to both parents) cost one task, and a
+# town's whole queue retried by staff is still shared out among the workers.
+TASK_BATCH = 20
+
+
 def enqueue(ids: Iterable[int]) -> None:
-    for email_id in ids:
-        send_queued_email.enqueue(email_id)
+    email_ids = list(ids)
+    for start in range(0, len(email_ids), TASK_BATCH):
+        send_queued_emails.enqueue(email_ids[start : start + TASK_BATCH])
 
 
 def deliver(email_id: int) -> bool:
@@ -283,15 +289,19 @@ def deliver(email_id: int) -> bool:
 
 
 @task()
-def send_queued_email(email_id: int) -> bool:
-    """The background task: send, and on failure try again later while attempts remain."""
-    if deliver(email_id):
-        return True
-    attempts = OutgoingEmail.objects.filter(pk=email_id).values_list("attempts", flat=True).first() or 0
-    if attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
-        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-        send_queued_email.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue(email_id)
-    return False
+def send_queued_emails(email_ids: list[int]) -> bool:
+    """The background task: send each e-mail, and try those that failed again later while attempts remain."""
+    failed = [email_id for email_id in email_ids if not deliver(email_id)]
+    if failed and default_task_backend.supports_defer:
+        attempts = dict(OutgoingEmail.objects.filter(pk__in=failed).values_list("pk", "attempts"))
+        later: dict[int, list[int]] = {}
+        for email_id in failed:
+            tried = attempts.get(email_id, 0)
+            if 0 < tried < MAX_ATTEMPTS:
+                later.setdefault(RETRY_DELAYS[min(tried, len(RETRY_DELAYS)) - 1], []).append(email_id)
+        for delay, retried in later.items():
+            send_queued_emails.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue(retried)
+    return not failed
 
 
 def queued(town: Town) -> list[OutgoingEmail]:
