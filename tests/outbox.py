@@ -1,6 +1,7 @@
 """What the outbox's e-mails say as sent: the task worker renders a queued e-mail when it sends it (`deliver`)."""
 
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from ardoise.messaging.models import EmailStatus, OutgoingEmail
 from ardoise.messaging.notifications import deliver
@@ -16,6 +17,7 @@ def sent(email: OutgoingEmail) -> tuple[str, str]:
     assert deliver(email.pk)
     [message] = mail.outbox[before:]
     assert message.to == [email.to]
+    assert isinstance(message, EmailMultiAlternatives)
     html = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
     return str(message.body), str(html[0]) if html else ""
 

@@ -13,6 +13,7 @@ at queue time (TypeError), never when the worker renders.
 import dataclasses
 import datetime
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +26,11 @@ from django.utils.functional import Promise
 TAG = "__t"
 
 
-def freeze(context: dict[str, Any]) -> dict[str, Any]:
+def freeze(context: Mapping[str, Any]) -> dict[str, Any]:
     return {str(key): _encode(value) for key, value in context.items()}
 
 
-def thaw(data: dict[str, Any]) -> dict[str, Any]:
+def thaw(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _decode(value) for key, value in data.items()}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -78,6 +79,7 @@ def test_the_worker_sends_each_parent_the_confirmation_of_what_was_booked(
     monday = f"- Lundi {NEXT_MONDAY:%d/%m/%Y} · {meals.label} · Réservé · "
     assert f"{sarah.first_name} {sarah.last_name}\n{monday}" in marie.body
     assert len([line for line in marie.body.splitlines() if " · Réservé · " in line]) == len(week(NEXT_MONDAY))
+    assert isinstance(marie, EmailMultiAlternatives)
     [(html, mimetype)] = marie.alternatives
     assert mimetype == "text/html"
     assert f"{sarah.first_name} {sarah.last_name}</h2>" in str(html)
