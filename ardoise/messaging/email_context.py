@@ -85,7 +85,9 @@ def _decode(value: Any) -> Any:
     if tag == "model":
         model = apps.get_model(value["m"])
         fields = value["f"]
-        return model.from_db(None, list(fields), [_decode(item) for item in fields.values()])
+        # In the model's field order: PostgreSQL's jsonb keeps the keys in an order of its own.
+        names = [field.attname for field in model._meta.concrete_fields if field.attname in fields]
+        return model.from_db(None, names, [_decode(fields[name]) for name in names])
     return DECODERS[tag](value["v"])
 
 
