@@ -43,7 +43,8 @@ class Line:
 
 @dataclass(frozen=True)
 class ChildLines:
-    child: Child
+    first_name: str
+    last_name: str
     lines: list[Line]
     subtotal: str
 
@@ -71,7 +72,8 @@ def _lines(changed: Sequence[tuple[Child, Sequence["Outcome"]]]) -> tuple[list[C
         amounts.extend(booked)
         children.append(
             ChildLines(
-                child,
+                child.first_name,
+                child.last_name,
                 [
                     Line(
                         outcome.change.date,
@@ -96,7 +98,6 @@ def send_booking_confirmation(
         return 0
     town = family.town
     context = {
-        "family": family,
         "children": children,
         "total": format_euros(amount),
         "planning_url": base_url.rstrip("/") + reverse("portal:planning", args=[town.slug]),

@@ -161,12 +161,21 @@ class EmailStatus(models.TextChoices):
 
 
 class OutgoingEmail(TownScoped):
-    """One e-mail to one address, kept until the mail server has taken it (the outbox)."""
+    """One e-mail to one address, kept until the mail server has taken it (the outbox).
+
+    Queued with its subject, its `template` (a pair `<template>.txt` and `.html`) and the template's
+    `context` as JSON (`messaging.email_context`); the task worker renders the bodies when it sends it, and
+    keeps them (the context is then emptied). A row queued with its bodies already written (no template)
+    is sent as it is.
+    """
 
     kind = models.CharField(max_length=40)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
-    body_text = models.TextField()
+    # Defaults in the database too: code that writes its bodies itself (one a rolling upgrade still runs) can queue.
+    template = models.CharField(max_length=100, blank=True, default="", db_default="")
+    context = models.JSONField(default=dict, db_default={}, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

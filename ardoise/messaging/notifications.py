@@ -1,10 +1,12 @@
 """The one place that sends e-mails to families: an outbox and a background task.
 
-`notify(town, recipients, kind, subject, template, context)` renders one e-mail
-per guardian (French text and HTML from `<template>.txt` and `<template>.html`;
-the text and the subject are text, never HTML-escaped: `render_text`),
-keeps it in the outbox (`OutgoingEmail`) and, once the caller's transaction has
-committed, asks a background task to hand it to the mail server. If the server
+`notify(town, recipients, kind, subject, template, context)` keeps one e-mail
+per guardian in the outbox (`OutgoingEmail`: its subject, its template and the
+template's context as JSON, `messaging.email_context`) and, once the caller's
+transaction has committed, asks a background task to render it (French text and
+HTML from `<template>.txt` and `<template>.html`; the text and the subject are
+text, never HTML-escaped: `render_text`) and hand it to the mail server. The
+request that queues an e-mail does not render it. If the server
 fails, the e-mail stays queued: the task tries again later (when the task
 backend can defer), and staff see it on "E-mails en attente" with a retry
 button. Nothing is lost.
@@ -27,17 +29,19 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.template import Context, Engine
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.accounts.models import User
 from ardoise.audit.actions import record
 from ardoise.families.models import Guardian
+from ardoise.messaging.email_context import freeze, thaw
 from ardoise.messaging.models import EmailStatus, NotificationPreference, OutgoingEmail
 from ardoise.towns.models import Town
 
@@ -159,18 +163,18 @@ def notify(
     template: str,
     context: Mapping[str, Any],
 ) -> list[OutgoingEmail]:
-    """Queue `kind` for each recipient who receives it; sent after the current transaction commits.
+    """Queue `kind` for each recipient who receives it; rendered and sent after the current transaction commits.
 
     `template` names a pair of templates without their extension (`emails/message_new`
-    → `emails/message_new.txt` and `.html`); they get `context`, `town` and `guardian`.
+    → `emails/message_new.txt` and `.html`); they get `context` (kept as JSON: what
+    `messaging.email_context` can keep), `town` and `guardian`.
     """
     guardians = [guardian for guardian in recipients if guardian.town_id == town.pk]
     addressed: dict[str, tuple[str, Mapping[str, Any]]] = {}
     for guardian in wanted_by(guardians, kind):
         # Two guardians sharing an address get one e-mail, greeting the first.
-        personal = {**context, "town": town, "guardian": guardian}
-        addressed.setdefault(guardian.email.strip().lower(), (guardian.email, personal))
-    return _queue(town, kind, subject, template, list(addressed.values()))
+        addressed.setdefault(guardian.email.strip().lower(), (guardian.email, {"guardian": guardian}))
+    return _queue(town, kind, subject, template, context, list(addressed.values()))
 
 
 def notify_account(
@@ -178,32 +182,34 @@ def notify_account(
 ) -> list[OutgoingEmail]:
     """Queue a mandatory e-mail about `user`'s own account (staff or parent) to its address.
 
-    The templates get `context`, `town` and `user`; sent after the current transaction commits.
+    The templates get `context`, `town` and `user`; rendered and sent after the current transaction commits.
     """
     if is_optional(kind):
         raise ValueError(f"An e-mail about an account is mandatory, not {kind!r}.")
     if user.town_id != town.pk or not user.email:
         return []
-    return _queue(town, kind, subject, template, [(user.email, {**context, "town": town, "user": user})])
+    return _queue(town, kind, subject, template, context, [(user.email, {"user": user})])
 
 
 def _queue(
-    town: Town, kind: str, subject: str, template: str, addressed: list[tuple[str, Mapping[str, Any]]]
+    town: Town,
+    kind: str,
+    subject: str,
+    template: str,
+    context: Mapping[str, Any],
+    addressed: list[tuple[str, Mapping[str, Any]]],
 ) -> list[OutgoingEmail]:
-    """Render one e-mail per (address, context), keep them in the outbox, send them after the commit."""
+    """Keep one e-mail per (address, personal context) in the outbox, rendered and sent after the commit."""
+    if not addressed:
+        return []
+    # The town is the row's own: given back when the e-mail is rendered, not kept twice.
+    shared = freeze({key: value for key, value in context.items() if key != "town"})
     emails = [
         OutgoingEmail(
-            town=town,
-            kind=kind,
-            to=to,
-            subject=subject,
-            body_text=render_text(f"{template}.txt", personal),
-            body_html=render_to_string(f"{template}.html", personal),
+            town=town, kind=kind, to=to, subject=subject, template=template, context={**shared, **freeze(personal)}
         )
         for to, personal in addressed
     ]
-    if not emails:
-        return []
     OutgoingEmail.objects.bulk_create(emails)
     ids = [email.pk for email in emails]
     # robust: whatever happens to the task queue, the e-mails are in the outbox.
@@ -211,9 +217,28 @@ def _queue(
     return emails
 
 
+def render(email: OutgoingEmail, town: Town) -> tuple[str, str]:
+    """The e-mail's text and HTML bodies: a queued e-mail's rendered from its template and context, a sent
+    one's (or one queued with its bodies written) as they were kept."""
+    if email.status == EmailStatus.SENT or not email.template:
+        return email.body_text, email.body_html
+    context = {**thaw(email.context), "town": town}
+    with translation.override(settings.LANGUAGE_CODE):
+        return (
+            render_text(f"{email.template}.txt", context),
+            render_to_string(f"{email.template}.html", context),
+        )
+
+
+# E-mails per task: those queued together (a booking's confirmation to both parents) cost one task, and a
+# town's whole queue retried by staff is still shared out among the workers.
+TASK_BATCH = 20
+
+
 def enqueue(ids: Iterable[int]) -> None:
-    for email_id in ids:
-        send_queued_email.enqueue(email_id)
+    email_ids = list(ids)
+    for start in range(0, len(email_ids), TASK_BATCH):
+        send_queued_emails.enqueue(email_ids[start : start + TASK_BATCH])
 
 
 def deliver(email_id: int) -> bool:
@@ -229,12 +254,13 @@ def deliver(email_id: int) -> bool:
         if email is None or email.status == EmailStatus.SENT:
             return True
         town = Town.objects.get(pk=email.town_id)
+        body_text, body_html = render(email, town)
         message = EmailMultiAlternatives(
             subject=email.subject,
-            body=email.body_text,
+            body=body_text,
             to=[email.to],
             reply_to=[town.email] if town.email else None,
-            alternatives=[(email.body_html, "text/html")] if email.body_html else None,
+            alternatives=[(body_html, "text/html")] if body_html else None,
         )
         now = timezone.now()
         try:
@@ -245,29 +271,37 @@ def deliver(email_id: int) -> bool:
                 attempts=email.attempts + 1, last_attempt_at=now, last_error=str(error)[:500] or type(error).__name__
             )
             return False
-        # A sent access or password link is not kept: it would let whoever reads the outbox into the account.
-        blanked = {"body_text": "", "body_html": ""} if email.kind in SECRET_KINDS else {}
+        # The sent bodies are kept (staff and a parent's data export read them) and the context is no longer
+        # needed; a sent access or password link is not kept: it would let whoever reads the outbox into the account.
+        if email.kind in SECRET_KINDS:
+            body_text = body_html = ""
         OutgoingEmail.objects.filter(pk=email.pk).update(
             status=EmailStatus.SENT,
             attempts=email.attempts + 1,
             last_attempt_at=now,
             sent_at=now,
             last_error="",
-            **blanked,
+            body_text=body_text,
+            body_html=body_html,
+            context={},
         )
         return True
 
 
 @task()
-def send_queued_email(email_id: int) -> bool:
-    """The background task: send, and on failure try again later while attempts remain."""
-    if deliver(email_id):
-        return True
-    attempts = OutgoingEmail.objects.filter(pk=email_id).values_list("attempts", flat=True).first() or 0
-    if attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
-        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-        send_queued_email.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue(email_id)
-    return False
+def send_queued_emails(email_ids: list[int]) -> bool:
+    """The background task: send each e-mail, and try those that failed again later while attempts remain."""
+    failed = [email_id for email_id in email_ids if not deliver(email_id)]
+    if failed and default_task_backend.supports_defer:
+        attempts = dict(OutgoingEmail.objects.filter(pk__in=failed).values_list("pk", "attempts"))
+        later: dict[int, list[int]] = {}
+        for email_id in failed:
+            tried = attempts.get(email_id, 0)
+            if 0 < tried < MAX_ATTEMPTS:
+                later.setdefault(RETRY_DELAYS[min(tried, len(RETRY_DELAYS)) - 1], []).append(email_id)
+        for delay, retried in later.items():
+            send_queued_emails.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue(retried)
+    return not failed
 
 
 def queued(town: Town) -> list[OutgoingEmail]:

@@ -35,7 +35,7 @@ from ardoise.directdebit.models import CollectionItem, Mandate
 from ardoise.documents.models import SupportingDocument
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
 from ardoise.messaging.models import Attachment, Message, NotificationPreference, OutgoingEmail, Thread
-from ardoise.messaging.notifications import Kind
+from ardoise.messaging.notifications import Kind, render
 from ardoise.payments.models import OnlinePayment, PaymentReversal, Refund
 from ardoise.quotients.models import AllocataireIdentity, QuotientBatchResult, QuotientRecord
 from ardoise.signup.models import SignupProgress
@@ -433,7 +433,8 @@ def collect(family: Family) -> dict[str, Any]:
             email,
             ["kind", "to", "subject", "status", "created_at", "sent_at"],
             # An account's e-mails carry a link that opens it (password, first access, sign-up): not their text.
-            body_text=None if email.kind in ACCOUNT_LINK_KINDS else email.body_text,
+            # A queued e-mail is rendered here as it will be sent.
+            body_text=None if email.kind in ACCOUNT_LINK_KINDS else render(email, family.town)[0],
         )
         for email in OutgoingEmail.objects.filter(to__in=addresses, **scope).order_by("created_at", "pk")
     ]

@@ -24,6 +24,7 @@ from ardoise.towns.models import Site, Town
 from tests.admissions.conftest import fill
 from tests.factories import ActivityFactory, EnrollmentFactory
 from tests.moment import NOW
+from tests.outbox import sent_text
 
 WEDNESDAY = 2
 
@@ -65,7 +66,7 @@ def test_it_puts_a_request_for_a_full_activity_on_the_waiting_list_with_its_rank
     assert queries.rank_of(request) == 1
     [email] = emails(Kind.ENROLMENT_DECISION)
     assert "liste d'attente" in email.subject
-    assert "Rang sur la liste d'attente : 1" in email.body_text
+    assert "Rang sur la liste d'attente : 1" in sent_text(email)
     assert not Enrollment.objects.filter(child=sarah(family), activity=wednesdays).exists()
 
 
@@ -194,7 +195,7 @@ def test_it_refuses_nothing_without_a_reason_and_sends_the_reason_otherwise(
     )
     [email] = emails(Kind.ENROLMENT_DECISION)
     assert "refusée" in email.subject
-    assert "Motif : Dossier incomplet" in email.body_text
+    assert "Motif : Dossier incomplet" in sent_text(email)
     assert AuditEntry.objects.filter(action="enrolment_request.refuse").exists()
 
 
@@ -230,7 +231,7 @@ def test_it_offers_a_freed_place_to_the_first_on_the_list_for_the_towns_delay(
     assert queries.rank_of(second) == 1
     [email] = emails(Kind.PLACE_OFFERED)
     assert "une place s'est libérée pour Sarah DUPONT" in email.subject
-    assert "Acceptez-la avant le jeudi 11 mars 2027 à 10h00" in email.body_text
+    assert "Acceptez-la avant le jeudi 11 mars 2027 à 10h00" in sent_text(email)
 
     accepted = actions.accept_offer(first, actor=parent)
     assert accepted.status == EnrolmentStatus.ACCEPTED

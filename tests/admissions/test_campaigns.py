@@ -23,6 +23,7 @@ from ardoise.messaging.notifications import Kind
 from ardoise.towns.models import Town
 from tests.admissions.campaign_setup import CLOSES_ON, OPENS_ON, evening_care, make_campaign, next_year
 from tests.factories import SchoolYearFactory
+from tests.outbox import sent_text
 
 LINK = "https://ardoise.example.test/saint-exemple/reinscriptions/"
 
@@ -351,8 +352,9 @@ def test_it_reminds_by_e_mail_only_the_families_without_a_reply_once_per_call_an
     [email] = OutgoingEmail.objects.filter(kind=Kind.REENROLMENT_REMINDER)
     assert email.to == "julie.martin@example.test"
     assert email.subject == "Saint-Exemple : réinscriptions 2027–2028, votre réponse est attendue"
-    assert "jusqu'au mercredi 31 mars 2027" in email.body_text
-    assert LINK in email.body_text
+    text = sent_text(email)
+    assert "jusqu'au mercredi 31 mars 2027" in text
+    assert LINK in text
     entry = AuditEntry.objects.get(action="reenrolment_campaign.remind")
     assert entry.actor == front_desk
     assert "1 famille" in entry.summary

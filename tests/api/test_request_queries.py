@@ -11,8 +11,9 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import Enrollment
 from ardoise.families.models import Child, Family
+from ardoise.messaging.models import OutgoingEmail
 from tests.api.test_api import Api, login
-from tests.factories import ChildFactory, EnrollmentFactory
+from tests.factories import ChildFactory, EnrollmentFactory, GuardianFactory
 from tests.moment import NEXT_MONDAY, week
 
 # Transactions for real: the town's reference cache keeps nothing while a change is uncommitted.
@@ -95,3 +96,16 @@ def test_it_books_in_the_same_few_queries_for_one_child_or_three(
     after_easter_monday = NEXT_MONDAY + datetime.timedelta(days=21)
     with_siblings = queries_to_book(api, sarah, meals, week(after_easter_monday))
     assert len(alone) == len(with_siblings) <= BOOKINGS_QUERIES, "\n".join(with_siblings)
+
+
+def test_it_books_in_the_same_few_queries_for_one_guardian_or_two(
+    api: Api, family: Family, children: list[Child], meals: Activity
+) -> None:
+    """Each guardian gets the confirmation: one outbox insert and one task for all of them."""
+    sarah = children[0]
+    book(api, sarah, meals, [NEXT_MONDAY + datetime.timedelta(days=1)])  # warms the town's reference cache
+    one = queries_to_book(api, sarah, meals, week(NEXT_MONDAY + datetime.timedelta(days=7)))
+    GuardianFactory(family=family, position=2, first_name="Paul", email="paul.dupont@example.test")
+    two = queries_to_book(api, sarah, meals, week(NEXT_MONDAY + datetime.timedelta(days=21)))
+    assert OutgoingEmail.objects.filter(to="paul.dupont@example.test").count() == 1
+    assert len(one) == len(two) <= BOOKINGS_QUERIES, "\n".join(two)

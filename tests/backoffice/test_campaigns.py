@@ -19,6 +19,7 @@ from ardoise.messaging.notifications import Kind
 from ardoise.towns.models import Town
 from tests.admissions.campaign_setup import make_campaign, next_year
 from tests.factories import SchoolYearFactory
+from tests.outbox import sent_text
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,7 @@ def test_it_reminds_the_families_without_a_reply(
     assert "1 famille(s) relancée(s) par e-mail." in response.content.decode()
     [email] = OutgoingEmail.objects.filter(kind=Kind.REENROLMENT_REMINDER)
     assert email.to == "julie.martin@example.test"
-    assert f"http://testserver{reverse('portal:reenrolment', args=[town.slug])}" in email.body_text
+    assert f"http://testserver{reverse('portal:reenrolment', args=[town.slug])}" in sent_text(email)
     assert AuditEntry.objects.get(action="reenrolment_campaign.remind").actor == front_desk
 
 

@@ -18,6 +18,7 @@ from ardoise.messaging.notifications import Kind
 from ardoise.towns.models import Town
 from tests.documents.fixtures import INSURANCE, PDF
 from tests.factories import FamilyFactory
+from tests.outbox import sent_text
 
 
 def url(town: Town, name: str, *args: object) -> str:
@@ -62,7 +63,7 @@ def test_it_accepts_one_with_corrected_dates_emails_and_audits(
     assert document.checked_by == front_desk
     [email] = OutgoingEmail.objects.filter(kind=Kind.DOCUMENT_DECISION)
     assert "pièce acceptée" in email.subject
-    assert "31 juillet 2027" in email.body_text
+    assert "31 juillet 2027" in sent_text(email)
     assert AuditEntry.objects.filter(action="document.accepted", object_id=document.pk).exists()
 
 
@@ -87,7 +88,7 @@ def test_it_refuses_without_a_reason_then_with_one(
     document.refresh_from_db()
     assert document.status == DocumentStatus.REFUSED
     [email] = OutgoingEmail.objects.filter(kind=Kind.DOCUMENT_DECISION)
-    assert "Attestation d'un autre enfant" in email.body_text
+    assert "Attestation d'un autre enfant" in sent_text(email)
     assert AuditEntry.objects.filter(action="document.refused").count() == 1
 
 

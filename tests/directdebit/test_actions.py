@@ -18,6 +18,7 @@ from ardoise.payments.actions import record_payment
 from ardoise.payments.models import PaymentReversal, ReversalReason
 from tests.directdebit.conftest import COLLECTION_DAY, ICS, TODAY, make_invoice, sign_mandate
 from tests.factories import FamilyFactory, GuardianFactory
+from tests.outbox import sent_text
 
 D = Decimal
 LATER = datetime.date(2027, 3, 20)
@@ -301,8 +302,9 @@ def test_a_rejection_emails_the_family(town, family, parent, co_parent, creditor
     emails = OutgoingEmail.objects.filter(kind="direct_debit_rejected").order_by("to")
     assert [email.to for email in emails] == ["marie.dupont@example.test", "paul.dupont@example.test"]
     assert invoice.number in emails[0].subject
-    assert "AC04 — Compte clôturé" in emails[0].body_text
-    assert "40,00" in emails[0].body_text
+    text = sent_text(emails[0])
+    assert "AC04 — Compte clôturé" in text
+    assert "40,00" in text
 
 
 def test_a_rejection_is_recorded_once(town, family, creditor):

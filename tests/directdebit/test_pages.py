@@ -12,6 +12,7 @@ from ardoise.messaging.models import OutgoingEmail
 from ardoise.towns.models import Role
 from tests.directdebit.conftest import COLLECTION_DAY, FAMILY_IBAN, make_invoice, sign_mandate
 from tests.factories import FamilyFactory, staff_member
+from tests.outbox import sent_text
 
 
 def url(name: str, town, *args) -> str:  # type: ignore[no-untyped-def]
@@ -95,7 +96,7 @@ def test_it_records_a_rejection_from_the_collection_page(
     assert item.status == ItemStatus.REJECTED
     assert invoice_summary(item.invoice).remaining == Decimal("40.00")
     email = OutgoingEmail.objects.get(kind="direct_debit_rejected")
-    assert f"/{town.slug}/prelevements/" in email.body_text
+    assert f"/{town.slug}/prelevements/" in sent_text(email)
     listing = client.get(url("direct_debit_rejections", town)).content.decode()
     assert item.invoice.number in listing
     assert "AM04" in listing

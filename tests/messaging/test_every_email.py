@@ -21,7 +21,7 @@ from ardoise.billing.tasks import publish_invoice
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging import actions, notifications
 from ardoise.messaging.models import EmailStatus, OutgoingEmail
-from ardoise.messaging.notifications import Kind, send_queued_email
+from ardoise.messaging.notifications import Kind, send_queued_emails
 from ardoise.towns.models import Town
 from tests.messaging.conftest import SmtpServer
 from tests.moment import NEXT_MONDAY, week
@@ -114,19 +114,19 @@ def test_it_tries_a_failed_email_again_later_through_the_task_queue(
     with django_capture_on_commit_callbacks(execute=True):
         publish_invoice.call(make_invoice(family).pk, BASE)
     [email] = OutgoingEmail.objects.all()
-    [first] = DBTaskResult.objects.filter(task_path__endswith="send_queued_email")
-    assert first.args_kwargs["args"] == [email.pk]
+    [first] = DBTaskResult.objects.filter(task_path__endswith="send_queued_emails")
+    assert first.args_kwargs["args"] == [[email.pk]]
 
     # The worker's first try fails: the task puts itself back in the queue for a minute later.
-    assert send_queued_email.call(email.pk) is False
-    [retry] = DBTaskResult.objects.filter(task_path__endswith="send_queued_email").exclude(pk=first.pk)
-    assert retry.args_kwargs["args"] == [email.pk]
+    assert send_queued_emails.call([email.pk]) is False
+    [retry] = DBTaskResult.objects.filter(task_path__endswith="send_queued_emails").exclude(pk=first.pk)
+    assert retry.args_kwargs["args"] == [[email.pk]]
     assert retry.run_after > first.enqueued_at + datetime.timedelta(seconds=59)
 
     server = SmtpServer(smtp_port)
     server.start()
     try:
-        assert send_queued_email.call(*retry.args_kwargs["args"]) is True
+        assert send_queued_emails.call(*retry.args_kwargs["args"]) is True
     finally:
         server.stop()
     email.refresh_from_db()
@@ -172,7 +172,9 @@ def test_it_queues_a_password_link_and_keeps_no_copy_once_sent(
         forgot(town, "marie.dupont@example.test")
     [email] = notifications.queued(town)
     assert email.kind == Kind.PASSWORD
-    assert "/password/reset/" in email.body_text
+    # Queued with its link in its context, not rendered by the request.
+    assert (email.template, email.body_text) == ("emails/password", "")
+    assert "/password/reset/" in str(email.context)
     # Staff see that it waits, not the link into the parent's account.
     page = client_for(front_desk).get(reverse("backoffice:outbox", args=[town.slug])).content.decode()
     assert "marie.dupont@example.test" in page
@@ -187,7 +189,7 @@ def test_it_queues_a_password_link_and_keeps_no_copy_once_sent(
     assert b"/password/reset/" in server.inbox.envelopes[0].content
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
-    assert (email.body_text, email.body_html) == ("", "")
+    assert (email.body_text, email.body_html, email.context) == ("", "", {})
 
 
 def test_it_writes_once_to_guardians_sharing_an_address(

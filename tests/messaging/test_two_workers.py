@@ -128,7 +128,9 @@ def test_two_workers_run_every_task_once_and_send_every_email_once(slow_smtp: Sm
         for name, worker in zip(names, workers, strict=True):
             wait_until_started(worker, tmp_path / f"{name}.log")
         # Each e-mail queued twice, one task right after the other: the two workers take them together.
-        notifications.enqueue(pk for email in emails for pk in (email.pk, email.pk))
+        for email in emails:
+            notifications.enqueue([email.pk])
+            notifications.enqueue([email.pk])
         deadline = time.monotonic() + 120
         while DBTaskResult.objects.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
             assert time.monotonic() < deadline, "the workers did not empty the queue in 2 minutes"

@@ -26,6 +26,7 @@ from ardoise.families.models import Child, Family
 from ardoise.messaging.models import OutgoingEmail
 from ardoise.towns.models import Site, Town
 from tests.factories import PASSWORD
+from tests.outbox import sent_text
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +195,7 @@ def test_a_signup_with_its_health_step_leaves_no_password_or_health_value_behind
         "password2": NEW_PASSWORD,
     }
     assert client.post(reverse("portal:signup", args=[town.slug]), account).status_code == 302
-    body = OutgoingEmail.objects.get(to="lea.trace@example.test").body_text
+    body = sent_text(OutgoingEmail.objects.get(to="lea.trace@example.test"))
     link = re.search(r"https?://\S+/inscription/confirmer/\S+/", body).group(0)  # type: ignore[union-attr]
     assert client.post(link[link.index(f"/{town.slug}/") :]).status_code == 302
     user = User.objects.get(email="lea.trace@example.test")

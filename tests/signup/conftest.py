@@ -11,6 +11,7 @@ from ardoise.messaging.notifications import Kind
 from ardoise.signup import actions
 from ardoise.towns.models import Site, Town
 from tests.conftest import years_ago
+from tests.outbox import sent_text
 
 BASE = "https://ardoise.example.test/"
 PASSWORD = "un-Mot-de-passe-solide-42"
@@ -19,7 +20,7 @@ PASSWORD = "un-Mot-de-passe-solide-42"
 def confirmation_links(email: str) -> list[str]:
     """The confirmation links e-mailed to `email`, oldest first (read from the outbox)."""
     bodies = OutgoingEmail.objects.filter(kind=Kind.SIGNUP_CONFIRMATION, to=email).order_by("pk")
-    return [re.search(r"https?://\S+/inscription/confirmer/\S+/", body.body_text).group(0) for body in bodies]  # type: ignore[union-attr]
+    return [re.search(r"https?://\S+/inscription/confirmer/\S+/", sent_text(body)).group(0) for body in bodies]  # type: ignore[union-attr]
 
 
 def token_of(link: str) -> str:
