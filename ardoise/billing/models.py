@@ -246,7 +246,7 @@ class BilledBooking(TownScoped):
 
     Its town is its booking's and its invoice line's, and both of those links are foreign keys: the
     `town_id` column stays (scoping, a town's rows on one primary) but without a foreign key or an index of
-    its own. A third check of the same fact cost an issue a third of its database time (docs/architecture.md,
+    its own: a third check of the same fact cost an issue about 1 s of PostgreSQL CPU in 5–7 (docs/architecture.md,
     "Money"); tests/billing/test_billed_town.py proves the three towns agree after every way of billing.
     """
 
