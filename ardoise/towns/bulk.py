@@ -28,13 +28,15 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
         )
         return [obj.pk for obj in objs]
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    fields = [by_attname[name] for name in names]
     quote = connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column))
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608 - names from the model
-            f"SELECT * FROM unnest({arrays}) RETURNING {quote(meta.pk.column)}",
+            f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - names from the model
+            f"SELECT * FROM unnest({arrays}) RETURNING {pk}",
             [array_literal(columns[name], _json_of(field)) for name, field in zip(names, fields, strict=True)],
         )
         return [row[0] for row in cursor.fetchall()]
