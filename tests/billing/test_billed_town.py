@@ -6,7 +6,6 @@ issuing side by side, with batches of any size and a crash anywhere.
 """
 
 import datetime
-from collections.abc import Iterable
 
 import pytest
 from django.db import transaction
@@ -14,14 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ardoise.activities.models import Activity
-from ardoise.audit import actions as audit
-from ardoise.audit.models import AuditEntry
 from ardoise.billing import runs
 from ardoise.billing.models import BilledBooking, InvoiceLine
 from ardoise.families.models import Child
 from ardoise.towns.models import Town
 from tests.billing.conftest import billed_out_of_town, book_day, new_march_run
-from tests.billing.test_issuing_in_bulk import families_booked
+from tests.billing.test_issuing_in_bulk import families_booked, issue_through_a_power_cut
 from tests.factories import (
     ActivityFactory,
     ChildFactory,
@@ -106,23 +103,7 @@ def test_billed_bookings_stay_in_their_town_whatever_the_batches_and_wherever_a_
         their_meals, their_child = priced_meals(other_town)
         families_booked(other_town, their_meals, their_child, theirs)
         their_run = new_march_run(other_town, their_meals)
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            monkeypatch.setattr(runs, "ISSUE_BATCH", batch)
-            real_record_all = audit.record_all
-            calls = iter(range(1, 100))
-
-            def crash(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
-                if next(calls) == crash_at:
-                    raise RuntimeError("power cut")
-                return real_record_all(entries)
-
-            monkeypatch.setattr(audit, "record_all", crash)
-            for run in (new_march_run(town, meals), their_run, their_run):
-                try:
-                    runs.issue_run(run, None, today=TODAY)
-                except RuntimeError:
-                    monkeypatch.setattr(audit, "record_all", real_record_all)
-                    runs.issue_run(run, None, today=TODAY)
+        issue_through_a_power_cut([new_march_run(town, meals), their_run, their_run], batch, crash_at)
 
         # Two days per family (the other town's child has none of its own); every one billed once, in its town.
         assert billed_per_town() == {town.pk: 2 * ours, other_town.pk: 2 * theirs}
