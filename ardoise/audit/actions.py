@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from ardoise.accounts.models import User
 from ardoise.audit.models import AuditEntry
+from ardoise.towns.bulk import insert_instances
 from ardoise.towns.models import Town
 
 # Fields whose values never enter the trail: a child's health record (families.Child: allergies, PAI,
@@ -80,7 +81,7 @@ def record(
 
 def record_all(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     """Write entries made by `entry` in one statement (a run's invoices)."""
-    return AuditEntry.objects.bulk_create(entries)
+    return insert_instances(list(entries))
 
 
 def jsonable(value: Any) -> Any:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.activities.models import Activity
 from ardoise.bookings.models import Booking
 from ardoise.families.models import Child, Family
-from ardoise.towns.models import TownScoped
+from ardoise.towns.models import Town, TownScoped
 
 ZERO = Decimal("0.00")
 
@@ -242,8 +242,15 @@ class InvoiceLine(TownScoped):
 
 
 class BilledBooking(TownScoped):
-    """A booking billed on an invoice line: a booking is billed at most once, ever."""
+    """A booking billed on an invoice line: a booking is billed at most once, ever.
 
+    Its town is its booking's and its invoice line's, and both of those links are foreign keys: the
+    `town_id` column stays (scoping, a town's rows on one primary) but without a foreign key or an index of
+    its own: a third check of the same fact cost an issue about 1 s of PostgreSQL CPU in 5–7 (docs/architecture.md,
+    "Money"); tests/billing/test_billed_town.py proves the three towns agree after every way of billing.
+    """
+
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="billed")
     invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="billed_bookings")
 

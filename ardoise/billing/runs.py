@@ -73,6 +73,7 @@ from ardoise.families.models import Child, Family, Guardian
 from ardoise.payments.actions import families_with_credit, settle_open_invoices
 from ardoise.quotients import queries as quotients
 from ardoise.quotients.rules import Timeline
+from ardoise.towns.bulk import insert_columns, insert_instances
 from ardoise.towns.models import Town
 
 # States a run reads: those that may be billed, and absences (for waiting periods).
@@ -687,72 +688,35 @@ def _write_lines(run: InvoicingRun, issued: list[tuple[Invoice, FamilyDraft]]) -
 
 
 def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[int]:
-    """InvoiceLine rows (invoice id, draft line) in one statement, their ids in the same order. On
-    PostgreSQL the columns go as arrays (no model instance per line: a run writes one per child,
-    activity and price); the ids come back in the order of the arrays, as bulk_create relies on too."""
-    if not drafted:
-        return []
-    if connection.vendor != "postgresql":
-        lines = InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                town_id=town_id,
-                invoice_id=invoice_id,
-                child_id=line.child_id,
-                activity_id=line.activity_id,
-                label=line.label,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-            )
-            for invoice_id, line in drafted
-        )
-        return [line.pk for line in lines]
-    draft_lines = [line for _invoice_id, line in drafted]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {InvoiceLine._meta.db_table} "  # noqa: S608 - our table
-            "(town_id, invoice_id, child_id, activity_id, label, quantity, unit_price, amount) "
-            "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::integer[], "
-            "%s::numeric[], %s::numeric[]) RETURNING id",
-            [
-                town_id,
-                _array_literal(invoice_id for invoice_id, _line in drafted),
-                _array_literal(line.child_id for line in draft_lines),
-                _array_literal(line.activity_id for line in draft_lines),
-                [line.label for line in draft_lines],
-                _array_literal(line.quantity for line in draft_lines),
-                # Decimals as text: a numeric array literal, exact.
-                _array_literal(line.unit_price for line in draft_lines),
-                _array_literal(line.amount for line in draft_lines),
-            ],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    """InvoiceLine rows (invoice id, draft line) in one statement, their ids in the same order, without an
+    instance per line (a run writes one per child, activity and price)."""
+    lines = [line for _invoice_id, line in drafted]
+    return insert_columns(
+        InvoiceLine,
+        {
+            "town_id": [town_id] * len(lines),
+            "invoice_id": [invoice_id for invoice_id, _line in drafted],
+            "child_id": [line.child_id for line in lines],
+            "activity_id": [line.activity_id for line in lines],
+            "label": [line.label for line in lines],
+            "quantity": [line.quantity for line in lines],
+            "unit_price": [line.unit_price for line in lines],
+            "amount": [line.amount for line in lines],
+        },
+    )
 
 
 def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
-    """BilledBooking rows (booking id, invoice line id) in one statement. On PostgreSQL the ids go as
-    two arrays (a run bills tens of thousands of bookings: no model instance, no SQL built per row)."""
-    if not billed:
-        return
-    if connection.vendor != "postgresql":
-        BilledBooking.objects.bulk_create(
-            BilledBooking(town_id=town_id, booking_id=booking_id, invoice_line_id=line_id)
-            for booking_id, line_id in billed
-        )
-        return
-    booking_ids, line_ids = zip(*billed, strict=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {BilledBooking._meta.db_table} (town_id, booking_id, invoice_line_id) "  # noqa: S608 - our table
-            "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[])",
-            # Array literals written here: quoting a list of ints element by element costs more than the insert.
-            [town_id, _array_literal(booking_ids), _array_literal(line_ids)],
-        )
-
-
-def _array_literal(values: Iterable[int | Decimal | None]) -> str:
-    """An array literal of numbers (ints, or Decimals written exactly; None as NULL)."""
-    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    """BilledBooking rows (booking id, invoice line id) in one statement, without an instance per booking (a
+    run bills tens of thousands). Their town is their booking's and their line's (BilledBooking.town)."""
+    insert_columns(
+        BilledBooking,
+        {
+            "town_id": [town_id] * len(billed),
+            "booking_id": [booking_id for booking_id, _line_id in billed],
+            "invoice_line_id": [line_id for _booking_id, line_id in billed],
+        },
+    )
 
 
 def _issue_entry(
@@ -811,9 +775,11 @@ def issue_families(
     """
     with transaction.atomic():
         numbers = reserve_invoice_numbers(run.town_id, issued_on.year, len(drafts))
-        invoices = Invoice.objects.bulk_create(
-            _new_invoice(run, draft, number, issued_on=issued_on, due_on=due_on)
-            for draft, number in zip(drafts, numbers, strict=True)
+        invoices = insert_instances(
+            [
+                _new_invoice(run, draft, number, issued_on=issued_on, due_on=due_on)
+                for draft, number in zip(drafts, numbers, strict=True)
+            ]
         )
         issued = list(zip(invoices, drafts, strict=True))
         for invoice, _draft in issued:

@@ -4,9 +4,10 @@ import datetime
 from collections.abc import Callable
 
 import pytest
+from django.db.models import F, Q
 
 from ardoise.activities.models import AbsenceReason, Activity
-from ardoise.billing.models import InvoicingRun
+from ardoise.billing.models import BilledBooking, InvoicingRun
 from ardoise.billing.runs import create_run
 from ardoise.bookings.models import Absence, Booking, BookingState
 from ardoise.families.models import Child
@@ -35,6 +36,16 @@ def book_day(
 
 def new_march_run(town: Town, *activities: Activity) -> InvoicingRun:
     return create_run(town, None, period_start=MARCH[0], period_end=MARCH[1], activities=list(activities))
+
+
+def billed_out_of_town() -> list[int]:
+    """The billed bookings whose town is not their booking's or their invoice line's (BilledBooking.town has
+    no foreign key of its own: the two it has carry the town); none, whatever wrote them."""
+    return list(
+        BilledBooking.objects.filter(~Q(town_id=F("booking__town_id")) | ~Q(town_id=F("invoice_line__town_id")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @pytest.fixture

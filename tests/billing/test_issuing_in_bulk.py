@@ -16,7 +16,7 @@ from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
 from ardoise.audit.models import AuditEntry
 from ardoise.billing import runs
-from ardoise.billing.models import BilledBooking, Invoice, InvoiceCounter, InvoiceLine
+from ardoise.billing.models import BilledBooking, Invoice, InvoiceCounter, InvoiceLine, InvoicingRun
 from ardoise.families.models import Child
 from ardoise.payments.actions import record_payment
 from ardoise.towns.models import Town
@@ -37,6 +37,27 @@ def families_booked(town: Town, meals: Activity, like: Child, count: int) -> lis
         book_day(child, meals, 9)
         children.append(child)
     return children
+
+
+def issue_through_a_power_cut(to_issue: list[InvoicingRun], batch: int, crash_at: int | None) -> None:
+    """Issue the runs in turn, ISSUE_BATCH `batch`, the power cut while writing the `crash_at`-th batch's audit
+    entries (None: no cut); the run cut short is issued again, as staff would."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(runs, "ISSUE_BATCH", batch)
+        real_record_all = audit.record_all
+        calls = iter(range(1, 100))
+
+        def crash(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+            if next(calls) == crash_at:
+                raise RuntimeError("power cut")
+            return real_record_all(entries)
+
+        monkeypatch.setattr(audit, "record_all", crash)
+        for run in to_issue:
+            try:
+                runs.issue_run(run, None, today=TODAY)
+            except RuntimeError:
+                runs.issue_run(run, None, today=TODAY)
 
 
 def numbers(town: Town) -> list[str]:
@@ -184,22 +205,7 @@ def test_it_numbers_invoices_one_to_n_whatever_the_batches_and_wherever_a_crash_
     with transaction.atomic():
         families_booked(town, meals, children[0], families)
         run = new_march_run(town, meals)
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            monkeypatch.setattr(runs, "ISSUE_BATCH", batch)
-            real_record_all = audit.record_all
-            calls = iter(range(1, 100))
-
-            def crash(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
-                if next(calls) == crash_at:
-                    raise RuntimeError("power cut")
-                return real_record_all(entries)
-
-            monkeypatch.setattr(audit, "record_all", crash)
-            try:
-                runs.issue_run(run, None, today=TODAY)
-            except RuntimeError:
-                monkeypatch.setattr(audit, "record_all", real_record_all)
-                runs.issue_run(run, None, today=TODAY)
+        issue_through_a_power_cut([run], batch, crash_at)
 
         invoices = Invoice.objects.filter(town=town).order_by("number")
         assert [invoice.number for invoice in invoices] == [f"2027-{n:06d}" for n in range(1, families + 1)]
