@@ -186,13 +186,17 @@ def invoice_context(invoice: Invoice) -> dict[str, object]:
     summary = invoice_summary(invoice)
     regie = invoice.regie_name or town.regie_name
     remaining = max(summary.remaining, ZERO)
+    town_address = _lines(town.address)
     return {
         "invoice": invoice,
         "town": town,
-        "town_address_lines": [line for line in town.address.splitlines() if line.strip()],
+        "has_town_address": bool(town_address),
+        # Multi-line blocks are one text each (lines kept by `white-space: pre-line`), not an element per line:
+        # WeasyPrint's cost grows with the boxes of a page (see billing/invoice_pdf.css).
+        "issuer_contact": _lines(town.address, f"Tél. {town.phone}" if town.phone else "", town.email),
         "regie": regie,
         "family_number": invoice.family.number,
-        "payer_address_lines": [line for line in invoice.payer_address.splitlines() if line.strip()],
+        "payer_address": _lines(invoice.payer_address),
         "children": _grouped_lines(invoice),
         "total": format_euros(summary.total),
         "credited": format_euros(summary.credited) if summary.credited else "",
@@ -207,6 +211,11 @@ def invoice_context(invoice: Invoice) -> dict[str, object]:
         "mandate": Mandate.objects.filter(town=town, family_id=invoice.family_id, state=MandateState.ACTIVE).first(),
         "creditor_ics": CreditorSettings.objects.filter(town=town).values_list("ics", flat=True).first() or "",
     }
+
+
+def _lines(*texts: str) -> str:
+    """The non-blank lines of `texts`, one per line."""
+    return "\n".join(line.strip() for text in texts for line in text.splitlines() if line.strip())
 
 
 def render_invoice_html(invoice: Invoice) -> str:
