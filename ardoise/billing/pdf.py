@@ -97,7 +97,7 @@ def _lean_html(user_agent_sheet: object) -> type:
     from weasyprint import HTML
 
     class LeanHTML(HTML):  # type: ignore[misc]
-        def __init__(self, *, string: str, base_url: str, url_fetcher: object, media_type: str) -> None:
+        def __init__(self, *, string: str, base_url: str, url_fetcher: object, media_type: str = "print") -> None:
             try:
                 root = ElementTree.fromstring(string)  # noqa: S314 (our own template's output, no entities)
             except ElementTree.ParseError:
