@@ -93,7 +93,7 @@ def _lean_html(user_agent_sheet: object) -> type:
     well-formed (a control character a family typed, say) goes through the HTML5 parser as before."""
     from xml.etree import ElementTree
 
-    import cssselect2
+    import cssselect2  # type: ignore[import-untyped]
     from weasyprint import HTML
 
     class LeanHTML(HTML):  # type: ignore[misc]
