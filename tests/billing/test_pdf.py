@@ -8,6 +8,7 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,12 +16,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ardoise.billing.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentAllocation, PaymentMethod
+from ardoise.billing.money import format_euros
 from ardoise.billing.pdf import (
+    FIGURE_COLUMNS,
     STYLESHEET,
     FakePdfRenderer,
     WeasyPrintRenderer,
     get_renderer,
     invoice_pdf_bytes,
+    line_figures,
     minimal_pdf,
     render_invoice_html,
     render_invoice_pdf,
@@ -307,3 +311,51 @@ def test_each_thread_keeps_one_engine_and_parses_the_stylesheet_once(invoice: In
     assert other is not renderer  # WeasyPrint's font map is not shared across threads
     settings.ARDOISE_PDF_RENDERER = FAKE
     assert isinstance(get_renderer(), FakePdfRenderer)
+
+
+def advances_em(text: str) -> list[float]:
+    """Each character's advance in DejaVu Sans (the PDFs' regular face, as fontconfig finds it), in em."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    fc_match = shutil.which("fc-match")
+    assert fc_match, "fc-match is missing: apt-get install fontconfig"
+    path = subprocess.run([fc_match, "-f", "%{file}", "DejaVu Sans"], capture_output=True, check=True).stdout  # noqa: S603
+    font = TTFont(path.decode())
+    cmap, metrics, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    return [metrics[cmap[ord(char)]][0] / units for char in text]
+
+
+def test_a_lines_figures_stand_in_columns_under_the_header() -> None:
+    lines = [(6, D("1.80"), D("10.80")), (28, D("4.10"), D("114.80")), (120, D("1234.50"), D("12345.60"))]
+    # Where the quantity and the unit price end, measured from the text's end (the amount's end, right-aligned).
+    ends = []
+    for quantity, unit_price, amount in lines:
+        figures = line_figures(quantity, unit_price, amount)
+        advances = advances_em(figures)
+        price = format_euros(unit_price)
+        price_end = figures.index(price, len(str(quantity))) + len(price)
+        quantity_end = figures.index(str(quantity)) + len(str(quantity))
+        assert figures.endswith(format_euros(amount))
+        ends.append((round(sum(advances[price_end:]), 6), round(sum(advances[quantity_end:]), 6)))
+    assert ends[0] == ends[1] == ends[2]
+    # The header's columns are as wide as the figures under them, with the gap before each.
+    price_end_em, quantity_end_em = ends[0]
+    assert float(FIGURE_COLUMNS["amount"].removesuffix("em")) == pytest.approx(price_end_em, abs=0.001)
+    assert float(FIGURE_COLUMNS["price"].removesuffix("em")) == pytest.approx(quantity_end_em - price_end_em, abs=0.001)
+
+
+def test_its_lines_read_in_order_in_the_pdf(invoice: Invoice, tmp_path: Path) -> None:
+    text = pdf_text(render_invoice_pdf(invoice), tmp_path)
+
+    assert "Repas 28 4,10 € 114,80 €" in text
+    assert "Accueil du mercredi — forfait mensuel 2 35,10 € 70,20 €" in text
+
+
+def test_its_html_is_well_formed_and_an_ill_formed_one_still_renders(invoice: Invoice, tmp_path: Path) -> None:
+    # Well-formed: the engine reads it with the XML parser (billing.pdf._lean_html).
+    assert ElementTree.fromstring(render_invoice_html(invoice)).tag == "html"  # noqa: S314 (our own output)
+    invoice.payer_name = "Marie\x0bDUPONT"  # a vertical tab pasted into a form: not allowed in XML
+
+    with pytest.raises(ElementTree.ParseError):
+        ElementTree.fromstring(render_invoice_html(invoice))  # noqa: S314
+    assert "Marie DUPONT" in pdf_text(render_invoice_pdf(invoice), tmp_path)
