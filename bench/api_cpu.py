@@ -19,12 +19,13 @@ Prints JSON. Never part of the test suite.
 import argparse
 import datetime
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import project
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--families", type=int, default=50)
@@ -34,12 +35,7 @@ parser.add_argument("--project", default=str(Path(__file__).resolve().parent.par
 parser.add_argument("--logins", type=int, default=1, help="rounds of POST auth/token (argon2: costly)")
 args = parser.parse_args()
 
-sys.path.insert(0, args.project)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
-
-import django  # noqa: E402
-
-django.setup()
+project.start(args.project)
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402

@@ -16,13 +16,13 @@ median of the rounds. `--project DIR` runs another checkout's code on the same d
 import argparse
 import datetime
 import json
-import os
 import statistics
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import project
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--families", type=int, default=2000)
@@ -32,12 +32,7 @@ parser.add_argument("--slug", default="bench-solde")
 parser.add_argument("--project", default=str(Path(__file__).resolve().parent.parent))
 args = parser.parse_args()
 
-sys.path.insert(0, args.project)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
-
-import django  # noqa: E402
-
-django.setup()
+project.start(args.project)
 
 from django.db import connection  # noqa: E402
 from measure import QueryCounter, backend_cpu, backend_pid  # noqa: E402

@@ -23,22 +23,16 @@ import argparse
 import datetime
 import json
 import multiprocessing
-import os
 import resource
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
+import project
 
-import django
+project.start()
 
-django.setup()
-
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from measure import QueryCounter, backend_cpu, backend_pid  # noqa: E402
 
@@ -94,7 +88,7 @@ def connection_cpu() -> float:
 
 def _render(invoice_ids: list[int]) -> tuple[int, float]:
     """Render the invoices one by one as the worker does; (count, CPU seconds of this process)."""
-    django.db.connections.close_all()
+    connections.close_all()
     started = time.process_time()
     for invoice_id in invoice_ids:
         render_invoice_pdf(Invoice.objects.select_related("town", "family").get(pk=invoice_id))
@@ -103,7 +97,7 @@ def _render(invoice_ids: list[int]) -> tuple[int, float]:
 
 def pdf_rate(invoice_ids: list[int], processes: int) -> dict[str, Any]:
     chunks = [invoice_ids[index::processes] for index in range(processes)]
-    django.db.connections.close_all()
+    connections.close_all()
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = pool.map(_render, chunks)

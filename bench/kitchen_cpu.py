@@ -15,9 +15,10 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
+
+import project
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--repeat", type=int, default=20)
@@ -26,12 +27,7 @@ parser.add_argument("--town", default="demo")
 parser.add_argument("--project", default=str(Path(__file__).resolve().parent.parent))
 args = parser.parse_args()
 
-sys.path.insert(0, args.project)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
-
-import django  # noqa: E402
-
-django.setup()
+project.start(args.project)
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402

@@ -12,19 +12,14 @@ day, the kitchen counts of the next days, and a parent's month planning.
 """
 
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
+import project
 
-import django
-
-django.setup()
+project.start()
 
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402

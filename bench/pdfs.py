@@ -24,15 +24,11 @@ import multiprocessing
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, os.environ.get("ARDOISE_SRC") or str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
+import project
 
-import django
-
-django.setup()
+project.start(os.environ.get("ARDOISE_SRC"))
 
 from django.db import connection, connections  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
