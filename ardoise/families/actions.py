@@ -7,6 +7,7 @@ below `create_family`), each change atomic and audited with its old and new valu
 """
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -203,58 +204,67 @@ def update_family(family: Family, values: dict[str, Any], *, actor: User) -> dic
     return changes
 
 
+def _save_record[R: (Guardian, Child, AuthorisedPerson)](
+    parent: Family | Child,
+    record: R | None,
+    values: dict[str, Any],
+    *,
+    actor: User,
+    create: Callable[[], R],
+    summary: Callable[[R, bool], str],
+) -> tuple[R, dict[str, list[Any]]]:
+    """Add a record of `parent` with `create()` (`record` None) or change it, locked, and audit either.
+
+    The audit action is "<target>.create" or "<target>.update"; `summary(record, created)` says it.
+    Returns the record and what changed (empty: nothing changed, nothing saved or recorded).
+    The caller holds the transaction.
+    """
+    created = record is None
+    if record is None:
+        saved, changes = create(), _diff(None, values)
+    else:
+        owner = "family" if isinstance(parent, Family) else "child"
+        if record.town_id != parent.town_id or getattr(record, f"{owner}_id") != parent.pk:
+            raise ValueError(f"{TARGETS[type(record)]} of another {owner}")
+        saved = type(record).objects.select_for_update().get(pk=record.pk)
+        changes = _update(saved, values)
+    if created or changes:
+        action = f"{TARGETS[type(saved)]}.{'create' if created else 'update'}"
+        audit.record(parent.town, actor, action, saved, summary=summary(saved, created), changes=changes)
+    return saved, changes
+
+
 def save_guardian(family: Family, guardian: Guardian | None, values: dict[str, Any], *, actor: User) -> Guardian:
     """Add a guardian to the family (`guardian` None) or change one; the account's e-mail follows."""
     with transaction.atomic():
-        if guardian is None:
-            position = family.guardians.count() + 1
-            guardian = Guardian.objects.create(town_id=family.town_id, family=family, position=position, **values)
-            audit.record(
-                family.town,
-                actor,
-                "guardian.create",
-                guardian,
-                summary=f"Responsable {guardian.full_name} ajouté(e)",
-                changes=_diff(None, values),
-            )
-            return guardian
-        if guardian.town_id != family.town_id or guardian.family_id != family.pk:
-            raise ValueError("guardian of another family")
-        fresh = Guardian.objects.select_for_update().get(pk=guardian.pk)
-        changes = _update(fresh, values)
-        if not changes:
-            return fresh
-        if "email" in changes and fresh.user_id is not None and fresh.email:
-            # The parent logs in with this e-mail: the account follows the record.
-            User.objects.filter(pk=fresh.user_id, town_id=family.town_id).update(email=fresh.email.strip().lower())
-        audit.record(
-            family.town, actor, "guardian.update", fresh, summary=f"Responsable {fresh.full_name}", changes=changes
+        saved, changes = _save_record(
+            family,
+            guardian,
+            values,
+            actor=actor,
+            create=lambda: Guardian.objects.create(
+                town_id=family.town_id, family=family, position=family.guardians.count() + 1, **values
+            ),
+            summary=lambda saved, created: f"Responsable {saved.full_name}{' ajouté(e)' if created else ''}",
         )
-        return fresh
+        if guardian is not None and "email" in changes and saved.user_id is not None and saved.email:
+            # The parent logs in with this e-mail: the account follows the record.
+            User.objects.filter(pk=saved.user_id, town_id=family.town_id).update(email=saved.email.strip().lower())
+        return saved
 
 
 def save_child(family: Family, child: Child | None, values: dict[str, Any], *, actor: User) -> Child:
     """Add a child to the family (`child` None) or change one (identity, school, health record, authorisations)."""
     with transaction.atomic():
-        if child is None:
-            child = Child.objects.create(town_id=family.town_id, family=family, **values)
-            audit.record(
-                family.town,
-                actor,
-                "child.create",
-                child,
-                summary=f"Enfant {child.full_name} ajouté(e)",
-                changes=_diff(None, values),
-            )
-            return child
-        if child.town_id != family.town_id or child.family_id != family.pk:
-            raise ValueError("child of another family")
-        fresh = Child.objects.select_for_update().get(pk=child.pk)
-        changes = _update(fresh, values)
-        if not changes:
-            return fresh
-        audit.record(family.town, actor, "child.update", fresh, summary=f"Enfant {fresh.full_name}", changes=changes)
-        return fresh
+        saved, _changes = _save_record(
+            family,
+            child,
+            values,
+            actor=actor,
+            create=lambda: Child.objects.create(town_id=family.town_id, family=family, **values),
+            summary=lambda saved, created: f"Enfant {saved.full_name}{' ajouté(e)' if created else ''}",
+        )
+        return saved
 
 
 def save_authorised_person(
@@ -262,32 +272,17 @@ def save_authorised_person(
 ) -> AuthorisedPerson:
     """Allow someone to collect `child` (`person` None) or change what is known of them."""
     with transaction.atomic():
-        if person is None:
-            person = AuthorisedPerson.objects.create(town_id=child.town_id, child=child, **values)
-            audit.record(
-                child.town,
-                actor,
-                "authorised_person.create",
-                person,
-                summary=f"{person} autorisé(e) à récupérer {child.full_name}",
-                changes=_diff(None, values),
-            )
-            return person
-        if person.town_id != child.town_id or person.child_id != child.pk:
-            raise ValueError("person of another child")
-        fresh = AuthorisedPerson.objects.select_for_update().get(pk=person.pk)
-        changes = _update(fresh, values)
-        if not changes:
-            return fresh
-        audit.record(
-            child.town,
-            actor,
-            "authorised_person.update",
-            fresh,
-            summary=f"{fresh} ({child.full_name})",
-            changes=changes,
+        saved, _changes = _save_record(
+            child,
+            person,
+            values,
+            actor=actor,
+            create=lambda: AuthorisedPerson.objects.create(town_id=child.town_id, child=child, **values),
+            summary=lambda saved, created: (
+                f"{saved} autorisé(e) à récupérer {child.full_name}" if created else f"{saved} ({child.full_name})"
+            ),
         )
-        return fresh
+        return saved
 
 
 def remove_authorised_person(person: AuthorisedPerson, *, actor: User) -> None:
