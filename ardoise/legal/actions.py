@@ -47,12 +47,41 @@ class LegalRefused(Exception):
         self.message = message
 
 
+def _check_fields(values: dict[str, Any], fields: tuple[str, ...], what: str) -> None:
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise TypeError(f"not a field of the {what}: {sorted(unknown)}")
+
+
+def _save_town_text[M: (AccessibilityStatement, ProcessingNotice)](
+    model: type[M],
+    town: Town,
+    actor: User | None,
+    fields: tuple[str, ...],
+    values: dict[str, Any],
+    *,
+    action: str,
+    summary: str,
+) -> M:
+    """Create or change the town's one row of `model`, locked; the changes of `fields` audited as `action`."""
+    current = model.objects.select_for_update().filter(town=town).first()
+    before = snapshot(current, fields) if current else {}
+    if current is None:
+        current = model(town=town)
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.updated_at = timezone.now()
+    current.save()
+    changes = changes_between(before, snapshot(current, fields))
+    if changes:
+        record(town, actor, action, current, summary, changes)
+    return current
+
+
 @transaction.atomic
 def save_statement(town: Town, actor: User | None, **values: Any) -> AccessibilityStatement:
     """The town's part of the accessibility statement (`STATEMENT_FIELDS`; the others are Ardoise's)."""
-    unknown = set(values) - set(STATEMENT_FIELDS)
-    if unknown:
-        raise TypeError(f"not a field of the statement: {sorted(unknown)}")
+    _check_fields(values, STATEMENT_FIELDS, "statement")
     percent = values.get("criteria_met_percent")
     if percent is not None and not Decimal(0) <= percent <= Decimal(100):
         raise LegalRefused(_("Le taux de critères respectés est compris entre 0 et 100 %."))
@@ -63,35 +92,27 @@ def save_statement(town: Town, actor: User | None, **values: Any) -> Accessibili
         raise LegalRefused(_("Indiquez la date de l'audit et le taux de critères respectés, ou aucun des deux."))
     if percent is not None:
         values["criteria_met_percent"] = percent.quantize(CENTS, rounding=ROUND_HALF_UP)
-    current = AccessibilityStatement.objects.select_for_update().filter(town=town).first()
-    before = snapshot(current, STATEMENT_FIELDS) if current else {}
-    if current is None:
-        current = AccessibilityStatement(town=town)
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.updated_at = timezone.now()
-    current.save()
-    changes = changes_between(before, snapshot(current, STATEMENT_FIELDS))
-    if changes:
-        record(town, actor, "legal.accessibility_statement", current, "Déclaration d'accessibilité", changes)
-    return current
+    return _save_town_text(
+        AccessibilityStatement,
+        town,
+        actor,
+        STATEMENT_FIELDS,
+        values,
+        action="legal.accessibility_statement",
+        summary="Déclaration d'accessibilité",
+    )
 
 
 @transaction.atomic
 def save_notice(town: Town, actor: User | None, **values: Any) -> ProcessingNotice:
     """The town's part of the processing notice and of the register (`NOTICE_FIELDS`)."""
-    unknown = set(values) - set(NOTICE_FIELDS)
-    if unknown:
-        raise TypeError(f"not a field of the notice: {sorted(unknown)}")
-    current = ProcessingNotice.objects.select_for_update().filter(town=town).first()
-    before = snapshot(current, NOTICE_FIELDS) if current else {}
-    if current is None:
-        current = ProcessingNotice(town=town)
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.updated_at = timezone.now()
-    current.save()
-    changes = changes_between(before, snapshot(current, NOTICE_FIELDS))
-    if changes:
-        record(town, actor, "legal.processing_notice", current, "Information sur les données personnelles", changes)
-    return current
+    _check_fields(values, NOTICE_FIELDS, "notice")
+    return _save_town_text(
+        ProcessingNotice,
+        town,
+        actor,
+        NOTICE_FIELDS,
+        values,
+        action="legal.processing_notice",
+        summary="Information sur les données personnelles",
+    )
