@@ -110,6 +110,12 @@ def test_the_review_loads_in_place_with_htmx(
     assert 'id="review-title"' in html
 
 
+def test_the_review_says_when_nothing_changed(town, parent: User, client_for, children: list[Child], meals: Activity):
+    html = client_for(parent).post(review_url(town), {}).content.decode()
+    assert "Vous n'avez rien changé : cochez ou décochez des jours dans le planning." in html
+    assert "review__confirm" not in html
+
+
 def test_the_review_books_a_whole_month_row(
     town, parent: User, client_for, children: list[Child], meals: Activity
 ) -> None:

@@ -50,6 +50,13 @@ def test_the_review_stays_as_it_was_in_a_town_that_bills_at_month_end(town, pare
     assert "À payer" not in html
 
 
+def test_the_review_says_when_nothing_changed_as_in_any_town(prepaid, parent, client_for, children, meals) -> None:
+    html = client_for(parent).post(reverse("portal:booking_review", args=[prepaid.slug]), {}).content.decode()
+    assert "Récapitulatif de votre saisie" in html
+    assert "Vous n'avez rien changé : cochez ou décochez des jours dans le planning." in html
+    assert "review__confirm" not in html
+
+
 def test_it_books_the_days_once_paid_and_leaves_the_balance_in_credit(
     prepaid, family, parent, client_for, children, meals
 ):
