@@ -17,6 +17,7 @@ from ardoise.audit import actions as audit
 from ardoise.billing.models import BillingSettings, CreditNote, CreditNoteCounter, Invoice
 from ardoise.billing.money import ZERO, format_euros, round_money
 from ardoise.payments.actions import release_excess
+from ardoise.towns.models import take_number
 
 
 class CreditNoteRefused(ValueError):
@@ -36,10 +37,7 @@ def uncredited(invoice: Invoice) -> Decimal:
 
 def next_credit_note_number(town_id: int, year: int) -> str:
     """AV-2027-000001: gapless per town and year, the counter locked until the caller's transaction ends."""
-    counter, _created = CreditNoteCounter.objects.select_for_update().get_or_create(town_id=town_id, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"AV-{year}-{counter.last_number:06d}"
+    return f"AV-{year}-{take_number(CreditNoteCounter, town_id=town_id, year=year):06d}"
 
 
 def issue_credit_note(

@@ -22,7 +22,7 @@ from ardoise.billing.models import Payment, PaymentAllocation, PaymentMethod
 from ardoise.families.models import Family
 from ardoise.payments.actions import PaymentRefused, next_number, reverse_payment
 from ardoise.payments.models import CounterKind, ReversalReason
-from ardoise.towns.models import Town
+from ardoise.towns.models import Town, take_number
 
 from . import pain008
 from .banking import BankDetailsRefused, check_bic, check_iban, check_ics, mask_iban, sepa_identifier, sepa_text
@@ -250,10 +250,7 @@ def plan(town: Town, on: datetime.date) -> list[PlannedDebit]:
 
 
 def _next_collection_number(town: Town, year: int) -> str:
-    counter, _created = CollectionCounter.objects.select_for_update().get_or_create(town=town, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"PR{year}-{counter.last_number:06d}"
+    return f"PR{year}-{take_number(CollectionCounter, town=town, year=year):06d}"
 
 
 def message_of(

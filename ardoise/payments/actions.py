@@ -60,7 +60,7 @@ from ardoise.payments.providers import (
 from ardoise.payments.signals import online_payment_paid
 from ardoise.payments.voucher_queries import accepted_activities, invoice_rooms
 from ardoise.payments.vouchers import Titre, is_titre_number, normalise_number, total_of
-from ardoise.towns.models import Town
+from ardoise.towns.models import Town, take_number
 
 logger = logging.getLogger("ardoise.payments")
 
@@ -109,10 +109,7 @@ def check_amount(amount: Decimal) -> Decimal:
 
 def next_number(town: Town, kind: str, year: int) -> str:
     """The next number of `kind` in `town` and `year`, without gaps: the counter row is locked until commit."""
-    counter, _created = Counter.objects.select_for_update().get_or_create(town=town, kind=kind, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{_PREFIX[CounterKind(kind)]}{year}-{counter.last_number:06d}"
+    return f"{_PREFIX[CounterKind(kind)]}{year}-{take_number(Counter, town=town, kind=kind, year=year):06d}"
 
 
 def _lock(family: Family) -> None:

@@ -5,6 +5,8 @@ that every query filters on it directly and the data can one day be spread
 across database nodes by town.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +59,18 @@ class TownScoped(models.Model):
 
     class Meta:
         abstract = True
+
+
+def take_number(counter: type[models.Model], **key: Any) -> int:
+    """The next number of a gapless counter: the row of `counter` (a model with `last_number`) for `key`.
+
+    The row, made on first use, stays locked until the caller's transaction ends: numbers drawn at the
+    same moment wait for each other, and one drawn in a transaction that rolls back is drawn again.
+    """
+    row: Any = counter._default_manager.select_for_update().get_or_create(**key)[0]
+    row.last_number += 1
+    row.save(update_fields=["last_number"])
+    return int(row.last_number)
 
 
 class Site(TownScoped):

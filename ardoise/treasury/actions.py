@@ -25,7 +25,7 @@ from ardoise.billing.models import Invoice, InvoicingRun, RunStatus
 from ardoise.billing.money import ZERO
 from ardoise.billing.pdf import invoice_pdf_bytes
 from ardoise.families.models import Family
-from ardoise.towns.models import Town
+from ardoise.towns.models import Town, take_number
 
 from . import pes
 from .models import BordereauCounter, Handover, HandoverItem, ProductCode, RunExport, TreasurySettings
@@ -196,10 +196,7 @@ def missing_data(titles: Iterable[Title]) -> list[str]:
 
 
 def _next_number(town: Town, year: int) -> int:
-    counter, _created = BordereauCounter.objects.select_for_update().get_or_create(town=town, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    return take_number(BordereauCounter, town=town, year=year)
 
 
 def _pdfs(invoices: Iterable[Invoice]) -> dict[int, bytes]:
