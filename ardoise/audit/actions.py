@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from ardoise.accounts.models import User
@@ -103,3 +104,30 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{"field": [old, new]} for the fields whose value changed (all of them for a creation: old None)."""
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+def save_settings_row[M: models.Model](
+    model: type[M],
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    fields: Iterable[str],
+    *,
+    town: Town,
+    actor: User | None,
+    action: str,
+    summary: str,
+) -> M:
+    """Create or change the one row of `model` for `key` (a town's settings), locked, stamped `updated_at`;
+    what changed among `fields` is recorded as `action` (nothing when nothing did). The caller is atomic."""
+    fields = tuple(fields)
+    current = model._default_manager.select_for_update().filter(**key).first()
+    before = snapshot(current, fields) if current else {}
+    if current is None:
+        current = model(**key)
+    for name, value in {**values, "updated_at": timezone.now()}.items():
+        setattr(current, name, value)
+    current.save()
+    changes = changes_between(before, snapshot(current, fields))
+    if changes:
+        record(town, actor, action, current, summary, changes)
+    return current

@@ -2,12 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
-from ardoise.audit.actions import changes_between, record, snapshot
+from ardoise.audit.actions import save_settings_row
 from ardoise.caf.models import CafActivitySettings, CafSettings, validate_age_limits
 from ardoise.towns.models import Town
 
@@ -32,18 +31,16 @@ def save_town_settings(
         raise CafSettingsRefused(" ".join(error.messages)) from None
     if wednesday_cap_minutes is not None and wednesday_cap_minutes <= 0:
         raise CafSettingsRefused(_("Le plafond du mercredi doit être positif."))
-    current = CafSettings.objects.select_for_update().filter(town=town).first()
-    before = snapshot(current, TOWN_FIELDS) if current else {}
-    if current is None:
-        current = CafSettings(town=town)
-    current.age_limits = age_limits
-    current.wednesday_cap_minutes = wednesday_cap_minutes
-    current.updated_at = timezone.now()
-    current.save()
-    changes = changes_between(before, snapshot(current, TOWN_FIELDS))
-    if changes:
-        record(town, actor, "caf.settings", current, "Paramètres du rapport CAF", changes)
-    return current
+    return save_settings_row(
+        CafSettings,
+        {"town": town},
+        {"age_limits": age_limits, "wednesday_cap_minutes": wednesday_cap_minutes},
+        TOWN_FIELDS,
+        town=town,
+        actor=actor,
+        action="caf.settings",
+        summary="Paramètres du rapport CAF",
+    )
 
 
 @transaction.atomic
@@ -60,24 +57,13 @@ def save_activity_settings(
     for minutes in (wednesday_cap_minutes, slot_minutes):
         if minutes is not None and minutes <= 0:
             raise CafSettingsRefused(_("Une durée doit être positive."))
-    locked = CafActivitySettings.objects.select_for_update()
-    current = locked.filter(town_id=activity.town_id, activity=activity).first()
-    before = snapshot(current, ACTIVITY_FIELDS) if current else {}
-    if current is None:
-        current = CafActivitySettings(town_id=activity.town_id, activity=activity)
-    current.reported = reported
-    current.wednesday_cap_minutes = wednesday_cap_minutes
-    current.slot_minutes = slot_minutes
-    current.updated_at = timezone.now()
-    current.save()
-    changes = changes_between(before, snapshot(current, ACTIVITY_FIELDS))
-    if changes:
-        record(
-            activity.town,
-            actor,
-            "caf.activity_settings",
-            current,
-            f"Paramètres CAF : {activity.label} ({activity.site.name})",
-            changes,
-        )
-    return current
+    return save_settings_row(
+        CafActivitySettings,
+        {"town_id": activity.town_id, "activity": activity},
+        {"reported": reported, "wednesday_cap_minutes": wednesday_cap_minutes, "slot_minutes": slot_minutes},
+        ACTIVITY_FIELDS,
+        town=activity.town,
+        actor=actor,
+        action="caf.activity_settings",
+        summary=f"Paramètres CAF : {activity.label} ({activity.site.name})",
+    )

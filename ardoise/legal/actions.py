@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import User
-from ardoise.audit.actions import changes_between, record, snapshot
+from ardoise.audit.actions import save_settings_row
 from ardoise.legal.models import AccessibilityStatement, ProcessingNotice
 from ardoise.towns.models import Town
 
@@ -53,31 +53,6 @@ def _check_fields(values: dict[str, Any], fields: tuple[str, ...], what: str) ->
         raise TypeError(f"not a field of the {what}: {sorted(unknown)}")
 
 
-def _save_town_text[M: (AccessibilityStatement, ProcessingNotice)](
-    model: type[M],
-    town: Town,
-    actor: User | None,
-    fields: tuple[str, ...],
-    values: dict[str, Any],
-    *,
-    action: str,
-    summary: str,
-) -> M:
-    """Create or change the town's one row of `model`, locked; the changes of `fields` audited as `action`."""
-    current = model.objects.select_for_update().filter(town=town).first()
-    before = snapshot(current, fields) if current else {}
-    if current is None:
-        current = model(town=town)
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.updated_at = timezone.now()
-    current.save()
-    changes = changes_between(before, snapshot(current, fields))
-    if changes:
-        record(town, actor, action, current, summary, changes)
-    return current
-
-
 @transaction.atomic
 def save_statement(town: Town, actor: User | None, **values: Any) -> AccessibilityStatement:
     """The town's part of the accessibility statement (`STATEMENT_FIELDS`; the others are Ardoise's)."""
@@ -92,12 +67,13 @@ def save_statement(town: Town, actor: User | None, **values: Any) -> Accessibili
         raise LegalRefused(_("Indiquez la date de l'audit et le taux de critères respectés, ou aucun des deux."))
     if percent is not None:
         values["criteria_met_percent"] = percent.quantize(CENTS, rounding=ROUND_HALF_UP)
-    return _save_town_text(
+    return save_settings_row(
         AccessibilityStatement,
-        town,
-        actor,
-        STATEMENT_FIELDS,
+        {"town": town},
         values,
+        STATEMENT_FIELDS,
+        town=town,
+        actor=actor,
         action="legal.accessibility_statement",
         summary="Déclaration d'accessibilité",
     )
@@ -107,12 +83,13 @@ def save_statement(town: Town, actor: User | None, **values: Any) -> Accessibili
 def save_notice(town: Town, actor: User | None, **values: Any) -> ProcessingNotice:
     """The town's part of the processing notice and of the register (`NOTICE_FIELDS`)."""
     _check_fields(values, NOTICE_FIELDS, "notice")
-    return _save_town_text(
+    return save_settings_row(
         ProcessingNotice,
-        town,
-        actor,
-        NOTICE_FIELDS,
+        {"town": town},
         values,
+        NOTICE_FIELDS,
+        town=town,
+        actor=actor,
         action="legal.processing_notice",
         summary="Information sur les données personnelles",
     )
