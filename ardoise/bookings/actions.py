@@ -15,11 +15,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
-from django.db.models import Count, OuterRef
+from django.db import connection, connections, router, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +29,7 @@ from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.audit import actions as audit
 from ardoise.billing.pricing import total
 from ardoise.bookings import notifications
-from ardoise.bookings.calendar import NO_BOOKING, FamilyCalendar, visible_state
+from ardoise.bookings.calendar import NEEDS_CONSENT, NEEDS_DOCUMENT, NO_BOOKING, FamilyCalendar, visible_state
 from ardoise.bookings.models import (
     STATES_HOLDING_A_PLACE,
     Absence,
@@ -44,9 +43,11 @@ from ardoise.bookings.models import (
 )
 from ardoise.calendars.wording import date_fr
 from ardoise.consents import queries as consent_queries
-from ardoise.documents.requirements import missing_by_change, missing_message, needed_documents_exist
+from ardoise.documents.requirements import missing_by_change, missing_message
 from ardoise.families.models import Child, Family
+from ardoise.towns.bulk import insert_instances
 from ardoise.towns.models import Town
+from ardoise.towns.rows import column_of
 
 # Why a family whose file is not accepted yet books nothing; the portal's pages say the same (portal.signup).
 FILE_NOT_ACCEPTED = gettext_lazy(
@@ -135,9 +136,7 @@ def review(
         result.refusals.append(Refusal(end, changes[-1].activity_id, "invalid", _("Période trop longue.")))
         return result
     if calendar is None:
-        calendar = FamilyCalendar.load(
-            child.family, start, end, children=[child], enrollment_flags=_requirement_flags()
-        )
+        calendar = FamilyCalendar.load(child.family, start, end, children=[child], requirements=True)
     if not calendar.family.is_accepted:
         # A family that signed up online books nothing until staff accept its file (ardoise.signup).
         first = changes[0]
@@ -229,25 +228,13 @@ def review(
     return result
 
 
-def _requirement_flags() -> dict[str, Any]:
-    """What the review's calendar reads with each enrollment: whether its activity needs a consent, a document."""
-    return {
-        NEEDS_CONSENT: consent_queries.needed_by_activity(OuterRef("activity_id")),
-        NEEDS_DOCUMENT: needed_documents_exist(OuterRef("activity_id")),
-    }
-
-
-NEEDS_CONSENT = "needs_consent"
-NEEDS_DOCUMENT = "needs_document"
-
-
 def _refuse_unmet_requirements(
     child: Child, result: Review, booked_here: Counter[tuple[int, datetime.date]], calendar: FamilyCalendar
 ) -> None:
     """Days newly booked of an activity whose needs the child does not meet on that day are refused ("invalid"),
     naming what is missing: a consent not given (a withdrawal counts at once), else a supporting document
     without a valid one. One look-up each for the whole batch, and none when nothing is newly booked or
-    when the calendar's enrollments say that no activity booked needs one (`_requirement_flags`)."""
+    when the calendar's enrollments say that no activity booked needs one (`calendar.requirement_flags`)."""
     new_days = [
         (outcome.activity.pk, outcome.change.date)
         for outcome in result.outcomes
@@ -493,6 +480,7 @@ def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, n
                     date=outcome.change.date,
                     state=state,
                     created_at=now,
+                    updated_at=now,
                 )
             )
         else:
@@ -500,13 +488,12 @@ def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, n
             booking.refusal_reason = ""
             booking.updated_at = now
             to_update.setdefault(state, []).append(booking)
-    Booking.objects.bulk_create(to_create)
+    # In one statement from column arrays (towns.bulk): every value is set (`updated_at` is `auto_now`).
+    insert_instances(to_create)
     # One plain UPDATE per new state (a batch rarely has more than one), where bulk_update would build a
-    # CASE over every row: the same rows and values, at a fraction of the ORM's work.
+    # CASE over every row: the same rows and values, written without the ORM's work of building it.
     for state, bookings in to_update.items():
-        Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
-            state=state, refusal_reason="", updated_at=now
-        )
+        _update_state([booking.pk for booking in bookings], state, now)
     written = to_create + [booking for bookings in to_update.values() for booking in bookings]
     requested = [booking for booking in written if booking.state == BookingState.REQUESTED]
     Request.objects.bulk_create(
@@ -537,6 +524,24 @@ def _write(child: Child, outcomes: list[Outcome], actor: User, as_staff: bool, n
                 summary=f"{child.full_name} — {outcome.activity.label} {outcome.change.date:%d/%m/%Y}: {outcome.state}",
                 changes={"state": [outcome.previous_state, outcome.state], "date": outcome.change.date.isoformat()},
             )
+
+
+def _update_state(booking_ids: list[int], state: str, now: datetime.datetime) -> None:
+    """`Booking.objects.filter(pk__in=booking_ids).update(state=state, refusal_reason="", updated_at=now)`,
+    the statement written from the model's names rather than built by the ORM on every booking (issue 14)."""
+    db = router.db_for_write(Booking)
+    ops = connections[db].ops
+    quote = ops.quote_name
+    meta = Booking._meta
+    names = ("state", "refusal_reason", "updated_at")
+    state_, reason, updated = (quote(column_of(meta.get_field(name))) for name in names)
+    ids = ", ".join(["%s"] * len(booking_ids))
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {state_} = %s, {reason} = %s, {updated} = %s "  # noqa: S608 - names from the model
+            f"WHERE {quote(column_of(meta.pk))} IN ({ids})",
+            [state, "", ops.adapt_datetimefield_value(now), *booking_ids],
+        )
 
 
 def set_weekly_pattern(child: Child, activity_id: int, weekdays: Sequence[int], *, on: datetime.date) -> Enrollment:

@@ -9,13 +9,14 @@ one child, activity and day with no further query.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db import connections, router
+from django.db.models import OuterRef, Prefetch
+from django.db.models.sql import Query
 
 from ardoise.activities.models import Activity
 from ardoise.activities.reference import activities as activities_of_town
@@ -26,9 +27,17 @@ from ardoise.calendars import days as calendar_days
 from ardoise.calendars.days import DayStatus, day_status, load_closures
 from ardoise.calendars.models import SchoolYear
 from ardoise.calendars.opening import ClosureSpan
+from ardoise.consents.queries import needed_by_activity
+from ardoise.documents.requirements import needed_documents_exist
 from ardoise.families.models import Child, Family
 from ardoise.towns import reference
 from ardoise.towns.models import Town
+from ardoise.towns.rows import Columns, column_of
+
+# The requirement flags an enrollment is read with when asked (`FamilyCalendar.load(..., requirements=True)`,
+# the booking review): whether its activity needs a consent, a supporting document (`bookings.actions`).
+NEEDS_CONSENT = "needs_consent"
+NEEDS_DOCUMENT = "needs_document"
 
 # How a booking's state reads to a family and in the API ("none": nothing booked).
 NO_BOOKING = "none"
@@ -93,23 +102,20 @@ class FamilyCalendar:
         start: datetime.date,
         end: datetime.date,
         children: list[Child] | None = None,
-        enrollment_flags: Mapping[str, Any] | None = None,
+        requirements: bool = False,
     ) -> "FamilyCalendar":
-        """`enrollment_flags`: annotations read with each enrollment (name -> expression on its row), in the
-        same query."""
+        """`requirements`: each enrollment is read with its activity's requirement flags (`NEEDS_CONSENT`,
+        `NEEDS_DOCUMENT` attributes), in the same query."""
         town_id = family.town_id
         town = family.town
         if children is None:
             children = list(Child.objects.filter(town_id=town_id, family=family).select_related("site"))
         school_years = calendar_days.school_years(town, start, end)
         years = {year.pk: year for year in school_years}
+        child_ids = [child.pk for child in children]
         # Every enrollment of the family (not only the children shown) so that
         # sibling ranks are right when one child is shown alone.
-        family_enrollments = list(
-            Enrollment.objects.filter(town_id=town_id, child__family=family, school_year_id__in=list(years))
-            .select_related("child")
-            .annotate(**(enrollment_flags or {}))
-        )
+        family_enrollments, found_bookings = _read(family, list(years), child_ids, start, end, requirements)
         activities = activities_of_town(town, {enrollment.activity_id for enrollment in family_enrollments})
         missing = {enrollment.activity_id for enrollment in family_enrollments} - activities.keys()
         if missing:
@@ -124,11 +130,7 @@ class FamilyCalendar:
         family_enrollments.sort(key=lambda enrollment: _activity_order(enrollment.activity))
         all_tariffs = tariff_terms(town)
         tariffs: dict[int, list[TariffTerms]] = {pk: list(all_tariffs.get(pk, ())) for pk in activities}
-        child_ids = [child.pk for child in children]
-        bookings = {
-            (booking.child_id, booking.activity_id, booking.date): booking
-            for booking in Booking.objects.filter(town_id=town_id, child_id__in=child_ids, date__range=(start, end))
-        }
+        bookings = {(booking.child_id, booking.activity_id, booking.date): booking for booking in found_bookings}
         enrollments: dict[int, list[Enrollment]] = defaultdict(list)
         for enrollment in family_enrollments:
             if enrollment.child_id in child_ids:
@@ -202,6 +204,100 @@ class FamilyCalendar:
             (day, [self.entry(child, activity, day, now) for activity in activities])
             for day in daterange(self.start, self.end)
         ]
+
+
+class _Statements:
+    """The calendar's two reads, written once per process (towns.rows: building them through the ORM on every
+    planning and booking cost more CPU than PostgreSQL takes to plan and run them, issue 14): the family's
+    enrollments of the school years shown, each with its child (and, asked, its activity's requirement
+    flags: the consent and document rules' own ORM expressions, compiled once), and the shown children's
+    bookings of the period. One statement per database, number of years and of children, and flags."""
+
+    def __init__(self, db: str, years: int, children: int, requirements: bool) -> None:
+        quote = connections[db].ops.quote_name
+        # The enrollments under their table's own name: the compiled flags refer to it (an OuterRef).
+        enrollment_table = Enrollment._meta.db_table
+        self.enrollment = Columns(Enrollment, quote(enrollment_table))
+        self.child = Columns(Child, "c")
+        self.booking = Columns(Booking, "b")
+        self.flags: list[str] = []
+        flags_sql: list[str] = []
+        self.flag_params: list[Any] = []
+        if requirements:
+            query = Query(Enrollment)
+            query.get_initial_alias()
+            compiler = query.get_compiler(db)
+            for name, flag in requirement_flags().items():
+                sql, params = compiler.compile(flag.resolve_expression(query))
+                self.flags.append(name)
+                flags_sql.append(sql)
+                self.flag_params.extend(params)
+        e = self.enrollment.alias
+        town, family = quote("town_id"), quote("family_id")
+        child = quote(column_of(Enrollment._meta.get_field("child")))
+        school_year = quote(column_of(Enrollment._meta.get_field("school_year")))
+        select = ", ".join([self.enrollment.select(quote), self.child.select(quote), *flags_sql])
+        self.enrollments_sql = (
+            f"SELECT {select} FROM {quote(enrollment_table)} "  # noqa: S608 - our own names
+            f"INNER JOIN {quote(self.child.table)} c ON c.{quote('id')} = {e}.{child} "
+            f"WHERE {e}.{town} = %s AND c.{family} = %s AND {e}.{school_year} IN ({', '.join(['%s'] * years)})"
+        )
+        booking_child = quote(column_of(Booking._meta.get_field("child")))
+        self.bookings_sql = (
+            f"SELECT {self.booking.select(quote)} FROM {quote(self.booking.table)} b "  # noqa: S608 - our own names
+            f"WHERE b.{town} = %s AND b.{booking_child} IN ({', '.join(['%s'] * children)}) "
+            f"AND b.{quote('date')} BETWEEN %s AND %s"
+        )
+
+
+# (database alias, number of school years, of children, requirement flags) -> the statements, written on first use
+_statements: dict[tuple[str, int, int, bool], _Statements] = {}
+
+
+def requirement_flags() -> dict[str, Any]:
+    """The requirement flags' expressions on an enrollment's row (`NEEDS_CONSENT`, `NEEDS_DOCUMENT`)."""
+    return {
+        NEEDS_CONSENT: needed_by_activity(OuterRef("activity_id")),
+        NEEDS_DOCUMENT: needed_documents_exist(OuterRef("activity_id")),
+    }
+
+
+def _read(
+    family: Family,
+    year_ids: list[int],
+    child_ids: list[int],
+    start: datetime.date,
+    end: datetime.date,
+    requirements: bool,
+) -> tuple[list[Enrollment], list[Booking]]:
+    """The family's enrollments of the years `year_ids` (with their child) and the bookings of `child_ids` from
+    `start` to `end`: the ORM's instances, in at most two queries (none for what has no year or no child)."""
+    db = router.db_for_read(Enrollment)
+    key = (db, len(year_ids), len(child_ids), requirements)
+    statements = _statements.get(key)
+    if statements is None:
+        statements = _statements[key] = _Statements(db, *key[1:])
+    enrollments: list[Enrollment] = []
+    bookings: list[Booking] = []
+    ops = connections[db].ops
+    with connections[db].cursor() as cursor:
+        if year_ids:
+            cursor.execute(statements.enrollments_sql, [*statements.flag_params, family.town_id, family.pk, *year_ids])
+            width, child_width = len(statements.enrollment), len(statements.child)
+            child_field = Enrollment._meta.get_field("child")
+            for row in cursor.fetchall():
+                enrollment = statements.enrollment.instance(db, row)
+                child_field.set_cached_value(enrollment, statements.child.instance(db, row, width))
+                for index, name in enumerate(statements.flags):
+                    setattr(enrollment, name, bool(row[width + child_width + index]))
+                enrollments.append(enrollment)
+        if child_ids:
+            cursor.execute(
+                statements.bookings_sql,
+                [family.town_id, *child_ids, ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)],
+            )
+            bookings = [statements.booking.instance(db, row) for row in cursor.fetchall()]
+    return enrollments, bookings
 
 
 def _activity_order(activity: Activity) -> tuple[bool, datetime.time, str]:

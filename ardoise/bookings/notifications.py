@@ -10,8 +10,9 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db import connections, router
 from django.urls import reverse
 
 from ardoise.billing.money import format_euros
@@ -21,6 +22,7 @@ from ardoise.bookings.models import BookingState, Request, RequestKind, RequestS
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging.notifications import Kind, notify
+from ardoise.towns.rows import Columns, column_of
 
 if TYPE_CHECKING:
     # Only a type: `bookings.actions.apply_family` sends the confirmation, so it imports this module.
@@ -49,13 +51,50 @@ class ChildLines:
     subtotal: str
 
 
+class _GuardiansStatement:
+    """`guardians_of`'s statement, written once per process and database (towns.rows): the ORM's
+    `Guardian.objects.filter(town_id=…, family=…).select_related("notification_preference")
+    .order_by("position", "pk")`, whose building cost more CPU than PostgreSQL takes to run it (issue 14)."""
+
+    def __init__(self, db: str) -> None:
+        quote = connections[db].ops.quote_name
+        self.preference_rel: Any = Guardian._meta.get_field("notification_preference")
+        self.guardian = Columns(Guardian, "g")
+        self.preference = Columns(self.preference_rel.related_model, "p")
+        on = f"p.{quote(column_of(self.preference_rel.field))} = g.{quote('id')}"
+        self.sql = (
+            f"SELECT {self.guardian.select(quote)}, {self.preference.select(quote)} "  # noqa: S608 - our own names
+            f"FROM {quote(self.guardian.table)} g LEFT OUTER JOIN {quote(self.preference.table)} p ON {on} "
+            f"WHERE g.{quote('town_id')} = %s AND g.{quote('family_id')} = %s "
+            f"ORDER BY g.{quote('position')}, g.{quote('id')}"
+        )
+
+    def read(self, db: str, family: Family) -> list[Guardian]:
+        with connections[db].cursor() as cursor:
+            cursor.execute(self.sql, [family.town_id, family.pk])
+            rows = cursor.fetchall()
+        guardians = []
+        width = len(self.guardian)
+        for row in rows:
+            guardian = self.guardian.instance(db, row)
+            preference = self.preference.instance(db, row, width)
+            self.preference_rel.set_cached_value(guardian, preference)
+            if preference is not None:
+                self.preference_rel.field.set_cached_value(preference, guardian)
+            guardians.append(guardian)
+        return guardians
+
+
+_guardians: dict[str, _GuardiansStatement] = {}
+
+
 def guardians_of(family: Family) -> list[Guardian]:
-    """The family's guardians with their notification preferences (one query)."""
-    return list(
-        Guardian.objects.filter(town_id=family.town_id, family=family)
-        .select_related("notification_preference")
-        .order_by("position", "pk")
-    )
+    """The family's guardians with their notification preferences (one query), by position."""
+    db = router.db_for_read(Guardian)
+    statement = _guardians.get(db)
+    if statement is None:
+        statement = _guardians[db] = _GuardiansStatement(db)
+    return statement.read(db, family)
 
 
 def _lines(changed: Sequence[tuple[Child, Sequence["Outcome"]]]) -> tuple[list[ChildLines], Decimal]:

@@ -43,6 +43,7 @@ from ardoise.audit.actions import record
 from ardoise.families.models import Guardian
 from ardoise.messaging.email_context import freeze, thaw
 from ardoise.messaging.models import EmailStatus, NotificationPreference, OutgoingEmail
+from ardoise.towns.bulk import insert_instances
 from ardoise.towns.models import Town
 
 logger = logging.getLogger(__name__)
@@ -204,13 +205,21 @@ def _queue(
         return []
     # The town is the row's own: given back when the e-mail is rendered, not kept twice.
     shared = freeze({key: value for key, value in context.items() if key != "town"})
+    now = timezone.now()
     emails = [
         OutgoingEmail(
-            town=town, kind=kind, to=to, subject=subject, template=template, context={**shared, **freeze(personal)}
+            town=town,
+            kind=kind,
+            to=to,
+            subject=subject,
+            template=template,
+            context={**shared, **freeze(personal)},
+            created_at=now,
         )
         for to, personal in addressed
     ]
-    OutgoingEmail.objects.bulk_create(emails)
+    # In one statement from column arrays (towns.bulk): every value is set (`created_at` is `auto_now_add`).
+    insert_instances(emails)
     ids = [email.pk for email in emails]
     # robust: whatever happens to the task queue, the e-mails are in the outbox.
     transaction.on_commit(lambda: enqueue(ids), robust=True)

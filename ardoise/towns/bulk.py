@@ -27,19 +27,35 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
             model(**dict(zip(names, row, strict=True))) for row in zip(*columns.values(), strict=True)
         )
         return [obj.pk for obj in objs]
+    key = (model, tuple(names))
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = _statement(model, names)
+    sql, as_json = statement
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [array_literal(columns[name], to_json) for name, to_json in zip(names, as_json, strict=True)]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+# (model, attribute names) -> the statement and each column's JSON writer, written on first use: the booking
+# request's outbox row and bookings come here too, where building it again was a good part of their cost.
+_statements: dict[tuple[type[models.Model], tuple[str, ...]], tuple[str, list[Callable[[Any], str] | None]]] = {}
+
+
+def _statement(model: type[models.Model], names: list[str]) -> tuple[str, list[Callable[[Any], str] | None]]:
     meta = model._meta
     by_attname = {field.attname: field for field in meta.concrete_fields}
     fields = [by_attname[name] for name in names]
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(str(meta.pk.column))
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - names from the model
-            f"SELECT * FROM unnest({arrays}) RETURNING {pk}",
-            [array_literal(columns[name], _json_of(field)) for name, field in zip(names, fields, strict=True)],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - names from the model
+        f"SELECT * FROM unnest({arrays}) RETURNING {pk}"
+    )
+    return sql, [_json_of(field) for field in fields]
 
 
 def insert_instances[M: models.Model](objs: list[M]) -> list[M]:
