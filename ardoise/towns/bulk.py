@@ -32,12 +32,16 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
     fields = [by_attname[name] for name in names]
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(str(meta.pk.column))
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    types = [str(field.db_type(connection)) for field in fields]
+    arrays = ", ".join(f"%s::{db_type}[]" for db_type in types)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - names from the model
             f"SELECT * FROM unnest({arrays}) RETURNING {pk}",
-            [array_literal(columns[name], _json_of(field)) for name, field in zip(names, fields, strict=True)],
+            [
+                _integers(columns[name]) if db_type in _INTEGER_TYPES else array_literal(columns[name], _json_of(field))
+                for name, field, db_type in zip(names, fields, types, strict=True)
+            ],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -65,6 +69,17 @@ def array_literal(values: Sequence[Any], as_json: Callable[[Any], str] | None = 
     if as_json is not None:
         return "{" + ",".join(_element(None if value is None else as_json(value)) for value in values) + "}"
     return "{" + ",".join(_element(value) for value in values) + "}"
+
+
+_INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+
+
+def _integers(values: Sequence[Any]) -> str:
+    """array_literal of an integer column, in one pass without a call per value (a run's billed bookings
+    are three columns of 200,000 ids)."""
+    if None in values:
+        return array_literal(values)
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _element(value: Any) -> str:
