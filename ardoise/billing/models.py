@@ -250,7 +250,7 @@ class BilledBooking(TownScoped):
     the three towns agree after every way of billing. Its invoice line has no foreign key in the database
     either: the line is written by the same transaction a statement earlier (ids from its `RETURNING`), and
     lines are never deleted (PROTECT here, an issued invoice refuses deletion; tests/billing/test_billed_links.py
-    tries). Each check cost an issue about 1 s of PostgreSQL CPU for 200,000 billed bookings
+    tries). Each check cost an issue 0.7–1 s of PostgreSQL CPU for 200,000 billed bookings
     (docs/architecture.md, "Money").
     """
 
