@@ -242,17 +242,23 @@ class InvoiceLine(TownScoped):
 
 
 class BilledBooking(TownScoped):
-    """A booking billed on an invoice line: a booking is billed at most once, ever.
+    """A booking billed on an invoice line: a booking is billed at most once, ever (the unique index on
+    `booking_id`, checked by PostgreSQL).
 
-    Its town is its booking's and its invoice line's, and both of those links are foreign keys: the
-    `town_id` column stays (scoping, a town's rows on one primary) but without a foreign key or an index of
-    its own: a third check of the same fact cost an issue about 1 s of PostgreSQL CPU in 5–7 (docs/architecture.md,
-    "Money"); tests/billing/test_billed_town.py proves the three towns agree after every way of billing.
+    Its town is its booking's and its invoice line's: the `town_id` column stays (scoping, a town's rows on
+    one primary) but without a foreign key or an index of its own; tests/billing/test_billed_town.py proves
+    the three towns agree after every way of billing. Its invoice line has no foreign key in the database
+    either: the line is written by the same transaction a statement earlier (ids from its `RETURNING`), and
+    lines are never deleted (PROTECT here, an issued invoice refuses deletion; tests/billing/test_billed_links.py
+    tries). Each check cost an issue 0.7–1 s of PostgreSQL CPU for 200,000 billed bookings
+    (docs/architecture.md, "Money").
     """
 
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="billed")
-    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="billed_bookings")
+    invoice_line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, related_name="billed_bookings", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("réservation facturée")

@@ -31,31 +31,40 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
     statement = _statements.get(key)
     if statement is None:
         statement = _statements[key] = _statement(model, names)
-    sql, as_json = statement
+    sql, writers = statement
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [array_literal(columns[name], to_json) for name, to_json in zip(names, as_json, strict=True)]
-        )
+        cursor.execute(sql, [write(columns[name]) for name, write in zip(names, writers, strict=True)])
         return [row[0] for row in cursor.fetchall()]
 
 
-# (model, attribute names) -> the statement and each column's JSON writer, written on first use: the booking
-# request's outbox row and bookings come here too, where building it again was a good part of their cost.
-_statements: dict[tuple[type[models.Model], tuple[str, ...]], tuple[str, list[Callable[[Any], str] | None]]] = {}
+# A column's values -> its array literal.
+ColumnWriter = Callable[[Sequence[Any]], str]
+
+# (model, attribute names) -> the statement and each column's writer, made on first use: the booking request's
+# outbox row and bookings come here too, where building it again was a good part of their cost.
+_statements: dict[tuple[type[models.Model], tuple[str, ...]], tuple[str, list[ColumnWriter]]] = {}
 
 
-def _statement(model: type[models.Model], names: list[str]) -> tuple[str, list[Callable[[Any], str] | None]]:
+def _statement(model: type[models.Model], names: list[str]) -> tuple[str, list[ColumnWriter]]:
     meta = model._meta
     by_attname = {field.attname: field for field in meta.concrete_fields}
     fields = [by_attname[name] for name in names]
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(str(meta.pk.column))
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    types = [str(field.db_type(connection)) for field in fields]
+    arrays = ", ".join(f"%s::{db_type}[]" for db_type in types)
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - names from the model
         f"SELECT * FROM unnest({arrays}) RETURNING {pk}"
     )
-    return sql, [_json_of(field) for field in fields]
+    return sql, [_writer(field, db_type) for field, db_type in zip(fields, types, strict=True)]
+
+
+def _writer(field: Any, db_type: str) -> ColumnWriter:
+    if db_type in _INTEGER_TYPES:
+        return _integers
+    as_json = _json_of(field)
+    return lambda values: array_literal(values, as_json)
 
 
 def insert_instances[M: models.Model](objs: list[M]) -> list[M]:
@@ -81,6 +90,17 @@ def array_literal(values: Sequence[Any], as_json: Callable[[Any], str] | None = 
     if as_json is not None:
         return "{" + ",".join(_element(None if value is None else as_json(value)) for value in values) + "}"
     return "{" + ",".join(_element(value) for value in values) + "}"
+
+
+_INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+
+
+def _integers(values: Sequence[Any]) -> str:
+    """array_literal of an integer column, in one pass without a call per value (a run's billed bookings
+    are three columns of 200,000 ids)."""
+    if None in values:
+        return array_literal(values)
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _element(value: Any) -> str:

@@ -1,8 +1,10 @@
-"""A billed booking's town is its booking's and its invoice line's.
+"""A billed booking's town is its booking's and its invoice line's, and its invoice line exists.
 
-`BilledBooking.town` has no foreign key of its own (its booking and its line are checked, and both carry the
-town): these tests are what proves the three towns agree, whichever way a booking gets billed, in two towns
-issuing side by side, with batches of any size and a crash anywhere.
+`BilledBooking.town` has no foreign key of its own (its booking is checked, and both its booking and its line
+carry the town), nor has `BilledBooking.invoice_line` (the line is written a statement earlier in the same
+transaction; lines are never deleted, tests/billing/test_billed_links.py): these tests are what proves the
+three towns agree and every line is there, whichever way a booking gets billed, in two towns issuing side by
+side, with batches of any size and a crash anywhere.
 """
 
 import datetime
@@ -17,7 +19,7 @@ from ardoise.billing import runs
 from ardoise.billing.models import BilledBooking, InvoiceLine
 from ardoise.families.models import Child
 from ardoise.towns.models import Town
-from tests.billing.conftest import billed_out_of_town, book_day, new_march_run
+from tests.billing.conftest import billed_out_of_town, billed_without_line, book_day, new_march_run
 from tests.billing.test_issuing_in_bulk import families_booked, issue_through_a_power_cut
 from tests.factories import (
     ActivityFactory,
@@ -65,6 +67,7 @@ def test_every_way_of_billing_files_a_billed_booking_under_its_booking_and_lines
     assert len(ours) == 3
     assert billed_per_town() == {town.pk: 6, other_town.pk: 3}
     assert billed_out_of_town() == []
+    assert billed_without_line() == []
 
 
 def test_the_check_finds_a_billed_booking_filed_under_another_town(
@@ -108,4 +111,5 @@ def test_billed_bookings_stay_in_their_town_whatever_the_batches_and_wherever_a_
         # Two days per family (the other town's child has none of its own); every one billed once, in its town.
         assert billed_per_town() == {town.pk: 2 * ours, other_town.pk: 2 * theirs}
         assert billed_out_of_town() == []
+        assert billed_without_line() == []
         transaction.set_rollback(True)
