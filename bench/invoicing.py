@@ -14,7 +14,8 @@ invoices). For the last complete month with billable bookings in town `demo`:
    numbers reserved at once, rows written in bulk): time, CPU time of the process,
    SQL statements, and the process's peak resident memory (ru_maxrss);
 4. PDF rendering with WeasyPrint: `--pdfs` invoices on `--processes` processes,
-   invoices per second and the renderers' CPU milliseconds per invoice.
+   invoices per second and the renderers' CPU milliseconds per invoice, each process
+   warmed up first as a long-lived worker is (`measure.pdf_rate`).
 
 Prints one JSON object; bench/run.sh adds the machine and the date.
 """
@@ -22,24 +23,21 @@ Prints one JSON object; bench/run.sh adds the machine and the date.
 import argparse
 import datetime
 import json
-import multiprocessing
 import resource
 import time
 import tracemalloc
-from typing import Any
 
 import project
 
 project.start()
 
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
-from measure import QueryCounter, backend_cpu, backend_pid  # noqa: E402
+from measure import QueryCounter, backend_cpu, backend_pid, pdf_rate  # noqa: E402
 
 from ardoise.activities.models import Activity  # noqa: E402
 from ardoise.billing import runs  # noqa: E402
-from ardoise.billing.models import Invoice, InvoicingRun  # noqa: E402
-from ardoise.billing.pdf import render_invoice_pdf  # noqa: E402
+from ardoise.billing.models import InvoicingRun  # noqa: E402
 from ardoise.bookings.models import Booking, BookingState  # noqa: E402
 from ardoise.towns.models import Town  # noqa: E402
 
@@ -86,34 +84,6 @@ def connection_cpu() -> float:
     return backend_cpu(backend_pid())
 
 
-def _render(invoice_ids: list[int]) -> tuple[int, float]:
-    """Render the invoices one by one as the worker does; (count, CPU seconds of this process)."""
-    connections.close_all()
-    started = time.process_time()
-    for invoice_id in invoice_ids:
-        render_invoice_pdf(Invoice.objects.select_related("town", "family").get(pk=invoice_id))
-    return len(invoice_ids), time.process_time() - started
-
-
-def pdf_rate(invoice_ids: list[int], processes: int) -> dict[str, Any]:
-    chunks = [invoice_ids[index::processes] for index in range(processes)]
-    connections.close_all()
-    started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = pool.map(_render, chunks)
-    seconds = time.perf_counter() - started
-    rendered = sum(count for count, _cpu in results)
-    cpu = sum(cpu for _count, cpu in results)
-    return {
-        "invoices": rendered,
-        "processes": processes,
-        "seconds": round(seconds, 2),
-        "per_second": round(rendered / seconds, 2),
-        # The renderers' own CPU (not PostgreSQL's): the figure that a loaded machine disturbs least.
-        "cpu_ms_per_invoice": round(cpu * 1000 / rendered, 1),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--town", default="demo")
@@ -154,7 +124,7 @@ def main() -> None:
     issue_db_cpu = connection_cpu() - db_started
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    invoice_ids = [invoice.pk for invoice in result.invoices[: options.pdfs]]
+    invoice_ids = [invoice.pk for invoice in result.invoices[: options.pdfs + options.processes]]
     pdfs = pdf_rate(invoice_ids, options.processes) if invoice_ids else {}
 
     print(

@@ -2,9 +2,10 @@
 
 Renders the first `--pdfs` invoices of the database as the worker does (each invoice loaded, rendered
 by `billing.pdf.render_invoice_pdf`, nothing stored) on `--processes` forked processes, after one
-warm-up invoice per process (the engine's fonts and stylesheet), and prints one JSON object: invoices
-per second (wall clock) and the renderers' CPU milliseconds per invoice (`time.process_time`, the
-figure a loaded machine disturbs least), plus the queries per invoice.
+warm-up invoice per process (the engine's fonts and stylesheet: `measure.pdf_rate`), and prints one JSON
+object: invoices per second (wall clock) and the renderers' CPU milliseconds per invoice
+(`time.process_time`, the figure a loaded machine disturbs least), their PostgreSQL backends' CPU, the
+queries per invoice and the load average.
 
 To compare two versions of the code on the same data, run it against the same DATABASE_URL with
 ARDOISE_SRC pointing at the other checkout (e.g. an export of main), alternating the runs:
@@ -20,7 +21,6 @@ what a loaded machine disturbs least: the figures to compare between checkouts.
 import argparse
 import itertools
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -30,27 +30,14 @@ import project
 
 project.start(os.environ.get("ARDOISE_SRC"))
 
-from django.db import connection, connections  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from measure import pdf_rate  # noqa: E402
 
 from ardoise.billing import pdf  # noqa: E402
 from ardoise.billing.models import Invoice  # noqa: E402
-from ardoise.billing.pdf import render_invoice_pdf  # noqa: E402
 
 
 def _load(invoice_id: int) -> Invoice:
     return Invoice.objects.select_related("town", "family").get(pk=invoice_id)
-
-
-def _render(invoice_ids: list[int]) -> tuple[int, float, int]:
-    """(invoices, CPU seconds, queries) of one process, its warm-up invoice left out."""
-    connections.close_all()
-    render_invoice_pdf(_load(invoice_ids[0]))
-    started = time.process_time()
-    with CaptureQueriesContext(connection) as queries:
-        for invoice_id in invoice_ids[1:]:
-            render_invoice_pdf(_load(invoice_id))
-    return len(invoice_ids) - 1, time.process_time() - started, len(queries.captured_queries)
 
 
 def _phases(invoice_ids: list[int]) -> dict[str, float]:
@@ -93,26 +80,7 @@ def main() -> None:
         return
 
     ids = list(Invoice.objects.order_by("pk").values_list("pk", flat=True)[: options.pdfs + options.processes])
-    if len(ids) <= options.processes:
-        raise SystemExit("bench: no invoices; issue a run first (bench/run.sh invoicing)")
-    chunks = [ids[index :: options.processes] for index in range(options.processes)]
-    connections.close_all()
-    started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(options.processes) as pool:
-        results = pool.map(_render, chunks)
-    seconds = time.perf_counter() - started
-    rendered = sum(result[0] for result in results)
-    cpu = sum(result[1] for result in results)
-    queries = sum(result[2] for result in results)
-    out: dict[str, Any] = {
-        "code": sys.path[0],
-        "invoices": rendered,
-        "processes": options.processes,
-        "seconds": round(seconds, 2),
-        "per_second": round(rendered / seconds, 2),
-        "cpu_ms_per_invoice": round(cpu * 1000 / rendered, 1),
-        "queries_per_invoice": round(queries / rendered, 1),
-    }
+    out = {"code": sys.path[0], **pdf_rate(ids, options.processes)}
     print(json.dumps(out))
 
 
