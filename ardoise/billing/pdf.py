@@ -10,7 +10,8 @@ one engine (`get_renderer`): WeasyPrint's URL fetcher (its SSL context alone cos
 tens of milliseconds to build), one font configuration (Pango's font map and its
 caches) and each named stylesheet parsed once. A document rendered with a named
 stylesheet also gets a lean user-agent sheet (`UA_STYLESHEET`) in place of
-WeasyPrint's (see that file for why).
+WeasyPrint's (see that file for why). Each text is drawn with the Pango layout its line was broken
+with instead of a second one (`pdf_text_reuse`, on the pinned WeasyPrint only).
 """
 
 import functools
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from ardoise.billing import pdf_text_reuse
 from ardoise.billing.models import Invoice, InvoiceLine
 from ardoise.billing.money import ZERO, format_euros
 from ardoise.billing.statements import InvoiceStatus, invoice_summary
@@ -56,6 +58,7 @@ class WeasyPrintRenderer:
         self.base_url = (settings.BASE_DIR / "ardoise" / "static").as_uri() + "/"
         self._stylesheets: dict[str, object] = {}
         self._lean_html = _lean_html(self._stylesheet(UA_STYLESHEET))
+        pdf_text_reuse.install()
 
     def _stylesheet(self, name: str) -> object:
         if name not in self._stylesheets:

@@ -11,10 +11,12 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+import weasyprint
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ardoise.billing import pdf_text_reuse
 from ardoise.billing.models import CreditNote, Invoice, InvoiceLine, Payment, PaymentAllocation, PaymentMethod
 from ardoise.billing.money import format_euros
 from ardoise.billing.pdf import (
@@ -359,3 +361,31 @@ def test_its_html_is_well_formed_and_an_ill_formed_one_still_renders(invoice: In
     with pytest.raises(ElementTree.ParseError):
         ElementTree.fromstring(render_invoice_html(invoice))  # noqa: S314
     assert "Marie DUPONT" in pdf_text(render_invoice_pdf(invoice), tmp_path)
+
+
+def test_text_layouts_are_reused_only_on_the_pinned_weasyprint() -> None:
+    # billing.pdf_text_reuse patches WeasyPrint's internals: it must have been checked against the version
+    # installed, which is the one requirements.lock pins. A WeasyPrint upgrade fails here until it has been.
+    pinned = re.search(r"^weasyprint==(\S+)$", Path("requirements.lock").read_text(), re.MULTILINE)
+    assert pinned is not None
+    assert weasyprint.__version__ == pinned.group(1) == pdf_text_reuse.WEASYPRINT_VERSION
+    WeasyPrintRenderer()
+    assert pdf_text_reuse.installed
+
+
+@pytest.mark.parametrize("extra_lines", [0, 70])
+def test_drawing_with_the_kept_text_layouts_gives_the_same_pdf(
+    invoice: Invoice, extra_lines: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One page, or three with a wrapped label (and pre-line cells, letter-spaced headings, a bold lead-in).
+    add_lines(invoice, extra_lines)
+    invoice.lines.filter(activity=None).update(label="Accueil du mercredi — forfait mensuel " * 4)
+    renderer = WeasyPrintRenderer()
+    html = render_invoice_html(invoice)
+    reused = pdf_text_reuse.reused
+
+    kept = renderer.render(html, stylesheet=STYLESHEET)
+
+    assert pdf_text_reuse.reused - reused > 40 * (1 + extra_lines // 35)
+    monkeypatch.setattr(pdf_text_reuse, "enabled", False)
+    assert renderer.render(html, stylesheet=STYLESHEET) == kept
