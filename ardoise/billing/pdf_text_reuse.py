@@ -24,9 +24,12 @@ import threading
 
 WEASYPRINT_VERSION = "70.0"
 
-# Pango's paragraph separators (pango_find_paragraph_boundary): in single-paragraph mode they would be drawn as
-# glyphs instead of ending the line, so a text holding one keeps WeasyPrint's own path.
-_SEPARATORS = ("\n", "\r", "\u2029")
+
+def _one_paragraph(text: str) -> bool:
+    """Whether `text` has none of Pango's paragraph separators (pango_find_paragraph_boundary): in
+    single-paragraph mode they would be drawn as glyphs instead of ending the line."""
+    return "\n" not in text and "\r" not in text and "\u2029" not in text
+
 
 _lock = threading.Lock()
 installed = False
@@ -55,12 +58,12 @@ def install() -> bool:
 
         def set_text(self: line_break.Layout, text: str, justify: bool = False) -> None:
             original_set_text(self, text, justify)
-            if enabled and not any(separator in self.text for separator in _SEPARATORS):
+            if enabled and _one_paragraph(self.text):
                 # Before Pango computes any line: the lines it computes now are the ones drawing asks for.
                 pango.pango_layout_set_single_paragraph_mode(self.layout, True)
 
         def deactivate(self: line_break.Layout) -> None:
-            single_paragraph = enabled and not any(separator in self.text for separator in _SEPARATORS)
+            single_paragraph = enabled and _one_paragraph(self.text)
             self._ardoise_kept = (self.layout, self.language, self.style) if single_paragraph else None
             original_deactivate(self)
 
