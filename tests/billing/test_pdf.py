@@ -389,3 +389,26 @@ def test_drawing_with_the_kept_text_layouts_gives_the_same_pdf(
     assert pdf_text_reuse.reused - reused > 40 * (1 + extra_lines // 35)
     monkeypatch.setattr(pdf_text_reuse, "enabled", False)
     assert renderer.render(html, stylesheet=STYLESHEET) == kept
+
+
+def test_the_kept_text_layouts_give_the_same_pdf_for_any_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The other documents (certificates, reports, exports) use the same engine: justified, ellipsed, preformatted,
+    # tabbed, underlined, letter-spaced, right-to-left and hyphenated texts are drawn as by WeasyPrint alone.
+    words = "Restauration scolaire et accueil périscolaire de la commune, facturation mensuelle " * 6
+    html = f"""<html lang="fr"><body>
+      <p style="text-align: justify">{words}</p>
+      <p style="width: 30mm; overflow: hidden; white-space: nowrap; text-overflow: ellipsis">{words}</p>
+      <pre>ligne 1\n\tligne 2 avec une tabulation\nligne 3</pre>
+      <p style="text-decoration: underline; letter-spacing: 0.1em; word-spacing: 2pt">{words}</p>
+      <p dir="rtl" lang="ar">مرحبا بكم في المطعم المدرسي</p>
+      <p style="hyphens: auto; width: 25mm">anticonstitutionnellement périscolaire</p>
+      <p style="white-space: pre-line">un\ndeux\u2029trois</p>
+    </body></html>"""
+    renderer = WeasyPrintRenderer()
+    reused = pdf_text_reuse.reused
+
+    kept = renderer.render(html)
+
+    assert pdf_text_reuse.reused > reused
+    monkeypatch.setattr(pdf_text_reuse, "enabled", False)
+    assert renderer.render(html) == kept
