@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Protocol
 
 from django.conf import settings
@@ -167,12 +168,13 @@ def get_renderer() -> PdfRenderer:
 # 1303/2048 em wide, U+202F (the thousands separator) 409/2048, the comma and the no-break space 651/2048.
 FIGURE_SPACE = "\u2007"
 THOUSANDS = "\u202f"
-DIGIT_EM, THOUSANDS_EM, COMMA_EM = 1303 / 2048, 409 / 2048, 651 / 2048
+# Exact fractions of the em (the font's own units), so that widths add up without rounding.
+DIGIT_EM, THOUSANDS_EM, COMMA_EM = Fraction(1303, 2048), Fraction(409, 2048), Fraction(651, 2048)
 QUANTITY_DIGITS, PRICE_DIGITS, AMOUNT_DIGITS = 3, 4, 5  # integer digits padded to (wider ones push the line left)
 PRICE_GAP, AMOUNT_GAP = 5, 4  # figure spaces before the unit price and before the amount
 
 
-def _money_em(digits: int) -> float:
+def _money_em(digits: int) -> Fraction:
     """Width of a padded amount, "99 999,99 €": digits, separators, comma, no-break space and the euro sign."""
     return (digits + 2 + 1) * DIGIT_EM + (digits - 1) // 3 * THOUSANDS_EM + 2 * COMMA_EM
 

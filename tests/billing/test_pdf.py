@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import threading
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -315,8 +316,8 @@ def test_each_thread_keeps_one_engine_and_parses_the_stylesheet_once(invoice: In
     assert isinstance(get_renderer(), FakePdfRenderer)
 
 
-def advances_em(text: str) -> list[float]:
-    """Each character's advance in DejaVu Sans (the PDFs' regular face, as fontconfig finds it), in em."""
+def advances_em(text: str) -> list[Fraction]:
+    """Each character's advance in DejaVu Sans (the PDFs' regular face, as fontconfig finds it), in exact em."""
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     fc_match = shutil.which("fc-match")
@@ -324,7 +325,7 @@ def advances_em(text: str) -> list[float]:
     path = subprocess.run([fc_match, "-f", "%{file}", "DejaVu Sans"], capture_output=True, check=True).stdout  # noqa: S603
     font = TTFont(path.decode())
     cmap, metrics, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
-    return [metrics[cmap[ord(char)]][0] / units for char in text]
+    return [Fraction(metrics[cmap[ord(char)]][0], units) for char in text]
 
 
 def test_a_lines_figures_stand_in_columns_under_the_header() -> None:
@@ -338,12 +339,17 @@ def test_a_lines_figures_stand_in_columns_under_the_header() -> None:
         price_end = figures.index(price, len(str(quantity))) + len(price)
         quantity_end = figures.index(str(quantity)) + len(str(quantity))
         assert figures.endswith(format_euros(amount))
-        ends.append((round(sum(advances[price_end:]), 6), round(sum(advances[quantity_end:]), 6)))
+        ends.append((sum(advances[price_end:], Fraction(0)), sum(advances[quantity_end:], Fraction(0))))
     assert ends[0] == ends[1] == ends[2]
     # The header's columns are as wide as the figures under them, with the gap before each.
     price_end_em, quantity_end_em = ends[0]
-    assert float(FIGURE_COLUMNS["amount"].removesuffix("em")) == pytest.approx(price_end_em, abs=0.001)
-    assert float(FIGURE_COLUMNS["price"].removesuffix("em")) == pytest.approx(quantity_end_em - price_end_em, abs=0.001)
+    assert abs(css_em(FIGURE_COLUMNS["amount"]) - price_end_em) <= Fraction(1, 1000)
+    assert abs(css_em(FIGURE_COLUMNS["price"]) - (quantity_end_em - price_end_em)) <= Fraction(1, 1000)
+
+
+def css_em(length: str) -> Fraction:
+    """A CSS length in em ("12.345em") as an exact fraction."""
+    return Fraction(Decimal(length.removesuffix("em")))
 
 
 def test_its_lines_read_in_order_in_the_pdf(invoice: Invoice, tmp_path: Path) -> None:
