@@ -12,9 +12,9 @@ from django.db.transaction import TransactionManagementError
 from django.http import Http404
 
 from ardoise.families.models import AuthorisedPerson, Child, Family, Guardian
-from ardoise.towns.access import object_or_404
+from ardoise.towns.access import id_or_404, object_or_404
 from ardoise.towns.models import Town
-from ardoise.towns.rows import Columns, column_of
+from ardoise.towns.rows import Columns, column_of, written_once
 
 
 def access_family(town: Town, family_id: int) -> Family:
@@ -61,28 +61,15 @@ class _ChildStatement:
         return child  # type: ignore[no-any-return]
 
 
-_child_statements: dict[tuple[str, bool], _ChildStatement] = {}
-# The database's integers (an id beyond them finds nothing: 404, as the ORM's `object_or_404` answers).
-_IDS = range(-(2**63), 2**63)
-
-
 def access_child(family: Family, child_id: int, *, for_update: bool = False) -> Child:
     """A child of this family, or 404; its `family` is the one given (not read again, nor its town).
 
     `for_update`: the child's row is locked until the current transaction ends (read and lock in one statement).
     """
-    try:
-        pk = int(child_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if pk not in _IDS:
-        raise Http404
+    pk = id_or_404(child_id)
     # A locking read is a write's (the ORM's `select_for_update` routes it so).
     db = router.db_for_write(Child) if for_update else router.db_for_read(Child)
-    statement = _child_statements.get((db, for_update))
-    if statement is None:
-        statement = _child_statements[(db, for_update)] = _ChildStatement(db, for_update)
-    child = statement.read(db, family, pk)
+    child = written_once(_ChildStatement, db, for_update).read(db, family, pk)
     if child is None:
         raise Http404
     child.family = family

@@ -72,6 +72,22 @@ def object_or_404[M: Model](queryset: QuerySet[M], **lookup: Any) -> M:
         raise Http404 from None
 
 
+# The database's integers (2**63 and beyond find nothing).
+_IDS = range(-(2**63), 2**63)
+
+
+def id_or_404(value: Any) -> int:
+    """`value` as a row id, or 404: `object_or_404`'s rule for an id that is not a number or beyond the
+    database's integers, for the few statements written by hand (towns.rows)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if pk not in _IDS:
+        raise Http404
+    return pk
+
+
 def access_staff(town: Town, user_id: int) -> User:
     """A staff account of this town (holding a role), or 404 — never a parent's account."""
     return object_or_404(
