@@ -19,7 +19,7 @@ from django.utils.crypto import constant_time_compare
 
 from ardoise.accounts.models import ApiToken, User
 from ardoise.towns.models import Town
-from ardoise.towns.rows import Columns, column_of
+from ardoise.towns.rows import Columns, column_of, written_once
 
 
 def digest_of(token: str) -> str:
@@ -114,10 +114,6 @@ class _CallerStatement:
         return token  # type: ignore[no-any-return]
 
 
-# (database alias, the town's relations) -> the statement, written on first use
-_statements: dict[tuple[str, tuple[str, ...]], _CallerStatement] = {}
-
-
 def token_of_town(town_slug: str, token: str, related: tuple[str, ...] = ()) -> ApiToken | None:
     """The live token of the town named `town_slug`, with its town and caller loaded, in one query.
 
@@ -126,9 +122,7 @@ def token_of_town(town_slug: str, token: str, related: tuple[str, ...] = ()) -> 
     `related` adds one-to-one relations of the town (the middleware's `TOWN_RELATED`).
     """
     db = router.db_for_read(ApiToken)
-    statement = _statements.get((db, related))
-    if statement is None:
-        statement = _statements[(db, related)] = _CallerStatement(db, related)
+    statement = written_once(_CallerStatement, db, related)
     found = statement.read(db, town_slug, digest_of(token))
     if found is None or not constant_time_compare(found.password_fingerprint, found.user.get_session_auth_hash()):
         return None

@@ -17,7 +17,7 @@ from ardoise.billing.balance import Balance, family_balance
 from ardoise.billing.money import round_money
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.towns.models import Site
-from ardoise.towns.rows import Columns, column_of, convert, converters
+from ardoise.towns.rows import Columns, column_of, convert, converters, written_once
 
 GUARDIAN_FIELDS = ["id", "civility", "first_name", "last_name", "email", "mobile_phone", "home_phone", "work_phone"]
 CHILD_FIELDS = ["id", "first_name", "last_name", "birth_date"]
@@ -46,15 +46,10 @@ class _Statements:
         )
 
 
-_statements: dict[str, _Statements] = {}
-
-
 def family_card(family: Family) -> dict[str, Any]:
     """The answer of `GET family`, in two queries (the family itself comes with the caller's token)."""
     db = router.db_for_read(Guardian)
-    statements = _statements.get(db)
-    if statements is None:
-        statements = _statements[db] = _Statements(db)
+    statements = written_once(_Statements, db)
     with connections[db].cursor() as cursor:
         balance_params = (family.pk, family.town_id) * statements.balance_parts
         cursor.execute(statements.guardians_sql, [*balance_params, family.pk, family.town_id])

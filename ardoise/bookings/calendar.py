@@ -32,7 +32,7 @@ from ardoise.documents.requirements import needed_documents_exist
 from ardoise.families.models import Child, Family
 from ardoise.towns import reference
 from ardoise.towns.models import Town
-from ardoise.towns.rows import Columns, column_of
+from ardoise.towns.rows import Columns, column_of, written_once
 
 # The requirement flags an enrollment is read with when asked (`FamilyCalendar.load(..., requirements=True)`,
 # the booking review): whether its activity needs a consent, a supporting document (`bookings.actions`).
@@ -250,10 +250,6 @@ class _Statements:
         )
 
 
-# (database alias, number of school years, of children, requirement flags) -> the statements, written on first use
-_statements: dict[tuple[str, int, int, bool], _Statements] = {}
-
-
 def requirement_flags() -> dict[str, Any]:
     """The requirement flags' expressions on an enrollment's row (`NEEDS_CONSENT`, `NEEDS_DOCUMENT`)."""
     return {
@@ -273,10 +269,7 @@ def _read(
     """The family's enrollments of the years `year_ids` (with their child) and the bookings of `child_ids` from
     `start` to `end`: the ORM's instances, in at most two queries (none for what has no year or no child)."""
     db = router.db_for_read(Enrollment)
-    key = (db, len(year_ids), len(child_ids), requirements)
-    statements = _statements.get(key)
-    if statements is None:
-        statements = _statements[key] = _Statements(db, *key[1:])
+    statements = written_once(_Statements, db, len(year_ids), len(child_ids), requirements)
     enrollments: list[Enrollment] = []
     bookings: list[Booking] = []
     ops = connections[db].ops

@@ -22,7 +22,7 @@ from ardoise.bookings.models import BookingState, Request, RequestKind, RequestS
 from ardoise.calendars.wording import date_fr
 from ardoise.families.models import Child, Family, Guardian
 from ardoise.messaging.notifications import Kind, notify
-from ardoise.towns.rows import Columns, column_of
+from ardoise.towns.rows import Columns, column_of, written_once
 
 if TYPE_CHECKING:
     # Only a type: `bookings.actions.apply_family` sends the confirmation, so it imports this module.
@@ -85,16 +85,10 @@ class _GuardiansStatement:
         return guardians
 
 
-_guardians: dict[str, _GuardiansStatement] = {}
-
-
 def guardians_of(family: Family) -> list[Guardian]:
     """The family's guardians with their notification preferences (one query), by position."""
     db = router.db_for_read(Guardian)
-    statement = _guardians.get(db)
-    if statement is None:
-        statement = _guardians[db] = _GuardiansStatement(db)
-    return statement.read(db, family)
+    return written_once(_GuardiansStatement, db).read(db, family)
 
 
 def _lines(changed: Sequence[tuple[Child, Sequence["Outcome"]]]) -> tuple[list[ChildLines], Decimal]:

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from ardoise.towns.rows import written_once
+
 
 def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]]) -> list[int]:
     """Insert rows of `model` given column by column (attribute names, e.g. `town_id`, all of one length),
@@ -27,11 +29,9 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
             model(**dict(zip(names, row, strict=True))) for row in zip(*columns.values(), strict=True)
         )
         return [obj.pk for obj in objs]
-    key = (model, tuple(names))
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = _statement(model, names)
-    sql, writers = statement
+    # Made once per model and columns: the booking request's outbox row and bookings come here too, where
+    # building the statement again was a good part of their cost.
+    sql, writers = written_once(_statement, model, tuple(names))
     with connection.cursor() as cursor:
         cursor.execute(sql, [write(columns[name]) for name, write in zip(names, writers, strict=True)])
         return [row[0] for row in cursor.fetchall()]
@@ -40,12 +40,8 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
 # A column's values -> its array literal.
 ColumnWriter = Callable[[Sequence[Any]], str]
 
-# (model, attribute names) -> the statement and each column's writer, made on first use: the booking request's
-# outbox row and bookings come here too, where building it again was a good part of their cost.
-_statements: dict[tuple[type[models.Model], tuple[str, ...]], tuple[str, list[ColumnWriter]]] = {}
 
-
-def _statement(model: type[models.Model], names: list[str]) -> tuple[str, list[ColumnWriter]]:
+def _statement(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, list[ColumnWriter]]:
     meta = model._meta
     by_attname = {field.attname: field for field in meta.concrete_fields}
     fields = [by_attname[name] for name in names]

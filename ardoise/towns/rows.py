@@ -10,13 +10,26 @@ Only for statements on the hot path of every request, each with a test of what i
 goes through the ORM.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django.db import connections
 from django.db.models import Expression, Field, Model
 
 type Converter = Callable[[Any, Any, Any], Any]
+
+# (maker, key) -> what it made: the process's statements, each written on first use.
+_written: dict[tuple[Callable[..., Any], tuple[Hashable, ...]], Any] = {}
+
+
+def written_once[S](make: Callable[..., S], *key: Hashable) -> S:
+    """`make(*key)` (a statement, for a database alias and whatever shapes it), made on first use and kept for
+    the life of the process: the one registry of the statements written by hand. Two threads meeting the
+    first use both make it, and one is kept: the same statement."""
+    found = _written.get((make, key))
+    if found is None:
+        found = _written[(make, key)] = make(*key)
+    return found
 
 
 def converters(db: str, expression: Expression) -> tuple[Converter, ...]:
