@@ -13,8 +13,9 @@ goes through the ORM.
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Expression, Field, Model
+from django.db.models import Expression, Field, Model, QuerySet
 
 type Converter = Callable[[Any, Any, Any], Any]
 
@@ -30,6 +31,22 @@ def written_once[S](make: Callable[..., S], *key: Hashable) -> S:
     if found is None:
         found = _written[(make, key)] = make(*key)
     return found
+
+
+def fetch_all(queryset: QuerySet[Any, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list()` queryset, fetched in one call, as the ORM would give them (converters
+    applied): for the hundreds of thousands of rows of an invoicing run, where the ORM's fetching by chunks
+    of 100 costs a third more than the statement itself."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    found = compiler.get_converters([column for column, _sql, _alias in compiler.select[: compiler.col_count]])
+    return [tuple(row) for row in compiler.apply_converters(rows, found)] if found else rows
 
 
 def converters(db: str, expression: Expression) -> tuple[Converter, ...]:
