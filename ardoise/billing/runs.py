@@ -24,10 +24,13 @@ billing anything twice or leaving a gap in the numbers.
 """
 
 import datetime
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -75,6 +78,8 @@ from ardoise.quotients import queries as quotients
 from ardoise.quotients.rules import Timeline
 from ardoise.towns.bulk import insert_columns, insert_instances
 from ardoise.towns.models import Town
+from ardoise.towns.rows import fetch_all
+from ardoise.towns.statistics import GrowingTable
 
 # States a run reads: those that may be billed, and absences (for waiting periods).
 _READ_STATES = (
@@ -85,6 +90,7 @@ _READ_STATES = (
     BookingState.ABSENT_EXCUSED,
 )
 _ABSENT = (BookingState.ABSENT_BILLED, BookingState.ABSENT_EXCUSED)
+_EXCUSED, _UNBOOKED = BookingState.ABSENT_EXCUSED, BookingState.PRESENT_UNBOOKED
 # How far before the period a run of absences is followed back to count its waiting days.
 WAITING_LOOKBACK = datetime.timedelta(days=62)
 
@@ -157,6 +163,21 @@ class RunPreview:
         return sum(family.booking_count for family in self.families)
 
 
+@contextmanager
+def _cycles_not_collected() -> Iterator[None]:
+    """The cyclic garbage collector paused while a run reads and prices a town's month: that makes hundreds of
+    thousands of small objects and no cycle, and the collector's passes over everything alive were a fifth
+    of the preview's time (docs/benchmarks.md "Issue 14, round 5"). Left as found: paused already (a preview
+    inside an issue), it stays paused."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # One booking as the run reads it (a named tuple: a run makes one per booking, and tuples are cheap to make).
 class _Row(NamedTuple):
     booking_id: int
@@ -165,8 +186,18 @@ class _Row(NamedTuple):
     day: datetime.date
     state: str
     reason_id: int | None
-    waiting_days: int
+    waiting_days: int | None
     billed_line_id: int | None
+
+
+_BY_DAY = attrgetter("day")
+
+
+class _FamilyInfo(NamedTuple):
+    number: str
+    name: str
+    quotient_familial: int | None
+    resident: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,33 +208,32 @@ class _ChildInfo:
     has_pai: bool
 
 
-class _OpenDays:
-    """Whether an activity ran on a day, computed once per activity and day."""
+class _OpenDays(dict[tuple[int, datetime.date], bool]):
+    """Whether an activity ran on a day, keyed by (activity id, day), worked out once per activity and day."""
 
     def __init__(self, town: Town, activities: Iterable[Activity], closures: list[ClosureSpan]) -> None:
+        super().__init__()
         self.zone = town.zone
         self.activities = {activity.pk: activity for activity in activities}
         self.closures = closures
-        self.cache: dict[tuple[int, datetime.date], bool] = {}
 
-    def __call__(self, activity_id: int, day: datetime.date) -> bool:
-        key = (activity_id, day)
-        if key not in self.cache:
-            activity = self.activities[activity_id]
-            self.cache[key] = (
-                closed_reason(
-                    day,
-                    weekdays=activity.weekdays,
-                    zone=self.zone,
-                    runs_in_school_holidays=activity.runs_in_school_holidays,
-                    holidays_only=activity.holidays_only,
-                    closures=self.closures,
-                    site_id=activity.site_id,
-                    activity_id=activity.pk,
-                )
-                is None
+    def __missing__(self, key: tuple[int, datetime.date]) -> bool:
+        activity_id, day = key
+        activity = self.activities[activity_id]
+        found = self[key] = (
+            closed_reason(
+                day,
+                weekdays=activity.weekdays,
+                zone=self.zone,
+                runs_in_school_holidays=activity.runs_in_school_holidays,
+                holidays_only=activity.holidays_only,
+                closures=self.closures,
+                site_id=activity.site_id,
+                activity_id=activity.pk,
             )
-        return self.cache[key]
+            is None
+        )
+        return found
 
 
 def _rows(
@@ -212,19 +242,17 @@ def _rows(
     queryset = Booking.objects.filter(
         town_id=town_id, activity_id__in=activity_ids, date__range=(start, end), state__in=_READ_STATES, **filters
     ).order_by()
-    return [
-        _Row(pk, child_id, activity_id, day, state, reason_id, waiting or 0, line_id)
-        for pk, child_id, activity_id, day, state, reason_id, waiting, line_id in queryset.values_list(
-            "pk",
-            "child_id",
-            "activity_id",
-            "date",
-            "state",
-            "absence__reason_id",
-            "absence__reason__waiting_days",
-            "billed__invoice_line_id",
-        )
-    ]
+    columns = queryset.values_list(
+        "pk",
+        "child_id",
+        "activity_id",
+        "date",
+        "state",
+        "absence__reason_id",
+        "absence__reason__waiting_days",
+        "billed__invoice_line_id",
+    )
+    return list(map(_Row._make, fetch_all(columns)))
 
 
 def _pending_absences(
@@ -327,13 +355,10 @@ def _sibling_ranks(
     return ranks
 
 
-def _payer(family: Family, guardians: list[Guardian]) -> tuple[str, str]:
-    if not guardians:
-        return family.name, ""
-    first = guardians[0]
-    place = " ".join(part for part in (first.postcode, first.city) if part)
-    address = "\n".join(part for part in (first.address, place) if part)
-    return f"{first.last_name} {first.first_name}", address
+def _payer(last_name: str, first_name: str, address: str, postcode: str, city: str) -> tuple[str, str]:
+    """The name and address an invoice is made out to, from the family's first guardian."""
+    place = " ".join(part for part in (postcode, city) if part)
+    return f"{last_name} {first_name}", "\n".join(part for part in (address, place) if part)
 
 
 def preview(run: InvoicingRun, family_ids: Collection[int] | None = None) -> RunPreview:
@@ -345,6 +370,7 @@ def preview(run: InvoicingRun, family_ids: Collection[int] | None = None) -> Run
     return preview_period(run.town, run.period_start, run.period_end, activities, family_ids)
 
 
+@_cycles_not_collected()
 def preview_period(
     town: Town,
     start: datetime.date,
@@ -368,26 +394,35 @@ def preview_period(
             activity_ids,
             start - WAITING_LOOKBACK,
             start - datetime.timedelta(days=1),
-            child_id__in=sorted(waiting_children),
+            child_id__in_ids=waiting_children,
         )
     child_ids = {row.child_id for row in rows}
     children = {
         pk: _ChildInfo(family_id, f"{first} {last}", birth_date, has_pai)
         for pk, family_id, first, last, birth_date, has_pai in Child.objects.filter(
-            town_id=town_id, pk__in=sorted(child_ids)
+            town_id=town_id, pk__in_ids=child_ids
         ).values_list("pk", "family_id", "first_name", "last_name", "birth_date", "has_pai")
     }
     families = {
-        family.pk: family
-        for family in Family.objects.filter(town_id=town_id, pk__in={c.family_id for c in children.values()})
+        pk: _FamilyInfo(number, name, quotient_familial, resident)
+        for pk, number, name, quotient_familial, resident in Family.objects.filter(
+            town_id=town_id, pk__in_ids={c.family_id for c in children.values()}
+        ).values_list("pk", "number", "name", "quotient_familial", "resident")
     }
     # Each day is priced at the QF in force that day (a new QF applies from the date staff chose).
-    quotient_timelines = quotients.timelines(town_id, families.values())
-    guardians: dict[int, list[Guardian]] = defaultdict(list)
-    for guardian in Guardian.objects.filter(town_id=town_id, family_id__in=list(families)).order_by(
-        "family_id", "position", "pk"
+    quotient_timelines = quotients.timelines(town_id, {pk: family.quotient_familial for pk, family in families.items()})
+    # Each family's payer (its first guardian) and e-mail addresses.
+    payers: dict[int, tuple[str, str]] = {}
+    emails: dict[int, list[str]] = defaultdict(list)
+    for family_id, last_name, first_name, address, postcode, city, email in (
+        Guardian.objects.filter(town_id=town_id, family_id__in_ids=families)
+        .order_by("family_id", "position", "pk")
+        .values_list("family_id", "last_name", "first_name", "address", "postcode", "city", "email")
     ):
-        guardians[guardian.family_id].append(guardian)
+        if family_id not in payers:
+            payers[family_id] = _payer(last_name, first_name, address, postcode, city)
+        if email:
+            emails[family_id].append(email)
     tariffs = _tariffs(town_id, activity_ids)
     billed_weeks = _billed_weeks(town_id, tariffs, start, end)
     is_open = _OpenDays(town, activities, load_closures(town, start - WAITING_LOOKBACK, end))
@@ -398,18 +433,20 @@ def preview_period(
     def draft_of(family_id: int) -> FamilyDraft:
         if family_id not in drafts:
             family = families[family_id]
-            payer_name, payer_address = _payer(family, guardians[family_id])
-            emails = tuple(g.email for g in guardians[family_id] if g.email)
-            drafts[family_id] = FamilyDraft(family_id, family.number, family.name, payer_name, payer_address, emails)
+            payer_name, payer_address = payers.get(family_id, (family.name, ""))
+            drafts[family_id] = FamilyDraft(
+                family_id, family.number, family.name, payer_name, payer_address, tuple(emails[family_id])
+            )
         return drafts[family_id]
 
     by_child_activity: dict[tuple[int, int], list[_Row]] = defaultdict(list)
     for row in rows:
-        if is_open(row.activity_id, row.day):
+        if is_open[row.activity_id, row.day]:
             by_child_activity[(row.child_id, row.activity_id)].append(row)
 
     ranks = _sibling_ranks(town_id, activity_ids, start, end, children, set(by_child_activity))
-    prices: dict[tuple[int, int | None, bool, bool, int, bool, int], Decimal] = {}
+    terms_by_day = {activity_id: _TermsByDay(tariffs.get(activity_id, [])) for activity_id in activity_ids}
+    prices: dict[tuple[int, _PersonKey, bool, int], Decimal] = {}
     for (child_id, activity_id), sequence in sorted(
         by_child_activity.items(),
         key=lambda item: (
@@ -421,7 +458,7 @@ def preview_period(
     ):
         child = children[child_id]
         family = families[child.family_id]
-        sequence.sort(key=lambda row: row.day)
+        sequence.sort(key=_BY_DAY)
         who = PricedFor(
             quotient_familial=family.quotient_familial,
             resident=family.resident,
@@ -430,19 +467,19 @@ def preview_period(
         )
         priced = _price_sequence(
             sequence,
-            tariffs.get(activity_id, []),
+            terms_by_day[activity_id],
             who,
             start,
             end,
             billed_weeks.get((child_id, activity_id), frozenset()),
-            quotient_timelines.get(family.pk),
+            quotient_timelines.get(child.family_id),
             prices,
         )
         if priced.missing_tariff:
             anomalies.append(
                 Anomaly(
                     "no_tariff",
-                    family.pk,
+                    child.family_id,
                     family.name,
                     _("%(child)s : des jours de « %(activity)s » sans tarif en vigueur ne sont pas facturés.")
                     % {"child": child.name, "activity": labels[activity_id]},
@@ -452,7 +489,7 @@ def preview_period(
             anomalies.append(
                 Anomaly(
                     "flat_already_billed",
-                    family.pk,
+                    child.family_id,
                     family.name,
                     _("%(child)s : le forfait mensuel « %(activity)s » est déjà facturé pour un mois de la période.")
                     % {"child": child.name, "activity": labels[activity_id]},
@@ -500,70 +537,96 @@ class _Priced:
     flat_conflict: bool
 
 
+# What a day's price depends on about the family and the child: PricedFor's fields, as a cheap key.
+type _PersonKey = tuple[int | None, bool, bool, int]
+
+
+class _TermsByDay(dict[datetime.date, TariffTerms | None]):
+    """An activity's tariff in force on each day (None before its first), worked out once per day of a run."""
+
+    def __init__(self, history: Iterable[TariffTerms]) -> None:
+        super().__init__()
+        self.history = sorted(history, key=lambda terms: terms.valid_from)
+
+    def __missing__(self, day: datetime.date) -> TariffTerms | None:
+        found = self[day] = terms_on(day, self.history)
+        return found
+
+
 def _price_sequence(
     sequence: list[_Row],
-    history: list[TariffTerms],
+    terms_by_day: _TermsByDay,
     who: PricedFor,
     start: datetime.date,
     end: datetime.date,
     billed_weeks: frozenset[datetime.date] = frozenset(),
     quotient: Timeline | None = None,
-    prices: dict[tuple[int, int | None, bool, bool, int, bool, int], Decimal] | None = None,
+    prices: dict[tuple[int, _PersonKey, bool, int], Decimal] | None = None,
 ) -> _Priced:
     """The lines of one child in one activity; `billed_weeks`: the Mondays of the weeks whose Forfait
     semaine an invoice already bills (their other days are covered by it); `quotient`: the family's QF
     history, each day (a package: its first day) priced at the QF of that day; `prices`: the day prices
     already worked out, shared by the sequences of a run (a town has few distinct ones)."""
     prices = {} if prices is None else prices
-    persons: dict[int | None, PricedFor] = {who.quotient_familial: who}
+    # QF -> the person priced, and what their day prices are keyed by.
+    persons: dict[int | None, tuple[PricedFor, _PersonKey]] = {}
 
-    def who_with(quotient_familial: int | None) -> PricedFor:
-        if quotient_familial not in persons:
-            persons[quotient_familial] = replace(who, quotient_familial=quotient_familial)
-        return persons[quotient_familial]
+    def who_on(day: datetime.date) -> tuple[PricedFor, _PersonKey]:
+        quotient_familial = who.quotient_familial if quotient is None else quotient.on(day)
+        found = persons.get(quotient_familial)
+        if found is None:
+            person = who
+            if quotient_familial != who.quotient_familial:
+                person = replace(who, quotient_familial=quotient_familial)
+            found = persons[quotient_familial] = (
+                person,
+                (quotient_familial, person.resident, person.has_pai, person.sibling_rank),
+            )
+        return found
 
-    def who_on(day: datetime.date) -> PricedFor:
-        return who if quotient is None else who_with(quotient.on(day))
+    # The same person all period long unless the family's QF changes within it (most families).
+    unchanged = quotient is None or not any(start < entry.applies_from <= end for entry in quotient.entries)
+    period_who = who_on(start) if unchanged else None
 
-    marks: list[AbsenceMark] = [
-        ((row.reason_id or 0), row.waiting_days) if row.state in _ABSENT else None for row in sequence
-    ]
-    in_waiting = waiting_period_billed(marks)
-    ranks = unbooked_ranks(row.day for row in sequence if row.state == BookingState.PRESENT_UNBOOKED)
+    states = {row.state for row in sequence}
+    # The excused absences billed as waiting days (most sequences have no excused absence to work out).
+    waiting: set[int] = set()
+    if _EXCUSED in states:
+        marks: list[AbsenceMark] = [
+            ((row.reason_id or 0), row.waiting_days or 0) if row.state in _ABSENT else None for row in sequence
+        ]
+        waiting = {row.booking_id for row, billed in zip(sequence, waiting_period_billed(marks), strict=True) if billed}
+    ranks = unbooked_ranks(row.day for row in sequence if row.state == _UNBOOKED) if _UNBOOKED in states else {}
     grouped: dict[tuple[LineKind, Decimal], list[int]] = {}
     flat_days: dict[TariffTerms, list[_Row]] = defaultdict(list)
     missing_tariff = False
-    for row, waiting in zip(sequence, in_waiting, strict=True):
-        if row.billed_line_id is not None or not start <= row.day <= end:
+    for row in sequence:
+        day, state = row.day, row.state
+        if row.billed_line_id is not None or not start <= day <= end:
             continue
-        if row.state == BookingState.ABSENT_EXCUSED and not waiting:
+        if state == _EXCUSED and row.booking_id not in waiting:
             continue
-        terms = terms_on(row.day, history)
+        terms = terms_by_day[day]
         if terms is None:
             missing_tariff = True
             continue
         if terms.flat:
             flat_days[terms].append(row)
             continue
-        unbooked = row.state == BookingState.PRESENT_UNBOOKED
-        rank = ranks.get(row.day, 1)
+        unbooked = state == _UNBOOKED
+        rank = ranks[day] if unbooked else 1
         penalised = unbooked and terms.penalty_price is not None and rank >= terms.penalty_from_nth
-        person = who_on(row.day)
+        person, person_key = period_who or who_on(day)
         # Keyed by the terms' identity: the run holds each tariff's terms once, and hashing them is dear.
-        key = (
-            id(terms),
-            person.quotient_familial,
-            person.resident,
-            person.has_pai,
-            person.sibling_rank,
-            unbooked,
-            rank,
-        )
+        key = (id(terms), person_key, unbooked, rank)
         price = prices.get(key)
         if price is None:
             price = prices[key] = unit_price(terms, person, unbooked=unbooked, unbooked_rank_in_month=rank)
-        kind: LineKind = "unbooked" if penalised else "waiting" if row.state == BookingState.ABSENT_EXCUSED else "day"
-        grouped.setdefault((kind, price), []).append(row.booking_id)
+        kind: LineKind = "unbooked" if penalised else "waiting" if state == _EXCUSED else "day"
+        booking_ids = grouped.get((kind, price))
+        if booking_ids is None:
+            booking_ids = grouped[(kind, price)] = []
+        booking_ids.append(row.booking_id)
     lines: list[_PricedLine] = [(kind, price, ids, len(ids)) for (kind, price), ids in grouped.items()]
     flat_conflict = False
     for terms, rows in flat_days.items():
@@ -580,7 +643,7 @@ def _price_sequence(
             continue
         by_price: dict[tuple[bool, Decimal], list[list[datetime.date]]] = defaultdict(list)
         for days in packages.values():
-            package_who = who_on(min(days))
+            package_who, _key = who_on(min(days))
             price = package_price(terms, package_who, len(days))
             by_price[(price == flat_price(terms, package_who), price)].append(days)
         for (whole, price), groups in by_price.items():
@@ -791,6 +854,7 @@ def issue_families(
     return invoices
 
 
+@_cycles_not_collected()
 def issue_run(
     run: InvoicingRun,
     actor: User | None,
@@ -814,6 +878,7 @@ def issue_run(
     skipped: list[int] = []
     drafts = [draft for draft in preview(run).families if draft.lines]
     with_credit = families_with_credit(run.town_id)
+    invoice_table = GrowingTable(Invoice)
     for start in range(0, len(drafts), ISSUE_BATCH):
         batch = drafts[start : start + ISSUE_BATCH]
         try:
@@ -837,6 +902,7 @@ def issue_run(
                     continue
                 invoices.append(invoice)
         issued += invoices
+        invoice_table.grown(len(invoices))
         if on_issued is not None:
             for invoice in invoices:
                 # At once if the batch is committed; after the caller's transaction commits if there is one.

@@ -6,7 +6,7 @@ many families in one query (the invoicing run).
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -39,16 +39,16 @@ def quotient_on(family: Family, day: datetime.date) -> int | None:
     return timeline(family).on(day)
 
 
-def timelines(town_id: int, families: Iterable[Family]) -> dict[int, Timeline]:
-    """Every family's timeline (keyed by id), in one query; a family without history keeps its file's QF."""
-    by_id = {family.pk: family for family in families}
+def timelines(town_id: int, file_values: Mapping[int, int | None]) -> dict[int, Timeline]:
+    """Every family's timeline, in one query; `file_values`: each family's QF on its file (its fallback),
+    keyed by id. A family without history keeps its file's QF."""
     entries: dict[int, list[Entry]] = defaultdict(list)
-    rows = QuotientRecord.objects.filter(town_id=town_id, family_id__in=list(by_id)).values_list(
+    rows = QuotientRecord.objects.filter(town_id=town_id, family_id__in_ids=file_values).values_list(
         "family_id", "applies_from", "pk", "value"
     )
     for family_id, applies_from, pk, value in rows:
         entries[family_id].append(_entry(applies_from, pk, value))
-    return {pk: Timeline.of(entries.get(pk, ()), fallback=family.quotient_familial) for pk, family in by_id.items()}
+    return {pk: Timeline.of(entries.get(pk, ()), fallback=value) for pk, value in file_values.items()}
 
 
 def history(family: Family) -> QuerySet[QuotientRecord]:

@@ -73,7 +73,13 @@ def issue_statements(town: Town, meals: Activity, like: Child, families: int) ->
     with CaptureQueriesContext(connection) as queries:
         issued = runs.issue_run(run, None, today=TODAY).invoices
     assert len(issued) == families
-    return [query["sql"] for query in queries.captured_queries]
+    # Less the invoice table's statistics kept true (towns.statistics: read, and analyzed while the run doubles
+    # it), which depend on what autovacuum has done in the test database, not on the number of families.
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if not query["sql"].startswith(("SELECT reltuples FROM pg_class", "ANALYZE"))
+    ]
 
 
 @pytest.mark.parametrize("families", [5, 50])

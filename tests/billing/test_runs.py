@@ -1,6 +1,7 @@
 """Invoicing runs: what is billed, preview = issue, never twice, whole invoices only."""
 
 import datetime
+import gc
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -365,3 +366,54 @@ def test_a_family_credit_settles_the_invoice_a_run_issues(
     assert free_credit(family) == D("5.00")
     issued = AuditEntry.objects.get(action="invoice.issue")
     assert issued.changes == {"settled_by_credit": "5.00"}
+
+
+def test_previewing_and_issuing_leave_the_garbage_collector_as_they_found_it(
+    town: Town, children: list[Child], meals: Activity, book: Book, march_run: Run
+) -> None:
+    # Paused while a run reads a town's month; a worker left with it off would never free a cycle again.
+    book(children[0], meals, 8)
+    run = march_run(town, meals)
+    assert gc.isenabled()
+    runs.preview(run)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        runs.preview(run)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def refused_while_paused() -> None:
+        with runs._cycles_not_collected():
+            assert not gc.isenabled()
+            raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        refused_while_paused()
+    assert gc.isenabled()
+    runs.issue_run(run, None)
+    assert gc.isenabled()
+
+
+def test_the_invoice_is_made_out_to_the_first_guardian_and_sent_to_every_address(
+    town: Town, children: list[Child], meals: Activity, book: Book, march_run: Run
+) -> None:
+    site = children[0].site
+    leroy = FamilyFactory(town=town, name="LEROY")
+    GuardianFactory(family=leroy, position=2, first_name="Paul", email="paul@example.test", user=None)
+    GuardianFactory(
+        family=leroy, position=1, first_name="Anne", address="", postcode="69001", city="Lyon", email="", user=None
+    )
+    alone = FamilyFactory(town=town, name="SEUL")
+    book(ChildFactory(family=leroy, site=site), meals, 8)
+    book(ChildFactory(family=alone, site=site), meals, 8)
+
+    drafts = {draft.name: draft for draft in runs.preview(march_run(town, meals)).families}
+
+    assert (drafts["LEROY"].payer_name, drafts["LEROY"].payer_address, drafts["LEROY"].emails) == (
+        "LEROY Anne",
+        "69001 Lyon",
+        ("paul@example.test",),
+    )
+    assert (drafts["SEUL"].payer_name, drafts["SEUL"].payer_address, drafts["SEUL"].emails) == ("SEUL", "", ())
