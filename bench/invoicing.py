@@ -18,19 +18,22 @@ invoices). For the last complete month with billable bookings in town `demo`:
    invoices per second and the renderers' CPU milliseconds per invoice, each process
    warmed up first as a long-lived worker is (`measure.pdf_rate`).
 
-Prints one JSON object; bench/run.sh adds the machine and the date.
+Prints one JSON object; bench/run.sh adds the machine and the date. ARDOISE_SRC=<checkout> runs that checkout's
+code (bench/run.sh's BEFORE).
 """
 
 import argparse
 import datetime
 import json
+import os
 import resource
 import time
 import tracemalloc
 
 import project
 
-project.start()
+# ARDOISE_SRC: another checkout's code on the same database (bench/run.sh's BEFORE), as bench/pdfs.py.
+project.start(os.environ.get("ARDOISE_SRC"))
 
 from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
@@ -42,6 +45,8 @@ from ardoise.billing.models import InvoicingRun  # noqa: E402
 from ardoise.bookings.models import Booking, BookingState  # noqa: E402
 from ardoise.towns.models import Town  # noqa: E402
 
+# The bookings already billed are left out with NOT EXISTS: written `LEFT JOIN … IS NULL`, PostgreSQL planned it
+# as a nested loop over the billed bookings once the town was analyzed (111 s instead of 0.23).
 FLOOR_SQL = """
 SELECT c.family_id, b.child_id, b.activity_id, b.state, count(*) AS days
 FROM bookings_booking b

@@ -3,7 +3,8 @@
 #
 #   bench/run.sh [rush]      the deadline rush (default)
 #   bench/run.sh invoicing   the month-end invoicing run: preview, issue, PDF rate (bench/invoicing.py); the town is
-#                            analyzed first (ANALYZE=0: measured as built, as rounds 1 to 4 of issue 14 were)
+#                            analyzed first (ANALYZE=0: measured as built, as rounds 1 to 4 of issue 14 were);
+#                            TRIALS=N: N runs on copies of the same town, medians; BEFORE=<checkout> alternates
 #   bench/run.sh pages       staff and parent pages on the big town: time and queries (bench/pages.py)
 #   bench/run.sh scale       two gunicorn instances and two task workers on one database: the rush through a
 #                            proxy (each family's connection to one instance in turn), then an invoicing run whose
@@ -88,7 +89,42 @@ invoicing)
     # Statistics as a running town has them (ANALYZE=0: as built, as rounds 1 to 4 measured): on a town never
     # analyzed the floor's plans were twice as slow, and the first run's key checks never met a small table.
     [[ ${ANALYZE:-1} == 1 ]] && psql "$DATABASE_URL" -q -c "VACUUM ANALYZE"
-    "$py" bench/invoicing.py --pdfs "${PDFS:-200}" --processes 2 >"$out.raw"
+    if [[ -z ${TRIALS:-} ]]; then
+        "$py" bench/invoicing.py --pdfs "${PDFS:-200}" --processes 2 >"$out.raw"
+        write_result "$out.raw" '{}'
+        exit 0
+    fi
+    # TRIALS=N: N runs (and as many of BEFORE's code, alternating), each on a fresh copy of the same town (an issue
+    # changes it), kept as a template; the medians (this machine's noise moved single runs by ±20 %).
+    admin_url=${DATABASE_URL%/*}/postgres trial_url=${DATABASE_URL%/*}/trial
+    psql "$admin_url" -q -c "CREATE DATABASE town_template TEMPLATE ${DATABASE_URL##*/}"
+    echo "bench: $TRIALS trials of the invoicing run${BEFORE:+, alternating with $BEFORE}" >&2
+    : >"$out.trials"
+    for trial in $(seq "$TRIALS"); do
+        for src in ${BEFORE:+"$BEFORE"} "$PWD"; do
+            psql "$admin_url" -q -c "DROP DATABASE IF EXISTS trial" -c "CREATE DATABASE trial TEMPLATE town_template"
+            DATABASE_URL=$trial_url ARDOISE_SRC=$src "$py" bench/invoicing.py --pdfs "${PDFS:-4}" --processes 2 |
+                "$py" -c "import json, sys; print(json.dumps({'project': sys.argv[1], **json.load(sys.stdin)}))" "$src" \
+                    >>"$out.trials"
+        done
+    done
+    "$py" - "$out.trials" >"$out.raw" <<'PY'
+import json, statistics, sys
+trials = [json.loads(line) for line in open(sys.argv[1])]
+summary = {}
+for project in dict.fromkeys(t["project"] for t in trials):
+    mine = [t for t in trials if t["project"] == project]
+    median = lambda f: round(statistics.median(f(t) for t in mine), 3)  # noqa: E731
+    summary[project] = {
+        "floor_seconds": median(lambda t: t["floor_query"]["seconds"]),
+        "preview_seconds": median(lambda t: t["preview"]["seconds"]),
+        "issue_seconds": median(lambda t: t["issue"]["seconds"]),
+        "preview_ratio_to_floor": median(lambda t: t["preview"]["seconds"] / t["floor_query"]["seconds"]),
+        "issue_ratio_to_preview": median(lambda t: t["issue"]["seconds"] / t["preview"]["seconds"]),
+    }
+print(json.dumps({"medians": summary, "trials": trials}, indent=2))
+PY
+    rm -f "$out.trials"
     write_result "$out.raw" '{}'
     exit 0
     ;;
