@@ -33,7 +33,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Literal, NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,7 +77,7 @@ from ardoise.payments.actions import families_with_credit, settle_open_invoices
 from ardoise.quotients import queries as quotients
 from ardoise.quotients.rules import Timeline
 from ardoise.towns.bulk import insert_columns, insert_instances
-from ardoise.towns.models import Town
+from ardoise.towns.models import Town, take_numbers
 from ardoise.towns.rows import fetch_all
 from ardoise.towns.statistics import GrowingTable
 
@@ -687,29 +687,14 @@ def _last_number_in_use(town_id: int, year: int) -> int:
 def reserve_invoice_numbers(town_id: int, year: int, count: int) -> list[str]:
     """The next `count` numbers of the town's year (2027-000123, …), in the caller's transaction.
 
-    The counter row stays locked until that transaction ends: a rolled-back
-    transaction gives its numbers back, and concurrent runs queue instead of colliding.
-    One statement once the year's counter exists (an UPDATE … RETURNING, which takes the lock).
+    The counter row stays locked until that transaction ends: a rolled-back transaction gives its numbers
+    back, and concurrent runs queue instead of colliding (`take_numbers`: one statement once the year's
+    counter exists). A counter made for a year that already has invoices continues after them.
     """
-    table = InvoiceCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_number = last_number + %s WHERE town_id = %s AND year = %s "  # noqa: S608 - our table
-            "RETURNING last_number",
-            [count, town_id, year],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        last = int(row[0])
-    else:
-        # A callable default: the existing numbers are read only when the year's counter is created.
-        counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(
-            town_id=town_id, year=year, defaults={"last_number": lambda: _last_number_in_use(town_id, year)}
-        )
-        counter.last_number += count
-        counter.save(update_fields=["last_number"])
-        last = counter.last_number
-    return [f"{year}-{number:06d}" for number in range(last - count + 1, last + 1)]
+    numbers = take_numbers(
+        InvoiceCounter, count, first_use=lambda: _last_number_in_use(town_id, year), town_id=town_id, year=year
+    )
+    return [f"{year}-{number:06d}" for number in numbers]
 
 
 def next_invoice_number(town_id: int, year: int) -> str:

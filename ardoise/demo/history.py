@@ -38,17 +38,18 @@ from django.db.models import Max
 from ardoise.billing.models import (
     BilledBooking,
     Invoice,
-    InvoiceCounter,
     InvoiceLine,
     Payment,
     PaymentAllocation,
     PaymentMethod,
 )
 from ardoise.billing.money import round_money
+from ardoise.billing.runs import reserve_invoice_numbers
 from ardoise.bookings.models import BILLABLE_STATES, STATES_HOLDING_A_PLACE, Booking, BookingState, Enrollment
 from ardoise.calendars.deadlines import PARIS
 from ardoise.payments.models import Counter as NumberCounter
 from ardoise.payments.models import CounterKind
+from ardoise.towns.models import take_numbers
 
 from . import ledger, spec
 from .bookings import BookingGenerator, ChildRef, OpenDays
@@ -216,22 +217,13 @@ def _drafts(builder: "DemoBuilder", dupont: FamilyPlan, first: datetime.date, la
 def _reserve_invoice_numbers(town_id: int, year: int, count: int) -> list[str]:
     """`count` numbers of the town's invoice counter for `year`, in order (the counter row locked meanwhile)."""
     with transaction.atomic():
-        counter, _created = InvoiceCounter.objects.select_for_update().get_or_create(town_id=town_id, year=year)
-        start = counter.last_number
-        counter.last_number += count
-        counter.save(update_fields=["last_number"])
-    return [f"{year}-{number:06d}" for number in range(start + 1, start + count + 1)]
+        return reserve_invoice_numbers(town_id, year, count)
 
 
 def _reserve_payment_numbers(builder: "DemoBuilder", year: int, count: int) -> list[str]:
     with transaction.atomic():
-        counter, _created = NumberCounter.objects.select_for_update().get_or_create(
-            town=builder.town, kind=CounterKind.PAYMENT, year=year
-        )
-        start = counter.last_number
-        counter.last_number += count
-        counter.save(update_fields=["last_number"])
-    return [f"{PAYMENT_PREFIX}{year}-{number:06d}" for number in range(start + 1, start + count + 1)]
+        numbers = take_numbers(NumberCounter, count, town=builder.town, kind=CounterKind.PAYMENT, year=year)
+    return [f"{PAYMENT_PREFIX}{year}-{number:06d}" for number in numbers]
 
 
 def _numbers_by_year(days: list[datetime.date], reserve: Callable[[int, int], list[str]]) -> list[str]:

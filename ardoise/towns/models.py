@@ -5,11 +5,14 @@ that every query filters on it directly and the data can one day be spread
 across database nodes by town.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils.translation import gettext_lazy as _
+
+from ardoise.towns.rows import column_of
 
 
 class Zone(models.TextChoices):
@@ -61,16 +64,43 @@ class TownScoped(models.Model):
         abstract = True
 
 
-def take_number(counter: type[models.Model], **key: Any) -> int:
-    """The next number of a gapless counter: the row of `counter` (a model with `last_number`) for `key`.
+def take_numbers(
+    counter: type[models.Model], count: int = 1, *, first_use: Callable[[], int] | None = None, **key: Any
+) -> range:
+    """The next `count` numbers of a gapless counter (the row of `counter`, a model with `last_number`, for `key`).
 
-    The row, made on first use, stays locked until the caller's transaction ends: numbers drawn at the
-    same moment wait for each other, and one drawn in a transaction that rolls back is drawn again.
+    One statement once the row exists (an `UPDATE … RETURNING`, which takes the row's lock); the row stays locked
+    until the caller's transaction ends: numbers taken at the same moment wait for each other, and those of a
+    transaction that rolls back are taken again. The row is made on first use, after `first_use()` (the highest
+    number already in use, for a counter made when some are: imported invoices) or after 0.
     """
-    row: Any = counter._default_manager.select_for_update().get_or_create(**key)[0]
-    row.last_number += 1
-    row.save(update_fields=["last_number"])
-    return int(row.last_number)
+    db = router.db_for_write(counter)
+    meta = counter._meta
+    # Our models' lowercase table and column names, which need no quoting.
+    where = {column_of(meta.get_field(name)): getattr(value, "pk", value) for name, value in key.items()}
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {meta.db_table} SET last_number = last_number + %s "  # noqa: S608 - names from the model
+            f"WHERE {' AND '.join(f'{column} = %s' for column in where)} RETURNING last_number",
+            [count, *where.values()],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        last = int(row[0])
+    else:
+        defaults = {} if first_use is None else {"last_number": first_use}  # called only when the row is made
+        made: Any = (
+            counter._default_manager.db_manager(db).select_for_update().get_or_create(**key, defaults=defaults)[0]
+        )
+        made.last_number += count
+        made.save(update_fields=["last_number"])
+        last = int(made.last_number)
+    return range(last - count + 1, last + 1)
+
+
+def take_number(counter: type[models.Model], **key: Any) -> int:
+    """The next number of a gapless counter (see take_numbers)."""
+    return take_numbers(counter, **key)[0]
 
 
 class Site(TownScoped):
