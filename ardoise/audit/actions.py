@@ -118,8 +118,12 @@ def save_settings_row[M: models.Model](
     summary: str,
 ) -> M:
     """Create or change the one row of `model` for `key` (a town's settings), locked, stamped `updated_at`;
-    what changed among `fields` is recorded as `action` (nothing when nothing did). The caller is atomic."""
+    what changed among `fields` is recorded as `action` (nothing when nothing did). The caller is atomic.
+    A value that is not among `fields` is refused (TypeError): it would be saved without its audit."""
     fields = tuple(fields)
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise TypeError(f"not among the fields of {model.__name__}: {sorted(unknown)}")
     current = model._default_manager.select_for_update().filter(**key).first()
     before = snapshot(current, fields) if current else {}
     if current is None:

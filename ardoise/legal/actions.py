@@ -47,16 +47,9 @@ class LegalRefused(Exception):
         self.message = message
 
 
-def _check_fields(values: dict[str, Any], fields: tuple[str, ...], what: str) -> None:
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise TypeError(f"not a field of the {what}: {sorted(unknown)}")
-
-
 @transaction.atomic
 def save_statement(town: Town, actor: User | None, **values: Any) -> AccessibilityStatement:
     """The town's part of the accessibility statement (`STATEMENT_FIELDS`; the others are Ardoise's)."""
-    _check_fields(values, STATEMENT_FIELDS, "statement")
     percent = values.get("criteria_met_percent")
     if percent is not None and not Decimal(0) <= percent <= Decimal(100):
         raise LegalRefused(_("Le taux de critères respectés est compris entre 0 et 100 %."))
@@ -82,7 +75,6 @@ def save_statement(town: Town, actor: User | None, **values: Any) -> Accessibili
 @transaction.atomic
 def save_notice(town: Town, actor: User | None, **values: Any) -> ProcessingNotice:
     """The town's part of the processing notice and of the register (`NOTICE_FIELDS`)."""
-    _check_fields(values, NOTICE_FIELDS, "notice")
     return save_settings_row(
         ProcessingNotice,
         {"town": town},
