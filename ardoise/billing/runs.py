@@ -193,6 +193,7 @@ class _Row(NamedTuple):
 _BY_DAY = attrgetter("day")
 
 
+# What a run reads of each family and child: plain values, not model instances (thousands of each).
 class _FamilyInfo(NamedTuple):
     number: str
     name: str
@@ -200,8 +201,7 @@ class _FamilyInfo(NamedTuple):
     resident: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _ChildInfo:
+class _ChildInfo(NamedTuple):
     family_id: int
     name: str
     birth_date: datetime.date
