@@ -242,20 +242,22 @@ class InvoiceLine(TownScoped):
 
 
 class BilledBooking(TownScoped):
-    """A booking billed on an invoice line: a booking is billed at most once, ever (the unique index on
-    `booking_id`, checked by PostgreSQL).
+    """A booking billed on an invoice line: a booking is billed at most once, ever (the booking is the primary
+    key, checked by PostgreSQL).
 
-    Its town is its booking's and its invoice line's: the `town_id` column stays (scoping, a town's rows on
-    one primary) but without a foreign key or an index of its own; tests/billing/test_billed_town.py proves
-    the three towns agree after every way of billing. Its invoice line has no foreign key in the database
-    either: the line is written by the same transaction a statement earlier (ids from its `RETURNING`), and
-    lines are never deleted (PROTECT here, an issued invoice refuses deletion; tests/billing/test_billed_links.py
-    tries). Each check cost an issue 0.7–1 s of PostgreSQL CPU for 200,000 billed bookings
-    (docs/architecture.md, "Money").
+    None of its three links has a foreign key in the database, each check cost an issue 0.7–1.1 s of PostgreSQL
+    CPU for 200,000 billed bookings (docs/architecture.md, "Money"). Its town is its booking's and its invoice
+    line's: the `town_id` column stays (scoping, a town's rows on one primary) without an index of its own;
+    tests/billing/test_billed_town.py proves the three towns agree after every way of billing. Its invoice line
+    is written by the same transaction a statement earlier (ids from its `RETURNING`), and lines are never
+    deleted (PROTECT here, an issued invoice refuses deletion). Its booking is claimed by the issue and kept by a
+    trigger (billing.billed_bookings). tests/billing/test_billed_links.py tries each deletion.
     """
 
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="billed")
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="billed", primary_key=True, db_constraint=False
+    )
     invoice_line = models.ForeignKey(
         InvoiceLine, on_delete=models.PROTECT, related_name="billed_bookings", db_constraint=False
     )

@@ -43,6 +43,7 @@ from ardoise.accounts.models import User
 from ardoise.activities.models import Activity
 from ardoise.audit import actions as audit
 from ardoise.audit.models import AuditEntry
+from ardoise.billing import billed_bookings
 from ardoise.billing.models import (
     BilledBooking,
     BillingSettings,
@@ -756,12 +757,17 @@ def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[in
 
 def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
     """BilledBooking rows (booking id, invoice line id) in one statement, without an instance per booking (a
-    run bills tens of thousands). Their town is their booking's and their line's (BilledBooking.town)."""
+    run bills tens of thousands), once their bookings are claimed (billed_bookings.claim: IntegrityError if one
+    was deleted meanwhile). Their town is their booking's and their line's (BilledBooking.town)."""
+    if not billed:
+        return
+    booking_ids = [booking_id for booking_id, _line_id in billed]
+    billed_bookings.claim(town_id, booking_ids)
     insert_columns(
         BilledBooking,
         {
             "town_id": [town_id] * len(billed),
-            "booking_id": [booking_id for booking_id, _line_id in billed],
+            "booking_id": booking_ids,
             "invoice_line_id": [line_id for _booking_id, line_id in billed],
         },
     )

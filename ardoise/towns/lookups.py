@@ -3,8 +3,12 @@
 Django's `__in` writes a placeholder per value and prepares each value in Python: for the thousands of ids an
 invoicing run reads by (the children of a month's bookings, their families and guardians) building and
 sending the statement cost more than PostgreSQL took to run it (80 ms for 10,000 children, against 25 ms
-with one array). PostgreSQL gets one array (`= ANY(%s)`); SQLite one JSON array (`IN (SELECT value FROM
+with one array). PostgreSQL gets one array, written as its text (`= ANY(%s::bigint[])`: psycopg's own
+adaptation of a list took 0.12 s for 200,000 ids, the text 0.02 s); SQLite one JSON array (`IN (SELECT value FROM
 json_each(%s))`, which also has no limit on the number of values). An empty list matches nothing.
+
+Give the ids as a set, a dict, a range or an iterator rather than a list or a tuple: Django walks a list or a
+tuple value by value (`Query.resolve_lookup_value`, for expressions among them) before any lookup sees it.
 """
 
 import json
@@ -30,7 +34,7 @@ class InIds(Lookup):
 
     def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*params, self.rhs)
+        return f"{lhs} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, self.rhs)) + "}")
 
 
 def register() -> None:

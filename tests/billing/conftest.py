@@ -40,7 +40,7 @@ def new_march_run(town: Town, *activities: Activity) -> InvoicingRun:
 
 def billed_out_of_town() -> list[int]:
     """The billed bookings whose town is not their booking's or their invoice line's (BilledBooking.town has
-    no foreign key of its own: the two it has carry the town); none, whatever wrote them."""
+    no foreign key: its booking and its line carry the town); none, whatever wrote them."""
     return list(
         BilledBooking.objects.filter(~Q(town_id=F("booking__town_id")) | ~Q(town_id=F("invoice_line__town_id")))
         .order_by("pk")

@@ -1,7 +1,7 @@
 """A billed booking's town is its booking's and its invoice line's, and its invoice line exists.
 
-`BilledBooking.town` has no foreign key of its own (its booking is checked, and both its booking and its line
-carry the town), nor has `BilledBooking.invoice_line` (the line is written a statement earlier in the same
+`BilledBooking.town` has no foreign key of its own (its booking is claimed by the issue, and both its booking
+and its line carry the town), nor has `BilledBooking.invoice_line` (the line is written a statement earlier in the same
 transaction; lines are never deleted, tests/billing/test_billed_links.py): these tests are what proves the
 three towns agree and every line is there, whichever way a booking gets billed, in two towns issuing side by
 side, with batches of any size and a crash anywhere.
