@@ -7,11 +7,17 @@ both for each billed booking: a lookup, a lock written on the booking's row and 
 
 - PostgreSQL refuses to delete a billed booking: a trigger on bookings (`CREATE_DELETION_CHECK`), which also takes
   the town's billing lock, shared, before it looks;
-- an issue claims its bookings before it bills them (`claim`): it takes that lock, exclusive, then checks in
-  one statement that every booking is still there. A deletion committed first fails the check (IntegrityError:
-  the batch writes nothing and is issued again family by family; the family whose booking went is skipped); a
-  deletion under way either took the lock first (the issue waits for it, then fails its check) or takes it
-  after (the deletion waits for the issue to commit, then finds the booking billed and fails).
+- an issue claims its bookings before it bills them (`claim`): it takes that lock, exclusive, then makes sure
+  every booking is still there. A deletion committed first fails the check (IntegrityError: the batch writes
+  nothing and is issued again family by family; the family whose booking went is skipped); a deletion under
+  way either took the lock first (the issue waits for it, then fails its check) or takes it after (the
+  deletion waits for the issue to commit, then finds the booking billed and fails).
+
+Checking 200,000 bookings one by one cost an issue 0.3–0.5 s, and there is almost never anything to find: the
+trigger also counts the deletions (a sequence, `DELETIONS`), and the issue reads that count under the lock
+before its preview reads the bookings (`deletions_seen`); a batch whose claim finds the same count skips the
+check, since no deletion has committed since its bookings were read, nor can (one past its trigger holds the
+lock; one before it will find the booking billed). Any other count, from any town, checks.
 
 Deletions of bookings are rare (a child removed from a signup file, with its bookings) and wait at most for one
 batch of an issue. On SQLite a writing transaction holds the whole database from its start (`transaction_mode`
@@ -23,24 +29,50 @@ PostgreSQL with two connections, and a deletion between a run's preview and its 
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from ardoise.bookings.models import Booking
 
 # The first key of the town's billing lock (`pg_advisory_xact_lock(BILLING_LOCK, town_id)`); the second is the
 # town. "BILL" in ASCII: no other advisory lock of Ardoise uses it.
 BILLING_LOCK = 0x42494C4C
+# The sequence the trigger advances at each deletion of bookings (not per town: a deletion anywhere checks).
+DELETIONS = "billing_booking_deletions"
 
 
-def claim(town_id: int, booking_ids: Sequence[int]) -> None:
-    """Hold the town's billing lock until the transaction ends and check that every one of `booking_ids` (the
-    town's bookings, none twice) is still there; IntegrityError if one is not."""
+# What an issue read of the deletions' count (PostgreSQL: the sequence's value and whether it was ever used).
+type DeletionsSeen = tuple[int, bool]
+
+
+def deletions_seen(town_id: int) -> DeletionsSeen | None:
+    """The deletions' count, read under the town's billing lock (no deletion is then past its trigger and not
+    committed); None on SQLite, where every claim checks."""
+    if connection.vendor != "postgresql":
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BILLING_LOCK, town_id])
+        return _deletions(cursor)
+
+
+def claim(town_id: int, booking_ids: Sequence[int], seen: DeletionsSeen | None = None) -> None:
+    """Hold the town's billing lock until the transaction ends and make sure every one of `booking_ids` (the
+    town's bookings, none twice) is still there; IntegrityError if one is not. `seen`: what `deletions_seen`
+    read before `booking_ids` were; the bookings are not checked if no booking was deleted since."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BILLING_LOCK, town_id])
+            if seen is not None and _deletions(cursor) == seen:
+                return
     # An iterator: Django walks a list value by value before the lookup sees it (0.2 s for 200,000 ids).
-    if Booking.objects.filter(town_id=town_id, pk__in_ids=iter(booking_ids)).count() != len(booking_ids):
-        raise IntegrityError("A booking to bill has been deleted, or belongs to another town.")
+    if Booking.objects.filter(pk__in_ids=iter(booking_ids)).count() != len(booking_ids):
+        raise IntegrityError("A booking to bill has been deleted.")
+
+
+def _deletions(cursor: CursorWrapper) -> DeletionsSeen:
+    cursor.execute(f"SELECT last_value, is_called FROM {DELETIONS}")  # noqa: S608 - a constant
+    last_value, is_called = cursor.fetchone()
+    return last_value, is_called
 
 
 # The trigger that refuses to delete a billed booking (PostgreSQL): the statements that create it, and those
@@ -48,10 +80,14 @@ def claim(town_id: int, booking_ids: Sequence[int]) -> None:
 _POSTGRESQL_FUNCTION = f"""
 CREATE FUNCTION billing_keep_billed_bookings() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM deleted) THEN
+        RETURN NULL;
+    END IF;
     -- The towns' locks first (in town order), then the check, which reads what an issue holding a lock
     -- committed meanwhile: each statement of a function reads afresh.
     PERFORM pg_advisory_xact_lock_shared({BILLING_LOCK}, towns.town_id::integer)
     FROM (SELECT DISTINCT town_id FROM deleted ORDER BY town_id) AS towns;
+    PERFORM nextval('{DELETIONS}');
     IF EXISTS (SELECT 1 FROM deleted JOIN billing_billedbooking ON booking_id = deleted.id) THEN
         RAISE EXCEPTION 'a billed booking cannot be deleted' USING ERRCODE = 'foreign_key_violation';
     END IF;
@@ -61,6 +97,7 @@ $$
 """  # noqa: S608 - constants only
 # Once per statement, after it, for all the rows it deleted.
 CREATE_DELETION_CHECK = [
+    f"CREATE SEQUENCE {DELETIONS}",
     _POSTGRESQL_FUNCTION,
     "CREATE TRIGGER billing_keep_billed_bookings AFTER DELETE ON bookings_booking REFERENCING OLD TABLE AS deleted "
     "FOR EACH STATEMENT EXECUTE FUNCTION billing_keep_billed_bookings()",
@@ -68,4 +105,5 @@ CREATE_DELETION_CHECK = [
 DROP_DELETION_CHECK = [
     "DROP TRIGGER billing_keep_billed_bookings ON bookings_booking",
     "DROP FUNCTION billing_keep_billed_bookings()",
+    f"DROP SEQUENCE {DELETIONS}",
 ]

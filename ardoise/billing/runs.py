@@ -723,7 +723,9 @@ def _new_invoice(
     )
 
 
-def _write_lines(run: InvoicingRun, issued: list[tuple[Invoice, FamilyDraft]]) -> None:
+def _write_lines(
+    run: InvoicingRun, issued: list[tuple[Invoice, FamilyDraft]], seen: billed_bookings.DeletionsSeen | None
+) -> None:
     """The invoices' lines and billed bookings, in one statement each (a billed booking's
     uniqueness refuses, with an IntegrityError, a booking another invoice bills already)."""
     drafted = [(invoice.pk, line) for invoice, draft in issued for line in draft.lines]
@@ -733,7 +735,7 @@ def _write_lines(run: InvoicingRun, issued: list[tuple[Invoice, FamilyDraft]]) -
         for line_id, (_invoice_id, line) in zip(line_ids, drafted, strict=True)
         for booking_id in line.booking_ids
     ]
-    _insert_billed(run.town_id, billed)
+    _insert_billed(run.town_id, billed, seen)
 
 
 def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[int]:
@@ -755,14 +757,14 @@ def _insert_lines(town_id: int, drafted: list[tuple[int, DraftLine]]) -> list[in
     )
 
 
-def _insert_billed(town_id: int, billed: list[tuple[int, int]]) -> None:
+def _insert_billed(town_id: int, billed: list[tuple[int, int]], seen: billed_bookings.DeletionsSeen | None) -> None:
     """BilledBooking rows (booking id, invoice line id) in one statement, without an instance per booking (a
     run bills tens of thousands), once their bookings are claimed (billed_bookings.claim: IntegrityError if one
-    was deleted meanwhile). Their town is their booking's and their line's (BilledBooking.town)."""
+    was deleted since `seen`). Their town is their booking's and their line's (BilledBooking.town)."""
     if not billed:
         return
     booking_ids = [booking_id for booking_id, _line_id in billed]
-    billed_bookings.claim(town_id, booking_ids)
+    billed_bookings.claim(town_id, booking_ids, seen)
     insert_columns(
         BilledBooking,
         {
@@ -797,17 +799,19 @@ def issue_family(
     due_on: datetime.date,
     actor: User | None,
     has_credit: bool = True,
+    seen: billed_bookings.DeletionsSeen | None = None,
 ) -> Invoice:
     """One family's invoice: number, lines and billed bookings, in one transaction.
 
     `has_credit=False` says the family has no money to settle it with (the run asked
-    once for the whole town), which spares a query.
+    once for the whole town), which spares a query. `seen`: the bookings' deletions
+    before `draft` was read (billed_bookings.deletions_seen; None: its bookings are checked).
     """
     with transaction.atomic():
         number = next_invoice_number(run.town_id, issued_on.year)
         invoice = _new_invoice(run, draft, number, issued_on=issued_on, due_on=due_on)
         invoice.save(force_insert=True)
-        _write_lines(run, [(invoice, draft)])
+        _write_lines(run, [(invoice, draft)], seen)
         audit.record_all([_issue_entry(run, actor, invoice, draft, has_credit)])
     return invoice
 
@@ -820,6 +824,7 @@ def issue_families(
     due_on: datetime.date,
     actor: User | None,
     with_credit: Collection[int],
+    seen: billed_bookings.DeletionsSeen | None = None,
 ) -> list[Invoice]:
     """The families' invoices in one transaction, in a number of statements that does not depend on
     how many there are: their numbers reserved at once (in `drafts`' order, without a gap), then
@@ -838,7 +843,7 @@ def issue_families(
         issued = list(zip(invoices, drafts, strict=True))
         for invoice, _draft in issued:
             invoice._snapshot()  # As Invoice.save leaves it: a later save may fill in the delivery only.
-        _write_lines(run, issued)
+        _write_lines(run, issued, seen)
         audit.record_all(
             _issue_entry(run, actor, invoice, draft, draft.family_id in with_credit) for invoice, draft in issued
         )
@@ -867,13 +872,17 @@ def issue_run(
     due_on = today + datetime.timedelta(days=billing_settings(run.town).payment_days)
     issued: list[Invoice] = []
     skipped: list[int] = []
+    # Read before the preview reads the bookings: a batch's claim checks them only if some were deleted since.
+    seen = billed_bookings.deletions_seen(run.town_id)
     drafts = [draft for draft in preview(run).families if draft.lines]
     with_credit = families_with_credit(run.town_id)
     invoice_table = GrowingTable(Invoice)
     for start in range(0, len(drafts), ISSUE_BATCH):
         batch = drafts[start : start + ISSUE_BATCH]
         try:
-            invoices = issue_families(run, batch, issued_on=today, due_on=due_on, actor=actor, with_credit=with_credit)
+            invoices = issue_families(
+                run, batch, issued_on=today, due_on=due_on, actor=actor, with_credit=with_credit, seen=seen
+            )
         except IntegrityError:
             # Another run billed some of these bookings meanwhile: the batch left nothing behind; issue it
             # family by family, each in its own transaction, and skip the families refused.

@@ -22,7 +22,7 @@ from django.db.models import ProtectedError
 
 from ardoise.activities.models import Activity
 from ardoise.billing import runs
-from ardoise.billing.models import BilledBooking, Invoice, InvoiceIsIssued, InvoiceLine
+from ardoise.billing.models import BilledBooking, Invoice, InvoiceIsIssued, InvoiceLine, InvoicingRun
 from ardoise.bookings.models import Booking
 from ardoise.families.models import Child
 from ardoise.towns.models import Town
@@ -107,9 +107,13 @@ def test_it_skips_a_family_whose_booking_was_deleted_after_the_preview(
     families_booked(town, meals, children[0], 3)
     run = new_march_run(town, meals)
     stale = runs.preview(run)
-    # F001's child leaves the signup file, with its bookings, once the run's preview is read.
-    Child.objects.get(pk=stale.families[1].lines[0].child_id).delete()
-    monkeypatch.setattr(runs, "preview", lambda run: stale)
+
+    def preview_meanwhile(run: InvoicingRun) -> runs.RunPreview:
+        # F001's child leaves the signup file, with its bookings, while the run's preview reads the month.
+        Child.objects.get(pk=stale.families[1].lines[0].child_id).delete()
+        return stale
+
+    monkeypatch.setattr(runs, "preview", preview_meanwhile)
 
     result = runs.issue_run(run, None, today=TODAY)
 
