@@ -137,12 +137,12 @@ def test_it_leaves_nothing_of_a_batch_that_crashed_while_writing_and_the_rerun_n
     real_insert = runs._insert_billed
     batches: list[int] = []
 
-    def power_cut_in_the_second_batch(town_id: int, billed: list[tuple[int, int]], seen: Any) -> None:
+    def power_cut_in_the_second_batch(town_id: int, booking_ids: list[int], line_ids: list[int], seen: Any) -> None:
         # After the batch's numbers, invoices and lines are written, before its billed bookings.
-        batches.append(len(billed))
+        batches.append(len(booking_ids))
         if len(batches) == 2:
             raise RuntimeError("power cut")
-        real_insert(town_id, billed, seen)
+        real_insert(town_id, booking_ids, line_ids, seen)
 
     monkeypatch.setattr(runs, "_insert_billed", power_cut_in_the_second_batch)
     with pytest.raises(RuntimeError):
