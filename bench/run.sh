@@ -5,6 +5,7 @@
 #   bench/run.sh invoicing   the month-end invoicing run: preview, issue, PDF rate (bench/invoicing.py); the town is
 #                            analyzed first (ANALYZE=0: measured as built, as rounds 1 to 4 of issue 14 were);
 #                            TRIALS=N: N runs on copies of the same town, medians; BEFORE=<checkout> alternates
+#                            (the town built by BEFORE's code, each copy migrated by the code it runs)
 #   bench/run.sh pages       staff and parent pages on the big town: time and queries (bench/pages.py)
 #   bench/run.sh scale       two gunicorn instances and two task workers on one database: the rush through a
 #                            proxy (each family's connection to one instance in turn), then an invoicing run whose
@@ -75,10 +76,14 @@ export DATABASE_URL=$database_url
 export ARDOISE_ENV=production SECRET_KEY=$("$py" -c 'import secrets; print(secrets.token_urlsafe(64))')
 export ALLOWED_HOSTS=127.0.0.1,localhost,testserver SECURE_SSL_REDIRECT=0 DB_CONN_MAX_AGE=60 LOG_LEVEL=WARNING
 
-echo "bench: migrate and build a town of $children children" >&2
-"$py" manage.py migrate --no-input -v 0
+# The invoicing trials' town is built by BEFORE's code (its schema may be the older one: each trial migrates its
+# copy with its own code).
+builder=$PWD
+[[ $mode == invoicing && -n ${TRIALS:-} && -n ${BEFORE:-} ]] && builder=$BEFORE
+echo "bench: migrate and build a town of $children children (code of $builder)" >&2
+(cd "$builder" && "$OLDPWD/$py" manage.py migrate --no-input -v 0)
 build_started=$SECONDS
-"$py" manage.py build_demo --children "$children" >&2
+(cd "$builder" && "$OLDPWD/$py" manage.py build_demo --children "$children" >&2)
 build_seconds=$((SECONDS - build_started))
 families=${FAMILIES:-$("$py" manage.py shell --verbosity 0 -c \
     "from ardoise.families.models import Family; print(Family.objects.filter(town__slug='demo').count())")}
@@ -103,6 +108,7 @@ invoicing)
     for trial in $(seq "$TRIALS"); do
         for src in ${BEFORE:+"$BEFORE"} "$PWD"; do
             psql "$admin_url" -q -c "DROP DATABASE IF EXISTS trial" -c "CREATE DATABASE trial TEMPLATE town_template"
+            (cd "$src" && DATABASE_URL=$trial_url "$OLDPWD/$py" manage.py migrate --no-input -v 0)
             DATABASE_URL=$trial_url ARDOISE_SRC=$src "$py" bench/invoicing.py --pdfs "${PDFS:-4}" --processes 2 |
                 "$py" -c "import json, sys; print(json.dumps({'project': sys.argv[1], **json.load(sys.stdin)}))" "$src" \
                     >>"$out.trials"

@@ -658,8 +658,10 @@ def _price_sequence(
 # Issuing
 
 
-# Families issued per transaction by issue_run: their numbers reserved at once, their rows written in bulk.
-ISSUE_BATCH = 100
+# Families issued per transaction by issue_run: their numbers reserved at once, their rows written in bulk. Each
+# batch costs about 8 ms beyond its rows (its statements, its commit); a crash loses at most one batch, which a
+# rerun issues again (500: 11 batches for 5,000 families; docs/benchmarks.md, "Issue 14, round 6").
+ISSUE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
