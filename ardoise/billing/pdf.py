@@ -32,6 +32,8 @@ from ardoise.billing.money import ZERO, format_euros
 from ardoise.billing.statements import InvoiceStatus, invoice_summary
 from ardoise.directdebit.models import CreditorSettings, Mandate, MandateState
 from ardoise.payments.providers import config_for
+from ardoise.towns import reference
+from ardoise.towns.models import Town
 
 TEMPLATE = "billing/invoice_pdf.html"
 STYLESHEET = "billing/invoice_pdf.css"
@@ -274,8 +276,18 @@ def invoice_context(invoice: Invoice) -> dict[str, object]:
         # How this town takes money besides cheques: its online provider, and direct debit.
         "online_provider": config_for(town).provider,
         "mandate": Mandate.objects.filter(town=town, family_id=invoice.family_id, state=MandateState.ACTIVE).first(),
-        "creditor_ics": CreditorSettings.objects.filter(town=town).values_list("ics", flat=True).first() or "",
+        "creditor_ics": creditor_ics(town),
     }
+
+
+def creditor_ics(town: Town) -> str:
+    """The town's SEPA creditor identifier, "" when it takes no direct debit (its reference data, cached)."""
+    return reference.cached(town, "creditor_ics", _stored_ics)
+
+
+def _stored_ics(town: Town) -> str:
+    creditor = CreditorSettings.objects.using(reference.PRIMARY).filter(town=town)
+    return creditor.values_list("ics", flat=True).first() or ""
 
 
 def _lines(*texts: str) -> str:

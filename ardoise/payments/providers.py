@@ -21,6 +21,7 @@ from django.urls import reverse
 from eopayment.payfip_ws import PayFiP, PayFiPError
 
 from ardoise.payments.models import ProviderConfig, ProviderKind, SimulatedOperation
+from ardoise.towns import reference
 from ardoise.towns.models import Town
 
 # PayFiP refuses less than 1 euro; the simulator follows it so that the demo behaves like the real thing.
@@ -197,9 +198,14 @@ def default_kind() -> str:
 
 
 def config_for(town: Town) -> ProviderConfig:
-    """The town's configuration, or an unsaved default one."""
-    found = ProviderConfig.objects.filter(town=town).first()
-    return found or ProviderConfig(town=town, provider=default_kind())
+    """The town's configuration, or an unsaved default one; the caller's own copy of the town's reference data
+    (every invoice PDF reads it)."""
+    return reference.copy_of(reference.cached(town, "payment_provider", _stored_config))
+
+
+def _stored_config(town: Town) -> ProviderConfig:
+    found = ProviderConfig.objects.using(reference.PRIMARY).filter(town=town).first()
+    return found or ProviderConfig(town_id=town.pk, provider=default_kind())
 
 
 def provider_for(town: Town, config: ProviderConfig | None = None) -> Provider | None:

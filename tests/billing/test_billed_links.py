@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from ardoise.activities.models import Activity
-from ardoise.billing import runs
+from ardoise.billing import billed_bookings, runs
 from ardoise.billing.models import BilledBooking, Invoice, InvoiceIsIssued, InvoiceLine, InvoicingRun
 from ardoise.bookings.models import Booking
 from ardoise.families.models import Child
@@ -123,6 +123,19 @@ def test_it_skips_a_family_whose_booking_was_deleted_after_the_preview(
     ]
     assert result.skipped_family_ids == [stale.families[1].family_id]
     assert BilledBooking.objects.filter(town=town).count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the deletions are counted by PostgreSQL's trigger")
+def test_each_deletion_of_bookings_moves_the_count_an_issue_reads(
+    town: Town, children: list[Child], meals: Activity
+) -> None:
+    seen = billed_bookings.deletions_seen(town.pk)
+    Booking.objects.filter(pk=-1)._raw_delete(connection.alias)  # a statement that deletes nothing
+    assert billed_bookings.deletions_seen(town.pk) == seen
+
+    book_day(children[0], meals, 10).delete()
+    assert billed_bookings.deletions_seen(town.pk) != seen
 
 
 def waiting_for_the_billing_lock() -> bool:

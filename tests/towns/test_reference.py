@@ -25,10 +25,14 @@ from ardoise.accounts.models import User
 from ardoise.activities import reference as activity_reference
 from ardoise.activities.models import AbsenceReason, Activity
 from ardoise.billing.models import BillingSettings, Tariff, TariffBand
+from ardoise.billing.pdf import creditor_ics
 from ardoise.bookings.calendar import FamilyCalendar
 from ardoise.calendars.days import load_closures
 from ardoise.calendars.models import Closure, SchoolYear
+from ardoise.directdebit.models import CreditorSettings
 from ardoise.families.models import Child, Family
+from ardoise.payments.models import ProviderKind
+from ardoise.payments.providers import config_for
 from ardoise.prepayment.actions import in_prepayment
 from ardoise.towns import reference
 from ardoise.towns.models import Site, Town
@@ -387,6 +391,27 @@ def test_it_refuses_nothing_for_a_town_without_reference_data(other_town: Town) 
     assert activity_reference.activities(other_town) == {}
     assert activity_reference.absence_reasons(other_town) == []
     assert list(AbsenceReason.objects.filter(town=other_town)) == []
+
+
+def test_it_sees_the_payment_provider_and_the_creditor_identifier_every_invoice_pdf_prints(town: Town) -> None:
+    def printed() -> tuple[str, str]:
+        fresh = Town.objects.get(pk=town.pk)
+        return config_for(fresh).provider, creditor_ics(fresh)
+
+    assert printed() == (ProviderKind.SIMULATOR, "")  # the defaults outside production
+    with CaptureQueriesContext(connection) as again:
+        assert printed() == (ProviderKind.SIMULATOR, "")
+    assert [query["sql"] for query in again if "payments_providerconfig" in query["sql"]] == []
+    assert [query["sql"] for query in again if "directdebit_creditorsettings" in query["sql"]] == []
+
+    config = config_for(Town.objects.get(pk=town.pk))
+    config.provider = ProviderKind.NONE
+    config.save()
+    CreditorSettings.objects.create(town=town, ics="FR72ZZZ123456", name="Régie", iban="FR7630006000011234567890189")
+    assert printed() == (ProviderKind.NONE, "FR72ZZZ123456")
+    # What a caller changes without saving is its own copy.
+    config_for(Town.objects.get(pk=town.pk)).provider = ProviderKind.SIMULATOR
+    assert printed() == (ProviderKind.NONE, "FR72ZZZ123456")
 
 
 def test_it_sees_the_town_switched_to_prepayment(town: Town) -> None:
