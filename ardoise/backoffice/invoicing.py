@@ -194,7 +194,11 @@ def invoicing_issue(request: AuthedRequest, run_id: int) -> HttpResponse:
     if result.skipped_family_ids:
         messages.warning(
             request,
-            _("%(count)s famille(s) laissée(s) de côté : une autre facturation vient de facturer leurs jours.")
+            _(
+                "%(count)s famille(s) laissée(s) de côté : leurs réservations ont changé pendant l'émission (une "
+                "autre facturation les a facturées, ou un enfant a été retiré du dossier). Émettez de nouveau pour "
+                "facturer ce qui reste."
+            )
             % {"count": len(result.skipped_family_ids)},
         )
     return redirect("backoffice:invoicing_run", request.town.slug, run.pk)
