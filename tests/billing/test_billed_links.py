@@ -140,8 +140,9 @@ def test_each_deletion_of_bookings_moves_the_count_an_issue_reads(
 
 def waiting_for_the_billing_lock() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-        return cursor.fetchone()[0] == 1
+        cursor.execute("SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        [waiting] = cursor.fetchone()
+        return bool(waiting)
 
 
 def side_by_side(first: Callable[[], None], second: Callable[[], None]) -> list[BaseException]:
