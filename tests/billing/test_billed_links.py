@@ -172,6 +172,14 @@ def until(condition: Callable[[], bool]) -> None:
         time.sleep(0.02)
 
 
+def one_family_to_issue(town: Town, like: Child, meals: Activity) -> tuple[InvoicingRun, runs.FamilyDraft, Child]:
+    """A run with one family to issue: the run, the family's draft and its child."""
+    families_booked(town, meals, like, 1)
+    run = new_march_run(town, meals)
+    [draft] = runs.preview(run).families
+    return run, draft, Child.objects.get(pk=draft.lines[0].child_id)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once need PostgreSQL")
@@ -179,10 +187,7 @@ class TestDeletionsDuringAnIssue:
     def test_a_deletion_during_the_issue_waits_for_it_then_fails(
         self, town: Town, children: list[Child], meals: Activity
     ) -> None:
-        families_booked(town, meals, children[0], 1)
-        run = new_march_run(town, meals)
-        [draft] = runs.preview(run).families
-        child = Child.objects.get(pk=draft.lines[0].child_id)
+        run, draft, child = one_family_to_issue(town, children[0], meals)
         issuing = threading.Event()
 
         def issue() -> None:
@@ -206,10 +211,7 @@ class TestDeletionsDuringAnIssue:
     def test_an_issue_during_a_deletion_waits_for_it_then_leaves_nothing(
         self, town: Town, children: list[Child], meals: Activity
     ) -> None:
-        families_booked(town, meals, children[0], 1)
-        run = new_march_run(town, meals)
-        [draft] = runs.preview(run).families
-        child = Child.objects.get(pk=draft.lines[0].child_id)
+        run, draft, child = one_family_to_issue(town, children[0], meals)
         deleting = threading.Event()
 
         def delete() -> None:
