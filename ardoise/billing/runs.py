@@ -799,19 +799,17 @@ def issue_family(
     due_on: datetime.date,
     actor: User | None,
     has_credit: bool = True,
-    seen: billed_bookings.DeletionsSeen | None = None,
 ) -> Invoice:
-    """One family's invoice: number, lines and billed bookings, in one transaction.
+    """One family's invoice: number, lines and billed bookings (their bookings checked), in one transaction.
 
     `has_credit=False` says the family has no money to settle it with (the run asked
-    once for the whole town), which spares a query. `seen`: the bookings' deletions
-    before `draft` was read (billed_bookings.deletions_seen; None: its bookings are checked).
+    once for the whole town), which spares a query.
     """
     with transaction.atomic():
         number = next_invoice_number(run.town_id, issued_on.year)
         invoice = _new_invoice(run, draft, number, issued_on=issued_on, due_on=due_on)
         invoice.save(force_insert=True)
-        _write_lines(run, [(invoice, draft)], seen)
+        _write_lines(run, [(invoice, draft)], None)
         audit.record_all([_issue_entry(run, actor, invoice, draft, has_credit)])
     return invoice
 
