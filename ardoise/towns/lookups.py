@@ -19,6 +19,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.sql.compiler import SQLCompiler
 
+from ardoise.towns.bulk import integer_array
+
 
 class InIds(Lookup):
     lookup_name = "in_ids"
@@ -34,7 +36,7 @@ class InIds(Lookup):
 
     def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, self.rhs)) + "}")
+        return f"{lhs} = ANY(%s::bigint[])", (*params, integer_array(self.rhs))
 
 
 def register() -> None:
