@@ -5,8 +5,8 @@ both for each billed booking: a lookup, a lock written on the booking's row and 
 1.1 s of PostgreSQL for a month's 200,000 billed bookings, about a quarter of the issue (docs/benchmarks.md,
 "Issue 14, round 6"). Instead:
 
-- PostgreSQL refuses to delete a billed booking: a trigger on bookings (`CREATE_DELETION_CHECK`), which also takes
-  the town's billing lock, shared, before it looks;
+- PostgreSQL refuses to delete a billed booking: a trigger on bookings (migration `billing.0009`), which also
+  takes the town's billing lock, shared, before it looks;
 - an issue claims its bookings before it bills them (`claim`): it takes that lock, exclusive, then makes sure
   every booking is still there. A deletion committed first fails the check (IntegrityError: the batch writes
   nothing and is issued again family by family; the family whose booking went is skipped); a deletion under
@@ -39,6 +39,8 @@ from ardoise.bookings.models import Booking
 BILLING_LOCK = 0x42494C4C
 # The sequence the trigger advances at each deletion of bookings (not per town: a deletion anywhere checks).
 DELETIONS = "billing_booking_deletions"
+# Both are written out in the trigger of migration billing.0009 (a migration does not change with the code):
+# tests/billing/test_billed_links.py fails if they differ (the races wait on the lock, a deletion moves the count).
 
 
 # What an issue read of the deletions' count (PostgreSQL: the sequence's value and whether it was ever used).
@@ -51,7 +53,7 @@ def deletions_seen(town_id: int) -> DeletionsSeen | None:
     if connection.vendor != "postgresql":
         return None
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BILLING_LOCK, town_id])
+        _lock(cursor, town_id)
         return _deletions(cursor)
 
 
@@ -61,7 +63,7 @@ def claim(town_id: int, booking_ids: Sequence[int], seen: DeletionsSeen | None =
     read before `booking_ids` were; the bookings are not checked if no booking was deleted since."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BILLING_LOCK, town_id])
+            _lock(cursor, town_id)
             if seen is not None and _deletions(cursor) == seen:
                 return
     # An iterator: Django walks a list value by value before the lookup sees it (0.2 s for 200,000 ids).
@@ -69,41 +71,12 @@ def claim(town_id: int, booking_ids: Sequence[int], seen: DeletionsSeen | None =
         raise IntegrityError("A booking to bill has been deleted.")
 
 
+def _lock(cursor: CursorWrapper, town_id: int) -> None:
+    """The town's billing lock, exclusive, until the transaction ends."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BILLING_LOCK, town_id])
+
+
 def _deletions(cursor: CursorWrapper) -> DeletionsSeen:
     cursor.execute(f"SELECT last_value, is_called FROM {DELETIONS}")  # noqa: S608 - a constant
     last_value, is_called = cursor.fetchone()
     return last_value, is_called
-
-
-# The trigger that refuses to delete a billed booking (PostgreSQL): the statements that create it, and those
-# that drop it (the migration runs them).
-_POSTGRESQL_FUNCTION = f"""
-CREATE FUNCTION billing_keep_billed_bookings() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM deleted) THEN
-        RETURN NULL;
-    END IF;
-    -- The towns' locks first (in town order), then the check, which reads what an issue holding a lock
-    -- committed meanwhile: each statement of a function reads afresh.
-    PERFORM pg_advisory_xact_lock_shared({BILLING_LOCK}, towns.town_id::integer)
-    FROM (SELECT DISTINCT town_id FROM deleted ORDER BY town_id) AS towns;
-    PERFORM nextval('{DELETIONS}');
-    IF EXISTS (SELECT 1 FROM deleted JOIN billing_billedbooking ON booking_id = deleted.id) THEN
-        RAISE EXCEPTION 'a billed booking cannot be deleted' USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN NULL;
-END
-$$
-"""  # noqa: S608 - constants only
-# Once per statement, after it, for all the rows it deleted.
-CREATE_DELETION_CHECK = [
-    f"CREATE SEQUENCE {DELETIONS}",
-    _POSTGRESQL_FUNCTION,
-    "CREATE TRIGGER billing_keep_billed_bookings AFTER DELETE ON bookings_booking REFERENCING OLD TABLE AS deleted "
-    "FOR EACH STATEMENT EXECUTE FUNCTION billing_keep_billed_bookings()",
-]
-DROP_DELETION_CHECK = [
-    "DROP TRIGGER billing_keep_billed_bookings ON bookings_booking",
-    "DROP FUNCTION billing_keep_billed_bookings()",
-    f"DROP SEQUENCE {DELETIONS}",
-]
